@@ -1,0 +1,26 @@
+//! The domain of artisync: artifact ids and kinds, source specs, git object
+//! ids, artifact contents and their hashes, front-matter metadata, the
+//! collection manifest, the project lockfile and the drift table.
+//!
+//! This crate is pure: it never touches the filesystem or the network. Callers
+//! read bytes and hand them in; everything here is a function of its inputs.
+
+pub mod content;
+pub mod error;
+pub mod id;
+pub mod lock;
+pub mod manifest;
+pub mod meta;
+pub mod path;
+pub mod spec;
+pub mod status;
+
+pub use content::{blob_id, is_binary, is_excluded, Content, FileEntry, FileMode, ObjectId, Shape};
+pub use error::ModelError;
+pub use id::{ArtifactId, Kind, Name};
+pub use lock::{LockEntry, Lockfile};
+pub use manifest::{Manifest, ManifestEntry};
+pub use meta::Metadata;
+pub use path::RelPath;
+pub use spec::{Location, SourceSpec};
+pub use status::{drift, Status};

@@ -1,0 +1,132 @@
+//! `artisync.toml`: the collection's manifest, one entry per artifact with
+//! the upstream it came from and what it was last synced at.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{ArtifactId, Kind, ModelError, Name, ObjectId};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    #[serde(default = "version_one")]
+    pub version: u32,
+    #[serde(default, rename = "artifact", skip_serializing_if = "Vec::is_empty")]
+    pub artifacts: Vec<ManifestEntry>,
+}
+
+fn version_one() -> u32 {
+    1
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestEntry {
+    pub kind: Kind,
+    pub name: Name,
+    /// The source spec, canonical form.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    /// The tracked ref (branch, tag or commit).
+    #[serde(default, rename = "ref", skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+    /// The upstream commit last synced from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_commit: Option<ObjectId>,
+    /// The artifact's hash at that commit: the merge base for upstream → collection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream_hash: Option<ObjectId>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub synced_at: Option<String>,
+}
+
+impl ManifestEntry {
+    pub fn id(&self) -> ArtifactId {
+        ArtifactId::new(self.kind, self.name.clone())
+    }
+}
+
+impl Manifest {
+    pub fn parse(text: &str, file: &str) -> Result<Manifest, ModelError> {
+        let m: Manifest = toml::from_str(text).map_err(|e| ModelError::Malformed {
+            file: file.to_string(),
+            message: format!("{}; fix the file by hand or restore it from the collection's git history", e.message()),
+        })?;
+        if m.version != 1 {
+            return Err(ModelError::Malformed {
+                file: file.to_string(),
+                message: format!("version {} is not supported; this artisync reads version 1", m.version),
+            });
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for a in &m.artifacts {
+            if !seen.insert(a.id()) {
+                return Err(ModelError::Malformed {
+                    file: file.to_string(),
+                    message: format!("{} is listed twice; remove one entry", a.id()),
+                });
+            }
+        }
+        Ok(m)
+    }
+
+    pub fn to_toml(&self) -> String {
+        let mut sorted = self.clone();
+        sorted.artifacts.sort_by_key(|a| a.id());
+        let body = toml::to_string_pretty(&sorted).unwrap_or_default();
+        format!("# artisync collection manifest: one [[artifact]] per artifact.\n{body}")
+    }
+
+    pub fn get(&self, id: &ArtifactId) -> Option<&ManifestEntry> {
+        self.artifacts.iter().find(|a| &a.id() == id)
+    }
+
+    pub fn get_mut(&mut self, id: &ArtifactId) -> Option<&mut ManifestEntry> {
+        self.artifacts.iter_mut().find(|a| &a.id() == id)
+    }
+
+    pub fn upsert(&mut self, entry: ManifestEntry) {
+        match self.get_mut(&entry.id()) {
+            Some(e) => *e = entry,
+            None => self.artifacts.push(entry),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip() {
+        let mut m = Manifest {
+            version: 1,
+            artifacts: vec![],
+        };
+        m.upsert(ManifestEntry {
+            kind: Kind::Skill,
+            name: Name::new("pdf").unwrap(),
+            source: Some("file:///r#main:skills/pdf".into()),
+            reference: Some("main".into()),
+            upstream_commit: Some("ce013625030ba8dba906f756967f9e9ca394464a".parse().unwrap()),
+            upstream_hash: None,
+            synced_at: None,
+        });
+        let text = m.to_toml();
+        assert_eq!(Manifest::parse(&text, "artisync.toml").unwrap(), m);
+    }
+
+    #[test]
+    fn malformed() {
+        for bad in [
+            "version = ",
+            "[[artifact]]\nkind = \"skill\"\nname = \"../x\"\n",
+            "[[artifact]]\nkind = \"hook\"\nname = \"x\"\n",
+            "[[artifact]]\nkind = \"skill\"\nname = \"x\"\n[[artifact]]\nkind = \"skill\"\nname = \"x\"\n",
+            "version = 9\n",
+            "[[artifact]]\nkind = \"skill\"\nname = \"x\"\nupstream_hash = \"zz\"\n",
+        ] {
+            let e = Manifest::parse(bad, "artisync.toml").unwrap_err();
+            assert!(e.to_string().starts_with("malformed artisync.toml"), "{e}");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! The drift table of DESIGN §3: a pure function of three hashes.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ObjectId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    InSync,
+    Behind,
+    Ahead,
+    Diverged,
+    Missing,
+    Untracked,
+    Conflict,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::InSync => "in_sync",
+            Status::Behind => "behind",
+            Status::Ahead => "ahead",
+            Status::Diverged => "diverged",
+            Status::Missing => "missing",
+            Status::Untracked => "untracked",
+            Status::Conflict => "conflict",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The status of a source → destination pair from the base recorded at their
+/// last sync and their current hashes (`None`: absent).
+///
+/// Equal source and destination are in sync whatever the base says; a
+/// destination without a recorded base is untracked.
+pub fn drift(base: Option<ObjectId>, source: Option<ObjectId>, dest: Option<ObjectId>) -> Status {
+    let (Some(source), Some(dest)) = (source, dest) else {
+        return Status::Missing;
+    };
+    let Some(base) = base else {
+        return Status::Untracked;
+    };
+    if source == dest {
+        return Status::InSync;
+    }
+    match (source != base, dest != base) {
+        (false, false) => Status::InSync,
+        (true, false) => Status::Behind,
+        (false, true) => Status::Ahead,
+        (true, true) => Status::Diverged,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::blob_id;
+
+    #[test]
+    fn table() {
+        let (a, b, c) = (blob_id(b"a"), blob_id(b"b"), blob_id(b"c"));
+        let cases = [
+            (Some(a), Some(a), Some(a), Status::InSync),
+            (Some(a), Some(b), Some(a), Status::Behind),
+            (Some(a), Some(a), Some(b), Status::Ahead),
+            (Some(a), Some(b), Some(c), Status::Diverged),
+            (Some(a), Some(b), Some(b), Status::InSync),
+            (Some(a), Some(a), None, Status::Missing),
+            (Some(a), None, Some(a), Status::Missing),
+            (None, Some(a), Some(b), Status::Untracked),
+            (None, Some(a), Some(a), Status::Untracked),
+        ];
+        for (base, src, dst, want) in cases {
+            assert_eq!(drift(base, src, dst), want, "{base:?} {src:?} {dst:?}");
+        }
+    }
+}
