@@ -17,6 +17,8 @@ pub enum ModelError {
     InvalidPath { path: String, reason: String },
     #[error("invalid object id {0:?}: expected 40 hexadecimal digits")]
     InvalidObjectId(String),
+    #[error("invalid tier {0:?}: use upstream, collection or project")]
+    InvalidTier(String),
     #[error("malformed {file}: {message}")]
     Malformed { file: String, message: String },
 }

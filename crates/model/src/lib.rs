@@ -23,4 +23,4 @@ pub use manifest::{Manifest, ManifestEntry};
 pub use meta::Metadata;
 pub use path::RelPath;
 pub use spec::{Location, SourceSpec};
-pub use status::{drift, Status};
+pub use status::{drift, Status, Tier};

@@ -85,3 +85,40 @@ mod tests {
         }
     }
 }
+
+/// The three tiers, named as DESIGN §10 names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Upstream,
+    Collection,
+    Project,
+}
+
+impl Tier {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Upstream => "upstream",
+            Tier::Collection => "collection",
+            Tier::Project => "project",
+        }
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Tier {
+    type Err = crate::ModelError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "upstream" => Ok(Tier::Upstream),
+            "collection" => Ok(Tier::Collection),
+            "project" => Ok(Tier::Project),
+            _ => Err(crate::ModelError::InvalidTier(s.to_string())),
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The collection: a git repository holding artifacts (`skills/<name>/`,
+//! `commands/<name>.md`, `agents/<name>.md`) and the manifest
+//! `artisync.toml`. Every change the tool makes is one commit.
+
+use std::path::{Path, PathBuf};
+
+use artisync_model::{ArtifactId, Content, Manifest, ObjectId, RelPath};
+use git2::Repository;
+
+use crate::repo::{self, CommitInfo};
+use crate::{fsio, Home, StoreError};
+
+pub const MANIFEST: &str = "artisync.toml";
+
+const GITIGNORE: &str = "# Never part of an artifact (artisync's exclusion rule)\n.DS_Store\n*.swp\n*.swo\n*.swx\n*~\n.#*\n";
+
+pub struct Collection {
+    pub name: String,
+    pub root: PathBuf,
+    repo: Repository,
+}
+
+impl Collection {
+    /// Creates the collection as a git repository with an empty manifest and
+    /// a first commit.
+    pub fn init(home: &Home, name: &str, remote: Option<&str>) -> Result<Collection, StoreError> {
+        let root = home.collection_dir(name)?;
+        if root.join(MANIFEST).exists() || root.join(".git").exists() {
+            return Err(StoreError::CollectionExists {
+                name: name.to_string(),
+                path: root,
+            });
+        }
+        std::fs::create_dir_all(&root).map_err(StoreError::io("create directory", &root))?;
+        let repo = repo::init(&root)?;
+        if let Some(url) = remote {
+            repo.remote("origin", url)
+                .map_err(StoreError::git(format!("adding remote {url}")))?;
+        }
+        fsio::write_file_atomic(&root.join(".gitignore"), GITIGNORE.as_bytes())?;
+        fsio::write_file_atomic(&root.join(MANIFEST), Manifest::default().to_toml().as_bytes())?;
+        repo::commit_all(&repo, &format!("Create collection '{name}'"))?;
+        Ok(Collection {
+            name: name.to_string(),
+            root,
+            repo,
+        })
+    }
+
+    pub fn open(home: &Home, name: &str) -> Result<Collection, StoreError> {
+        let root = home.collection_dir(name)?;
+        if !root.join(MANIFEST).exists() {
+            return Err(StoreError::NoCollection {
+                name: name.to_string(),
+                path: root,
+            });
+        }
+        let repo = Repository::open(&root).map_err(StoreError::git(format!("opening collection {}", root.display())))?;
+        Ok(Collection {
+            name: name.to_string(),
+            root,
+            repo,
+        })
+    }
+
+    pub fn manifest_path(&self) -> PathBuf {
+        self.root.join(MANIFEST)
+    }
+
+    pub fn manifest(&self) -> Result<Manifest, StoreError> {
+        let path = self.manifest_path();
+        let text = fsio::read_text(&path)?.unwrap_or_default();
+        Ok(Manifest::parse(&text, &path.display().to_string())?)
+    }
+
+    pub fn save_manifest(&self, m: &Manifest) -> Result<(), StoreError> {
+        fsio::write_file_atomic(&self.manifest_path(), m.to_toml().as_bytes())
+    }
+
+    pub fn artifact_path(&self, id: &ArtifactId) -> PathBuf {
+        self.root.join(id.rel_path().as_str())
+    }
+
+    pub fn read_artifact(&self, id: &ArtifactId) -> Result<Option<Content>, StoreError> {
+        fsio::read_content(&self.artifact_path(id), id.kind.shape())
+    }
+
+    pub fn artifact_hash(&self, id: &ArtifactId) -> Result<Option<ObjectId>, StoreError> {
+        Ok(self.read_artifact(id)?.map(|c| c.hash()))
+    }
+
+    pub fn write_artifact(&self, id: &ArtifactId, content: &Content) -> Result<(), StoreError> {
+        fsio::write_content(&self.artifact_path(id), content)
+    }
+
+    /// Commits everything changed in the collection with `message`.
+    pub fn commit(&self, message: &str) -> Result<Option<ObjectId>, StoreError> {
+        repo::commit_all(&self.repo, message)
+    }
+
+    pub fn head(&self) -> Option<CommitInfo> {
+        let c = self.repo.head().ok()?.peel_to_commit().ok()?;
+        Some(CommitInfo::of(&c))
+    }
+
+    /// The newest commit that changed `path`, looking back at most `limit`
+    /// commits.
+    pub fn last_commit_touching(&self, path: &RelPath, limit: usize) -> Option<CommitInfo> {
+        let mut walk = self.repo.revwalk().ok()?;
+        walk.push_head().ok()?;
+        let p = Path::new(path.as_str());
+        let id_at = |c: &git2::Commit<'_>| c.tree().ok()?.get_path(p).ok().map(|e| e.id());
+        for oid in walk.flatten().take(limit) {
+            let c = self.repo.find_commit(oid).ok()?;
+            let mine = id_at(&c);
+            let parent = c.parent(0).ok().and_then(|pc| id_at(&pc));
+            if mine != parent {
+                return Some(CommitInfo::of(&c));
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,338 @@
+//! Reading artifact contents from disk and writing them back atomically.
+//!
+//! Reading applies the model's exclusion rule and records modes as git does
+//! (owner exec bit → 100755, symlinks as 120000 with their target). Writing
+//! builds the new artifact beside the old one and renames it into place, so
+//! a reader sees the old or the new artifact, never a mix.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{FileTypeExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use artisync_model::{is_excluded, Content, FileEntry, FileMode, RelPath, Shape};
+
+use crate::StoreError;
+
+/// Reads the artifact at `path`; `Ok(None)` when nothing is there.
+pub fn read_content(path: &Path, shape: Shape) -> Result<Option<Content>, StoreError> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(StoreError::io("read", path)(e)),
+    };
+    match shape {
+        Shape::File => {
+            if !meta.file_type().is_file() {
+                return Err(StoreError::UnsupportedFile {
+                    path: path.to_path_buf(),
+                    found: file_type_name(&meta.file_type()),
+                });
+            }
+            let name = file_name(path)?;
+            let entry = read_file(path, &meta)?;
+            Ok(Some(Content::file(name, entry)))
+        }
+        Shape::Dir => {
+            if !meta.is_dir() {
+                return Err(StoreError::UnsupportedFile {
+                    path: path.to_path_buf(),
+                    found: file_type_name(&meta.file_type()),
+                });
+            }
+            let mut files = BTreeMap::new();
+            walk(path, &RelPath::root(), &mut files)?;
+            Ok(Some(Content::dir(files)))
+        }
+    }
+}
+
+fn file_name(path: &Path) -> Result<RelPath, StoreError> {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .ok_or_else(|| StoreError::Invalid(format!("{} has no UTF-8 file name", path.display())))?;
+    Ok(RelPath::new(name)?)
+}
+
+fn file_type_name(ft: &fs::FileType) -> &'static str {
+    if ft.is_dir() {
+        "directory"
+    } else if ft.is_symlink() {
+        "symlink"
+    } else if ft.is_fifo() {
+        "named pipe"
+    } else if ft.is_socket() {
+        "socket"
+    } else if ft.is_block_device() || ft.is_char_device() {
+        "device file"
+    } else {
+        "file"
+    }
+}
+
+fn read_file(path: &Path, meta: &fs::Metadata) -> Result<FileEntry, StoreError> {
+    let data = fs::read(path).map_err(StoreError::io("read", path))?;
+    let mode = if meta.permissions().mode() & 0o100 != 0 {
+        FileMode::Executable
+    } else {
+        FileMode::Regular
+    };
+    Ok(FileEntry { mode, data })
+}
+
+fn walk(dir: &Path, rel: &RelPath, out: &mut BTreeMap<RelPath, FileEntry>) -> Result<(), StoreError> {
+    let rd = fs::read_dir(dir).map_err(StoreError::io("read directory", dir))?;
+    for entry in rd {
+        let entry = entry.map_err(StoreError::io("read directory", dir))?;
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else {
+            return Err(StoreError::Invalid(format!(
+                "{} has a file name that is not UTF-8; rename it",
+                entry.path().display()
+            )));
+        };
+        if is_excluded(name) {
+            continue;
+        }
+        let child = rel.child(name).map_err(|_| {
+            StoreError::Invalid(format!(
+                "{} has a file name artisync cannot store (backslash or NUL); rename it",
+                entry.path().display()
+            ))
+        })?;
+        let path = entry.path();
+        let meta = fs::symlink_metadata(&path).map_err(StoreError::io("read", &path))?;
+        let ft = meta.file_type();
+        if ft.is_dir() {
+            walk(&path, &child, out)?;
+        } else if ft.is_symlink() {
+            let target = fs::read_link(&path).map_err(StoreError::io("read link", &path))?;
+            out.insert(
+                child,
+                FileEntry {
+                    mode: FileMode::Symlink,
+                    data: target.as_os_str().as_bytes().to_vec(),
+                },
+            );
+        } else if ft.is_file() {
+            out.insert(child, read_file(&path, &meta)?);
+        } else {
+            return Err(StoreError::UnsupportedFile {
+                path,
+                found: file_type_name(&ft),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn unique_suffix() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "{}-{}-{}",
+        std::process::id(),
+        nanos,
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn sibling(dest: &Path, tag: &str) -> Result<PathBuf, StoreError> {
+    let parent = dest
+        .parent()
+        .ok_or_else(|| StoreError::Invalid(format!("{} has no parent directory", dest.display())))?;
+    let name = dest.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    Ok(parent.join(format!(".{name}.artisync-{tag}-{}", unique_suffix())))
+}
+
+fn write_entry(path: &Path, entry: &FileEntry) -> Result<(), StoreError> {
+    match entry.mode {
+        FileMode::Symlink => {
+            let target = std::ffi::OsStr::from_bytes(&entry.data);
+            std::os::unix::fs::symlink(target, path).map_err(StoreError::io("create symlink", path))
+        }
+        FileMode::Regular | FileMode::Executable => {
+            let mut f = fs::File::create(path).map_err(StoreError::io("create", path))?;
+            f.write_all(&entry.data).map_err(StoreError::io("write", path))?;
+            let mode = if entry.mode == FileMode::Executable { 0o755 } else { 0o644 };
+            f.set_permissions(fs::Permissions::from_mode(mode))
+                .map_err(StoreError::io("set permissions on", path))?;
+            f.sync_all().map_err(StoreError::io("sync", path))
+        }
+    }
+}
+
+/// Writes `content` at `dest`, replacing what is there, atomically per
+/// artifact: the new content is built beside `dest` and renamed into place.
+/// Symlinks leaving the artifact are refused before anything is written.
+pub fn write_content(dest: &Path, content: &Content) -> Result<(), StoreError> {
+    content.check_symlinks()?;
+    let parent = dest
+        .parent()
+        .ok_or_else(|| StoreError::Invalid(format!("{} has no parent directory", dest.display())))?;
+    fs::create_dir_all(parent).map_err(StoreError::io("create directory", parent))?;
+    let tmp = sibling(dest, "new")?;
+    let built = match content.shape {
+        Shape::File => {
+            let entry = content
+                .files
+                .values()
+                .next()
+                .ok_or_else(|| StoreError::Invalid("a single-file artifact without a file".into()))?;
+            if entry.mode == FileMode::Symlink {
+                return Err(StoreError::Invalid(format!(
+                    "{} would be a symlink; single-file artifacts must be regular files",
+                    dest.display()
+                )));
+            }
+            write_entry(&tmp, entry)
+        }
+        Shape::Dir => build_dir(&tmp, content),
+    };
+    if let Err(e) = built {
+        let _ = fs::remove_dir_all(&tmp).or_else(|_| fs::remove_file(&tmp));
+        return Err(e);
+    }
+    replace(&tmp, dest)
+}
+
+fn build_dir(tmp: &Path, content: &Content) -> Result<(), StoreError> {
+    fs::create_dir(tmp).map_err(StoreError::io("create directory", tmp))?;
+    for (rel, entry) in &content.files {
+        let path = tmp.join(rel.as_str());
+        if let Some(p) = path.parent() {
+            fs::create_dir_all(p).map_err(StoreError::io("create directory", p))?;
+        }
+        write_entry(&path, entry)?;
+    }
+    Ok(())
+}
+
+/// Moves the finished `tmp` to `dest`. A file is replaced by one rename; a
+/// directory is swapped by moving the old one aside first and removing it
+/// after the new one is in place.
+fn replace(tmp: &Path, dest: &Path) -> Result<(), StoreError> {
+    let existing = fs::symlink_metadata(dest).ok();
+    match existing {
+        Some(m) if m.is_dir() => {
+            let old = sibling(dest, "old")?;
+            fs::rename(dest, &old).map_err(StoreError::io("move aside", dest))?;
+            if let Err(e) = fs::rename(tmp, dest) {
+                let _ = fs::rename(&old, dest);
+                return Err(StoreError::io("rename into place", dest)(e));
+            }
+            fs::remove_dir_all(&old).map_err(StoreError::io("remove", &old))?;
+        }
+        _ => fs::rename(tmp, dest).map_err(StoreError::io("rename into place", dest))?,
+    }
+    sync_dir(dest.parent());
+    Ok(())
+}
+
+fn sync_dir(dir: Option<&Path>) {
+    if let Some(d) = dir {
+        if let Ok(f) = fs::File::open(d) {
+            let _ = f.sync_all();
+        }
+    }
+}
+
+/// Writes one file atomically (write beside, sync, rename).
+pub fn write_file_atomic(path: &Path, data: &[u8]) -> Result<(), StoreError> {
+    if let Some(p) = path.parent() {
+        fs::create_dir_all(p).map_err(StoreError::io("create directory", p))?;
+    }
+    let tmp = sibling(path, "tmp")?;
+    let res = (|| {
+        let mut f = fs::File::create(&tmp).map_err(StoreError::io("create", &tmp))?;
+        f.write_all(data).map_err(StoreError::io("write", &tmp))?;
+        f.sync_all().map_err(StoreError::io("sync", &tmp))?;
+        fs::rename(&tmp, path).map_err(StoreError::io("rename into place", path))
+    })();
+    if res.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    sync_dir(path.parent());
+    res
+}
+
+/// Reads a UTF-8 text file, `Ok(None)` when it does not exist.
+pub fn read_text(path: &Path) -> Result<Option<String>, StoreError> {
+    match fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| StoreError::Invalid(format!("{} is not UTF-8 text; fix or remove it", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(StoreError::io("read", path)(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trip_dir_with_modes_and_links() {
+        let t = tempfile::tempdir().unwrap();
+        let mut files = BTreeMap::new();
+        files.insert(RelPath::new("SKILL.md").unwrap(), FileEntry::regular("hi\n"));
+        files.insert(
+            RelPath::new("bin/run.sh").unwrap(),
+            FileEntry {
+                mode: FileMode::Executable,
+                data: b"#!/bin/sh\n".to_vec(),
+            },
+        );
+        files.insert(
+            RelPath::new("bin/link").unwrap(),
+            FileEntry {
+                mode: FileMode::Symlink,
+                data: b"run.sh".to_vec(),
+            },
+        );
+        let c = Content::dir(files);
+        let dest = t.path().join("skills/x");
+        write_content(&dest, &c).unwrap();
+        let back = read_content(&dest, Shape::Dir).unwrap().unwrap();
+        assert_eq!(back, c);
+        // Replacing leaves no temporary siblings behind.
+        write_content(&dest, &c).unwrap();
+        let names: Vec<_> = fs::read_dir(t.path().join("skills")).unwrap().collect();
+        assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn escaping_symlink_is_refused_and_nothing_written() {
+        let t = tempfile::tempdir().unwrap();
+        let mut files = BTreeMap::new();
+        files.insert(
+            RelPath::new("evil").unwrap(),
+            FileEntry {
+                mode: FileMode::Symlink,
+                data: b"../../etc/passwd".to_vec(),
+            },
+        );
+        let dest = t.path().join("skills/x");
+        assert!(write_content(&dest, &Content::dir(files)).is_err());
+        assert!(!dest.exists());
+    }
+
+    #[test]
+    fn exclusions_apply_when_reading() {
+        let t = tempfile::tempdir().unwrap();
+        fs::create_dir_all(t.path().join("s/.git")).unwrap();
+        fs::write(t.path().join("s/.git/HEAD"), "x").unwrap();
+        fs::write(t.path().join("s/.DS_Store"), "x").unwrap();
+        fs::write(t.path().join("s/.SKILL.md.swp"), "x").unwrap();
+        fs::write(t.path().join("s/SKILL.md"), "x").unwrap();
+        let c = read_content(&t.path().join("s"), Shape::Dir).unwrap().unwrap();
+        assert_eq!(c.files.len(), 1);
+    }
+}

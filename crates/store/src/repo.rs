@@ -1,0 +1,76 @@
+//! Small git helpers shared by the collection, the cache, the demo and the
+//! test fixtures.
+
+use std::path::Path;
+use std::time::{Duration, UNIX_EPOCH};
+
+use artisync_model::ObjectId;
+use git2::{IndexAddOption, Repository, Signature};
+use serde::Serialize;
+
+use crate::StoreError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    pub commit: ObjectId,
+    pub time: String,
+    pub summary: String,
+}
+
+impl CommitInfo {
+    pub fn of(c: &git2::Commit<'_>) -> CommitInfo {
+        CommitInfo {
+            commit: ObjectId::from_git(c.id()),
+            time: git_time(c.time()),
+            summary: c.summary().unwrap_or("").to_string(),
+        }
+    }
+}
+
+pub fn git_time(t: git2::Time) -> String {
+    let secs = t.seconds().max(0) as u64;
+    crate::rfc3339(UNIX_EPOCH + Duration::from_secs(secs))
+}
+
+fn signature(repo: &Repository) -> Result<Signature<'static>, StoreError> {
+    match repo.signature() {
+        Ok(s) => Ok(s.to_owned()),
+        Err(_) => Signature::now("artisync", "artisync@localhost").map_err(StoreError::git("making a signature")),
+    }
+}
+
+/// Creates a non-bare repository at `path` with `main` as its first branch.
+pub fn init(path: &Path) -> Result<Repository, StoreError> {
+    let mut opts = git2::RepositoryInitOptions::new();
+    opts.initial_head("main");
+    Repository::init_opts(path, &opts).map_err(StoreError::git(format!("creating a repository at {}", path.display())))
+}
+
+/// Stages every change in the work tree (additions, edits, deletions) and
+/// commits it on HEAD. Returns `None` when there was nothing to commit.
+pub fn commit_all(repo: &Repository, message: &str) -> Result<Option<ObjectId>, StoreError> {
+    let ctx = || format!("committing in {}", repo.path().display());
+    let mut index = repo.index().map_err(StoreError::git(ctx()))?;
+    index
+        .add_all(["*"], IndexAddOption::DEFAULT, None)
+        .map_err(StoreError::git(ctx()))?;
+    index.update_all(["*"], None).map_err(StoreError::git(ctx()))?;
+    index.write().map_err(StoreError::git(ctx()))?;
+    let tree_id = index.write_tree().map_err(StoreError::git(ctx()))?;
+    let parent = match repo.head() {
+        Ok(h) => Some(h.peel_to_commit().map_err(StoreError::git(ctx()))?),
+        Err(_) => None,
+    };
+    if let Some(p) = &parent {
+        if p.tree_id() == tree_id {
+            return Ok(None);
+        }
+    }
+    let tree = repo.find_tree(tree_id).map_err(StoreError::git(ctx()))?;
+    let sig = signature(repo)?;
+    let parents: Vec<&git2::Commit<'_>> = parent.iter().collect();
+    let id = repo
+        .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
+        .map_err(StoreError::git(ctx()))?;
+    Ok(Some(ObjectId::from_git(id)))
+}

@@ -1,0 +1,407 @@
+//! The upstream cache: one bare repository per upstream URL under the data
+//! home. Fetching keeps every commit ever seen (each fetched tip gets a
+//! `refs/artisync/seen/*` ref), so old commits stay available as merge bases.
+//! Nothing here pushes or writes to an upstream.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use artisync_model::content::{tree_id, TreeEntry};
+use artisync_model::{
+    blob_id, is_excluded, Content, FileEntry, FileMode, Location, ObjectId, RelPath, Shape, SourceSpec,
+};
+use git2::{ObjectType, Oid, Repository};
+use serde::{Deserialize, Serialize};
+
+use crate::repo::CommitInfo;
+use crate::{fsio, StoreError};
+
+/// A spec with its location made concrete: a URL to fetch and the path of
+/// the artifact (or folder of artifacts) inside the repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedSource {
+    pub url: String,
+    pub reference: Option<String>,
+    pub path: RelPath,
+    pub github: Option<(String, String)>,
+}
+
+impl ResolvedSource {
+    /// Resolves a parsed spec. A local path is turned into a `file://` URL of
+    /// the repository that contains it plus the path inside that repository.
+    pub fn from_spec(spec: &SourceSpec) -> Result<ResolvedSource, StoreError> {
+        match &spec.location {
+            Location::Url(url) => Ok(ResolvedSource {
+                url: url.clone(),
+                reference: spec.reference.clone(),
+                path: spec.path.clone(),
+                github: spec.github.clone(),
+            }),
+            Location::Local(p) => {
+                let abs = std::fs::canonicalize(p).map_err(|_| StoreError::NoSuchPath { path: p.clone() })?;
+                let repo = Repository::discover(&abs).map_err(|_| StoreError::NotARepository { path: abs.clone() })?;
+                let root = match repo.workdir() {
+                    Some(w) => w.to_path_buf(),
+                    None => repo.path().to_path_buf(),
+                };
+                let root = std::fs::canonicalize(&root).unwrap_or(root);
+                let inside = abs
+                    .strip_prefix(&root)
+                    .ok()
+                    .and_then(|r| r.to_str())
+                    .ok_or_else(|| StoreError::NotARepository { path: abs.clone() })?;
+                let inside = RelPath::new(inside)?;
+                Ok(ResolvedSource {
+                    url: format!("file://{}", root.display()),
+                    reference: spec.reference.clone(),
+                    path: inside.join(&spec.path),
+                    github: None,
+                })
+            }
+        }
+    }
+
+    /// The canonical spec text for this source at `path` tracking `reference`.
+    pub fn spec_for(&self, path: &RelPath, reference: Option<&str>) -> String {
+        let spec = SourceSpec {
+            location: Location::Url(self.url.clone()),
+            reference: reference.map(str::to_string),
+            path: path.clone(),
+            github: self.github.clone(),
+        };
+        spec.to_string()
+    }
+}
+
+/// What the cache remembers of the last successful fetch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchState {
+    pub url: String,
+    pub fetched_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_branch: Option<String>,
+}
+
+pub struct UpstreamCache {
+    dir: PathBuf,
+}
+
+impl UpstreamCache {
+    pub fn new(dir: PathBuf) -> Self {
+        UpstreamCache { dir }
+    }
+
+    fn repo_dir(&self, url: &str) -> PathBuf {
+        let mut slug: String = url
+            .split_once("://")
+            .map(|x| x.1)
+            .unwrap_or(url)
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .collect();
+        slug = slug.trim_matches(|c| c == '_' || c == '.').to_string();
+        let tail: String = slug.chars().rev().take(48).collect::<Vec<_>>().into_iter().rev().collect();
+        let hash = blob_id(url.as_bytes()).to_string();
+        self.dir.join(format!("{tail}-{}.git", &hash[..10]))
+    }
+
+    /// The cached repository for `url`, created (empty) if needed.
+    pub fn open_or_create(&self, url: &str) -> Result<CachedRepo, StoreError> {
+        let dir = self.repo_dir(url);
+        let repo = if dir.exists() {
+            Repository::open_bare(&dir).map_err(StoreError::git(format!("opening the cache {}", dir.display())))?
+        } else {
+            std::fs::create_dir_all(&self.dir).map_err(StoreError::io("create directory", &self.dir))?;
+            Repository::init_bare(&dir).map_err(StoreError::git(format!("creating the cache {}", dir.display())))?
+        };
+        Ok(CachedRepo {
+            url: url.to_string(),
+            dir,
+            repo,
+        })
+    }
+
+    /// The cached repository for `url` if it was ever fetched; never creates.
+    pub fn open_existing(&self, url: &str) -> Result<Option<CachedRepo>, StoreError> {
+        let dir = self.repo_dir(url);
+        if !dir.exists() {
+            return Ok(None);
+        }
+        let repo = Repository::open_bare(&dir).map_err(StoreError::git(format!("opening the cache {}", dir.display())))?;
+        Ok(Some(CachedRepo {
+            url: url.to_string(),
+            dir,
+            repo,
+        }))
+    }
+}
+
+pub struct CachedRepo {
+    pub url: String,
+    dir: PathBuf,
+    repo: Repository,
+}
+
+/// The result of a fetch: fresh, or the last fetch reused because the
+/// upstream could not be reached.
+#[derive(Debug, Clone)]
+pub struct FetchOutcome {
+    pub state: FetchState,
+    /// Set when offline: why the fetch failed.
+    pub offline: Option<String>,
+}
+
+const FETCH_STATE: &str = "artisync-fetch.toml";
+
+impl CachedRepo {
+    pub fn fetch_state(&self) -> Option<FetchState> {
+        let text = fsio::read_text(&self.dir.join(FETCH_STATE)).ok()??;
+        toml::from_str(&text).ok()
+    }
+
+    /// Fetches every branch and tag. If the upstream cannot be reached but
+    /// was fetched before, the last fetch is used and the reason reported.
+    pub fn fetch(&self) -> Result<FetchOutcome, StoreError> {
+        match self.fetch_now() {
+            Ok(state) => Ok(FetchOutcome { state, offline: None }),
+            Err(message) => match self.fetch_state() {
+                Some(state) => Ok(FetchOutcome {
+                    state,
+                    offline: Some(message),
+                }),
+                None => Err(StoreError::FetchFailed {
+                    url: self.url.clone(),
+                    message,
+                }),
+            },
+        }
+    }
+
+    fn fetch_now(&self) -> Result<FetchState, String> {
+        let mut remote = self.repo.remote_anonymous(&self.url).map_err(|e| e.message().to_string())?;
+        remote
+            .connect(git2::Direction::Fetch)
+            .map_err(|e| e.message().to_string())?;
+        let default_branch = remote
+            .default_branch()
+            .ok()
+            .and_then(|b| b.as_str().map(|s| s.trim_start_matches("refs/heads/").to_string()));
+        remote.disconnect().map_err(|e| e.message().to_string())?;
+        let mut opts = git2::FetchOptions::new();
+        opts.download_tags(git2::AutotagOption::None);
+        remote
+            .fetch(
+                &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+                Some(&mut opts),
+                None,
+            )
+            .map_err(|e| e.message().to_string())?;
+        self.remember_tips().map_err(|e| e.to_string())?;
+        let state = FetchState {
+            url: self.url.clone(),
+            fetched_at: crate::now(),
+            default_branch,
+        };
+        let text = toml::to_string(&state).map_err(|e| e.to_string())?;
+        fsio::write_file_atomic(&self.dir.join(FETCH_STATE), text.as_bytes()).map_err(|e| e.to_string())?;
+        Ok(state)
+    }
+
+    /// Gives every current branch and tag tip a `refs/artisync/seen/<id>` ref
+    /// so that force-pushed history stays reachable.
+    fn remember_tips(&self) -> Result<(), StoreError> {
+        let refs = self.repo.references().map_err(StoreError::git("listing cached refs"))?;
+        let mut tips = Vec::new();
+        for r in refs.flatten() {
+            let name = r.name().unwrap_or("");
+            if name.starts_with("refs/heads/") || name.starts_with("refs/tags/") {
+                if let Ok(c) = r.peel_to_commit() {
+                    tips.push(c.id());
+                }
+            }
+        }
+        for id in tips {
+            self.keep(ObjectId::from_git(id))?;
+        }
+        Ok(())
+    }
+
+    /// Keeps `commit` reachable in the cache forever.
+    pub fn keep(&self, commit: ObjectId) -> Result<(), StoreError> {
+        let name = format!("refs/artisync/seen/{commit}");
+        if self.repo.find_reference(&name).is_err() {
+            self.repo
+                .reference(&name, commit.to_git(), true, "artisync: keep")
+                .map_err(StoreError::git("recording a seen commit"))?;
+        }
+        Ok(())
+    }
+
+    /// Resolves a branch, tag or commit id (or the default branch for
+    /// `None`) to a commit. Returns the ref name that should be tracked.
+    pub fn resolve(&self, reference: Option<&str>) -> Result<(String, ObjectId), StoreError> {
+        let name = match reference {
+            Some(r) => r.to_string(),
+            None => self
+                .fetch_state()
+                .and_then(|s| s.default_branch)
+                .or_else(|| {
+                    ["main", "master"]
+                        .into_iter()
+                        .find(|b| self.repo.find_reference(&format!("refs/heads/{b}")).is_ok())
+                        .map(str::to_string)
+                })
+                .ok_or_else(|| StoreError::NotFetched { url: self.url.clone() })?,
+        };
+        let not_found = || StoreError::RefNotFound {
+            url: self.url.clone(),
+            reference: name.clone(),
+        };
+        for candidate in [format!("refs/heads/{name}"), format!("refs/tags/{name}")] {
+            if let Ok(r) = self.repo.find_reference(&candidate) {
+                let c = r.peel_to_commit().map_err(|_| not_found())?;
+                return Ok((name.clone(), ObjectId::from_git(c.id())));
+            }
+        }
+        if name.len() >= 7 && name.chars().all(|c| c.is_ascii_hexdigit()) {
+            if let Ok(obj) = self.repo.revparse_single(&name) {
+                if let Ok(c) = obj.peel_to_commit() {
+                    return Ok((name.clone(), ObjectId::from_git(c.id())));
+                }
+            }
+        }
+        Err(not_found())
+    }
+
+    pub fn commit_info(&self, commit: ObjectId) -> Result<CommitInfo, StoreError> {
+        let c = self
+            .repo
+            .find_commit(commit.to_git())
+            .map_err(StoreError::git(format!("reading commit {commit} of {}", self.url)))?;
+        Ok(CommitInfo::of(&c))
+    }
+
+    fn entry_at(&self, commit: ObjectId, path: &RelPath) -> Result<Option<(ObjectType, Oid, i32)>, StoreError> {
+        let c = self
+            .repo
+            .find_commit(commit.to_git())
+            .map_err(StoreError::git(format!("reading commit {commit} of {}", self.url)))?;
+        let tree = c.tree().map_err(StoreError::git("reading a tree"))?;
+        if path.is_root() {
+            return Ok(Some((ObjectType::Tree, tree.id(), 0o040000)));
+        }
+        match tree.get_path(Path::new(path.as_str())) {
+            Ok(e) => Ok(e.kind().map(|k| (k, e.id(), e.filemode()))),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// What kind of object is at `commit:path`: `Some(Shape::Dir)` for a tree,
+    /// `Some(Shape::File)` for a blob, `None` when absent.
+    pub fn shape_at(&self, commit: ObjectId, path: &RelPath) -> Result<Option<Shape>, StoreError> {
+        Ok(match self.entry_at(commit, path)? {
+            Some((ObjectType::Tree, _, _)) => Some(Shape::Dir),
+            Some((ObjectType::Blob, _, _)) => Some(Shape::File),
+            _ => None,
+        })
+    }
+
+    /// The names directly under the tree at `commit:path`, with whether each
+    /// is a tree. Excluded names are left out.
+    pub fn list_dir(&self, commit: ObjectId, path: &RelPath) -> Result<Vec<(String, bool)>, StoreError> {
+        let Some((ObjectType::Tree, oid, _)) = self.entry_at(commit, path)? else {
+            return Ok(vec![]);
+        };
+        let tree = self.repo.find_tree(oid).map_err(StoreError::git("reading a tree"))?;
+        Ok(tree
+            .iter()
+            .filter_map(|e| {
+                let name = e.name()?.to_string();
+                (!is_excluded(&name)).then_some((name, e.kind() == Some(ObjectType::Tree)))
+            })
+            .collect())
+    }
+
+    /// The artifact's hash at `commit:path` without reading file contents:
+    /// the tree is re-hashed from its entries with the exclusion rule
+    /// applied, which gives git's own id whenever nothing is excluded.
+    pub fn artifact_hash(&self, commit: ObjectId, path: &RelPath, shape: Shape) -> Result<Option<ObjectId>, StoreError> {
+        match (self.entry_at(commit, path)?, shape) {
+            (Some((ObjectType::Blob, oid, _)), Shape::File) => Ok(Some(ObjectId::from_git(oid))),
+            (Some((ObjectType::Tree, oid, _)), Shape::Dir) => Ok(Some(self.filtered_tree_id(oid)?)),
+            _ => Ok(None),
+        }
+    }
+
+    fn filtered_tree_id(&self, oid: Oid) -> Result<ObjectId, StoreError> {
+        let tree = self.repo.find_tree(oid).map_err(StoreError::git("reading a tree"))?;
+        let mut entries = Vec::with_capacity(tree.len());
+        for e in tree.iter() {
+            let Some(name) = e.name() else { continue };
+            if is_excluded(name) {
+                continue;
+            }
+            match e.kind() {
+                Some(ObjectType::Tree) => entries.push(TreeEntry {
+                    name: name.to_string(),
+                    mode: 0o040000,
+                    id: self.filtered_tree_id(e.id())?,
+                }),
+                Some(ObjectType::Blob) => entries.push(TreeEntry {
+                    name: name.to_string(),
+                    mode: FileMode::from_git_mode(e.filemode() as u32)
+                        .unwrap_or(FileMode::Regular)
+                        .git_mode(),
+                    id: ObjectId::from_git(e.id()),
+                }),
+                _ => {} // submodules are not part of an artifact
+            }
+        }
+        Ok(tree_id(entries))
+    }
+
+    /// Reads the artifact at `commit:path`; `Ok(None)` when absent or of the
+    /// other shape.
+    pub fn read_content(&self, commit: ObjectId, path: &RelPath, shape: Shape) -> Result<Option<Content>, StoreError> {
+        match (self.entry_at(commit, path)?, shape) {
+            (Some((ObjectType::Blob, oid, mode)), Shape::File) => {
+                let entry = self.blob_entry(oid, mode)?;
+                let name = RelPath::new(path.file_name())?;
+                Ok(Some(Content::file(name, entry)))
+            }
+            (Some((ObjectType::Tree, oid, _)), Shape::Dir) => {
+                let mut files = BTreeMap::new();
+                self.walk_tree(oid, &RelPath::root(), &mut files)?;
+                Ok(Some(Content::dir(files)))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    fn blob_entry(&self, oid: Oid, mode: i32) -> Result<FileEntry, StoreError> {
+        let blob = self.repo.find_blob(oid).map_err(StoreError::git("reading a blob"))?;
+        Ok(FileEntry {
+            mode: FileMode::from_git_mode(mode as u32).unwrap_or(FileMode::Regular),
+            data: blob.content().to_vec(),
+        })
+    }
+
+    fn walk_tree(&self, oid: Oid, rel: &RelPath, out: &mut BTreeMap<RelPath, FileEntry>) -> Result<(), StoreError> {
+        let tree = self.repo.find_tree(oid).map_err(StoreError::git("reading a tree"))?;
+        for e in tree.iter() {
+            let Some(name) = e.name() else { continue };
+            if is_excluded(name) {
+                continue;
+            }
+            let child = rel.child(name)?;
+            match e.kind() {
+                Some(ObjectType::Tree) => self.walk_tree(e.id(), &child, out)?,
+                Some(ObjectType::Blob) => {
+                    out.insert(child, self.blob_entry(e.id(), e.filemode())?);
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,750 @@
+//! The engine's operations. Each validates everything it was given before it
+//! writes anything, so a bad input never leaves a partial write.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use artisync_model::{
+    drift, ArtifactId, Content, Kind, LockEntry, ManifestEntry, Metadata, Name, ObjectId, RelPath, Shape,
+    SourceSpec, Status, Tier,
+};
+use artisync_store::upstream::FetchOutcome;
+use artisync_store::{CachedRepo, Collection, Home, Project, Registry, ResolvedSource, StoreError};
+
+use crate::diff::diff_contents;
+use crate::report::*;
+use crate::SyncError;
+
+/// What `add` was asked to import.
+#[derive(Debug, Clone, Default)]
+pub struct AddRequest {
+    pub spec: String,
+    pub name: Option<String>,
+    pub kind: Option<Kind>,
+    pub all: bool,
+}
+
+/// One artifact found at an upstream path.
+struct Candidate {
+    id: ArtifactId,
+    path: RelPath,
+}
+
+pub struct Engine {
+    pub home: Home,
+    pub collection_name: String,
+}
+
+impl Engine {
+    pub fn new(home: Home, collection: impl Into<String>) -> Engine {
+        Engine {
+            home,
+            collection_name: collection.into(),
+        }
+    }
+
+    pub fn collection(&self) -> Result<Collection, SyncError> {
+        Ok(Collection::open(&self.home, &self.collection_name)?)
+    }
+
+    fn cache(&self) -> artisync_store::UpstreamCache {
+        artisync_store::UpstreamCache::new(self.home.cache_dir())
+    }
+
+    pub fn init(&self, remote: Option<&str>) -> Result<Collection, SyncError> {
+        Ok(Collection::init(&self.home, &self.collection_name, remote)?)
+    }
+
+    fn unknown(&self, id: &ArtifactId) -> SyncError {
+        SyncError::UnknownArtifact {
+            id: id.to_string(),
+            collection: self.collection_name.clone(),
+        }
+    }
+
+    // ---- add -------------------------------------------------------------
+
+    /// Imports the artifact (or, with `all`, every artifact) at an upstream
+    /// spec into the collection, as one commit.
+    pub fn add(&self, req: &AddRequest) -> Result<AddReport, SyncError> {
+        let collection = self.collection()?;
+        let mut manifest = collection.manifest()?;
+        let spec = SourceSpec::parse(&req.spec)?;
+        let source = ResolvedSource::from_spec(&spec)?;
+        let cache = self.cache().open_or_create(&source.url)?;
+        let fetched = cache.fetch()?;
+        let mut warnings = offline_warning(&source.url, &fetched);
+        let (reference, commit) = cache.resolve(source.reference.as_deref())?;
+
+        let mut candidates = find_artifacts(&cache, commit, &source, req)?;
+        if candidates.len() > 1 && !req.all {
+            let names: Vec<String> = candidates.iter().map(|c| c.id.to_string()).collect();
+            return Err(SyncError::Refused(format!(
+                "{} holds {} artifacts ({}); pass --all to import them all, or give the path of one",
+                req.spec,
+                names.len(),
+                names.join(", ")
+            )));
+        }
+        if req.all {
+            candidates.retain(|c| {
+                let known = manifest.get(&c.id).is_some();
+                if known {
+                    warnings.push(format!("{} is already in the collection; skipped", c.id));
+                }
+                !known
+            });
+        } else if let Some(c) = candidates.first() {
+            if manifest.get(&c.id).is_some() {
+                return Err(SyncError::Refused(format!(
+                    "{} is already in collection '{}'; to update it run 'artisync sync --direction upstream_to_collection {}'",
+                    c.id, self.collection_name, c.id
+                )));
+            }
+        }
+
+        // Read and check everything before writing anything.
+        let mut staged = Vec::new();
+        for c in &candidates {
+            let content = cache
+                .read_content(commit, &c.path, c.id.kind.shape())?
+                .ok_or_else(|| SyncError::Refused(format!("{} vanished from {}", c.path, source.url)))?;
+            content
+                .check_symlinks()
+                .map_err(|e| SyncError::Refused(format!("cannot import {}: {e}", c.id)))?;
+            if collection.artifact_path(&c.id).exists() {
+                return Err(SyncError::Refused(format!(
+                    "{} already exists in the collection folder but not in its manifest; move it away first",
+                    collection.artifact_path(&c.id).display()
+                )));
+            }
+            staged.push((c, content));
+        }
+        if staged.is_empty() {
+            return Ok(AddReport {
+                collection: self.collection_name.clone(),
+                imported: vec![],
+                commit: None,
+                warnings,
+            });
+        }
+
+        let synced_at = artisync_store::now();
+        let mut imported = Vec::new();
+        for (c, content) in &staged {
+            collection.write_artifact(&c.id, content)?;
+            let hash = content.hash();
+            let spec_text = source.spec_for(&c.path, Some(&reference));
+            manifest.upsert(ManifestEntry {
+                kind: c.id.kind,
+                name: c.id.name.clone(),
+                source: Some(spec_text.clone()),
+                reference: Some(reference.clone()),
+                upstream_commit: Some(commit),
+                upstream_hash: Some(hash),
+                synced_at: Some(synced_at.clone()),
+            });
+            imported.push(Imported {
+                id: c.id.clone(),
+                source: spec_text,
+                reference: reference.clone(),
+                commit,
+                hash,
+            });
+        }
+        cache.keep(commit)?;
+        collection.save_manifest(&manifest)?;
+        let ids: Vec<String> = imported.iter().map(|i| i.id.to_string()).collect();
+        let subject = if ids.len() == 1 {
+            format!("Add {}", ids[0])
+        } else {
+            format!("Add {} artifacts", ids.len())
+        };
+        let body = imported
+            .iter()
+            .map(|i| format!("- {} from {} at {}", i.id, i.source, i.commit.short()))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let commit_id = collection.commit(&format!("{subject}\n\n{body}\n"))?;
+        Ok(AddReport {
+            collection: self.collection_name.clone(),
+            imported,
+            commit: commit_id,
+            warnings,
+        })
+    }
+
+    // ---- fetch -----------------------------------------------------------
+
+    /// Refreshes the upstream cache for the given artifacts (all when empty).
+    /// Changes nothing else.
+    pub fn fetch(&self, ids: &[ArtifactId]) -> Result<Vec<FetchReport>, SyncError> {
+        let collection = self.collection()?;
+        let manifest = collection.manifest()?;
+        for id in ids {
+            if manifest.get(id).is_none() {
+                return Err(self.unknown(id));
+            }
+        }
+        let mut by_url: BTreeMap<String, Vec<ArtifactId>> = BTreeMap::new();
+        for e in &manifest.artifacts {
+            if !ids.is_empty() && !ids.contains(&e.id()) {
+                continue;
+            }
+            if let Some(src) = &e.source {
+                let resolved = ResolvedSource::from_spec(&SourceSpec::parse(src)?)?;
+                by_url.entry(resolved.url).or_default().push(e.id());
+            }
+        }
+        let mut out = Vec::new();
+        for (url, artifacts) in by_url {
+            let fetched = self.cache().open_or_create(&url)?.fetch()?;
+            out.push(FetchReport {
+                url,
+                fetched_at: fetched.state.fetched_at,
+                offline: fetched.offline,
+                artifacts,
+            });
+        }
+        Ok(out)
+    }
+
+    // ---- projects --------------------------------------------------------
+
+    pub fn project_add(&self, path: &Path) -> Result<(Project, bool), SyncError> {
+        let project = Project::open(&self.home, path)?;
+        let new = Registry::new(&self.home).add(&project)?;
+        Ok((project, new))
+    }
+
+    pub fn project_remove(&self, path: &Path) -> Result<(), SyncError> {
+        Ok(Registry::new(&self.home).remove(path)?)
+    }
+
+    pub fn project_list(&self) -> Result<Vec<ProjectInfo>, SyncError> {
+        let mut out = Vec::new();
+        for rec in Registry::new(&self.home).list()? {
+            let artifacts = Project::open(&self.home, &rec.path)
+                .and_then(|p| p.lock())
+                .map(|l| l.artifacts.len())
+                .unwrap_or(0);
+            out.push(ProjectInfo {
+                path: rec.path,
+                added_at: rec.added_at,
+                artifacts,
+            });
+        }
+        Ok(out)
+    }
+
+    // ---- deploy ----------------------------------------------------------
+
+    /// Copies artifacts the project does not have yet into its `.claude/`
+    /// and records them in its lockfile. Registers the project on first use.
+    pub fn deploy(&self, ids: &[ArtifactId], project_path: &Path) -> Result<DeployReport, SyncError> {
+        if ids.is_empty() {
+            return Err(SyncError::Refused("name at least one artifact to deploy, e.g. 'artisync deploy skill:pdf --project .'".into()));
+        }
+        let collection = self.collection()?;
+        let manifest = collection.manifest()?;
+        let project = Project::open(&self.home, project_path)?;
+        let mut lock = project.lock()?;
+        let mut staged = Vec::new();
+        for id in ids {
+            if manifest.get(id).is_none() {
+                return Err(self.unknown(id));
+            }
+            if lock.get(id).is_some() {
+                return Err(SyncError::Refused(format!(
+                    "{id} is already deployed in {}; to update it use 'artisync sync --direction collection_to_project {id} --project {}'",
+                    project.root.display(),
+                    project.root.display()
+                )));
+            }
+            let dest = project.artifact_path(id);
+            if std::fs::symlink_metadata(&dest).is_ok() {
+                return Err(SyncError::Refused(format!(
+                    "{} already exists and is not tracked by artisync; move it away, or bring it into the collection with 'artisync sync --direction project_to_collection {id} --project {}'",
+                    dest.display(),
+                    project.root.display()
+                )));
+            }
+            let content = collection.read_artifact(id)?.ok_or_else(|| {
+                SyncError::Refused(format!(
+                    "{id} is in the manifest but its files are missing from {}; restore them with git in the collection",
+                    collection.artifact_path(id).display()
+                ))
+            })?;
+            content
+                .check_symlinks()
+                .map_err(|e| SyncError::Refused(format!("cannot deploy {id}: {e}")))?;
+            staged.push((id, content));
+        }
+        Registry::new(&self.home).add(&project)?;
+        let now = artisync_store::now();
+        let mut deployed = Vec::new();
+        let mut failure = None;
+        for (id, content) in &staged {
+            if let Err(e) = project.write_artifact(id, content) {
+                failure = Some(e);
+                break;
+            }
+            let hash = content.hash();
+            lock.upsert(LockEntry {
+                kind: id.kind,
+                name: id.name.clone(),
+                collection: self.collection_name.clone(),
+                hash,
+                deployed_at: now.clone(),
+            });
+            deployed.push(Deployed {
+                id: (*id).clone(),
+                hash,
+                path: project.artifact_path(id),
+            });
+        }
+        // Record whatever was written, even if a later artifact failed.
+        if !deployed.is_empty() {
+            project.save_lock(&lock)?;
+        }
+        if let Some(e) = failure {
+            return Err(e.into());
+        }
+        Ok(DeployReport {
+            project: project.root,
+            collection: self.collection_name.clone(),
+            deployed,
+        })
+    }
+
+    // ---- status ----------------------------------------------------------
+
+    fn projects_for(&self, only: Option<&Path>) -> Result<Vec<Project>, SyncError> {
+        match only {
+            Some(p) => Ok(vec![Project::open(&self.home, p)?]),
+            None => {
+                let mut out = Vec::new();
+                for rec in Registry::new(&self.home).list()? {
+                    match Project::open(&self.home, &rec.path) {
+                        Ok(p) => out.push(p),
+                        Err(StoreError::NoSuchPath { .. }) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Ok(out)
+            }
+        }
+    }
+
+    /// The upstream → collection pair of `entry`, read from the cache only.
+    fn upstream_state(&self, entry: &ManifestEntry, collection_hash: Option<ObjectId>) -> Result<Option<UpstreamState>, SyncError> {
+        let Some(src) = &entry.source else {
+            return Ok(None);
+        };
+        let spec = SourceSpec::parse(src)?;
+        let resolved = ResolvedSource::from_spec(&spec)?;
+        let mut state = UpstreamState {
+            status: Status::Missing,
+            hash: None,
+            commit: None,
+            reference: entry.reference.clone(),
+            source: src.clone(),
+            fetched_at: None,
+            synced_commit: entry.upstream_commit,
+            synced_hash: entry.upstream_hash,
+            note: None,
+        };
+        let Some(cache) = self.cache().open_existing(&resolved.url)? else {
+            state.note = Some("not fetched; run 'artisync fetch'".into());
+            state.status = drift(entry.upstream_hash, entry.upstream_hash, collection_hash);
+            return Ok(Some(state));
+        };
+        state.fetched_at = cache.fetch_state().map(|s| s.fetched_at);
+        match cache.resolve(entry.reference.as_deref().or(resolved.reference.as_deref())) {
+            Ok((_, commit)) => {
+                state.commit = Some(commit);
+                state.hash = cache.artifact_hash(commit, &resolved.path, entry.kind.shape())?;
+                if state.hash.is_none() {
+                    state.note = Some(format!("{} no longer exists upstream", resolved.path));
+                }
+            }
+            Err(e) => state.note = Some(e.to_string()),
+        }
+        state.status = drift(entry.upstream_hash, state.hash, collection_hash);
+        Ok(Some(state))
+    }
+
+    /// Drift of every artifact across the tiers. Reads only: nothing on disk
+    /// changes, not even the cache.
+    pub fn status(&self, project: Option<&Path>) -> Result<StatusReport, SyncError> {
+        let collection = self.collection()?;
+        let manifest = collection.manifest()?;
+        let projects = self.projects_for(project)?;
+        let mut warnings = Vec::new();
+        let mut locks = Vec::new();
+        for p in &projects {
+            match p.lock() {
+                Ok(l) => locks.push((p, l)),
+                Err(e) => warnings.push(e.to_string()),
+            }
+        }
+        let mut artifacts = Vec::new();
+        for entry in &manifest.artifacts {
+            let id = entry.id();
+            let collection_hash = collection.artifact_hash(&id)?;
+            let upstream = self.upstream_state(entry, collection_hash)?;
+            let mut pstates = Vec::new();
+            for (p, lock) in &locks {
+                let Some(le) = lock.get(&id).filter(|le| le.collection == self.collection_name) else {
+                    continue;
+                };
+                let hash = p.artifact_hash(&id)?;
+                pstates.push(ProjectState {
+                    path: p.root.clone(),
+                    status: drift(Some(le.hash), collection_hash, hash),
+                    hash,
+                    deployed_hash: Some(le.hash),
+                    deployed_at: Some(le.deployed_at.clone()),
+                });
+            }
+            artifacts.push(ArtifactStatus {
+                kind: id.kind,
+                name: id.name.to_string(),
+                id,
+                collection: CollectionState { hash: collection_hash },
+                upstream,
+                projects: pstates,
+            });
+        }
+        artifacts.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut untracked = Vec::new();
+        for (p, lock) in &locks {
+            for id in p.scan()? {
+                if lock.get(&id).is_some() {
+                    continue;
+                }
+                untracked.push(Untracked {
+                    hash: p.artifact_hash(&id).ok().flatten(),
+                    in_collection: manifest.get(&id).is_some(),
+                    status: Status::Untracked,
+                    path: p.root.clone(),
+                    id,
+                });
+            }
+        }
+        Ok(StatusReport {
+            collection: self.collection_name.clone(),
+            artifacts,
+            untracked,
+            warnings,
+        })
+    }
+
+    // ---- show / versions -------------------------------------------------
+
+    pub fn show(&self, id: &ArtifactId) -> Result<ArtifactInfo, SyncError> {
+        let collection = self.collection()?;
+        let manifest = collection.manifest()?;
+        let entry = manifest.get(id).ok_or_else(|| self.unknown(id))?;
+        let content = collection.read_artifact(id)?;
+        let metadata = content.as_ref().map(|c| metadata_of(id, c)).unwrap_or_default();
+        Ok(ArtifactInfo {
+            id: id.clone(),
+            kind: id.kind,
+            name: id.name.to_string(),
+            collection: self.collection_name.clone(),
+            path: collection.artifact_path(id),
+            hash: content.as_ref().map(Content::hash),
+            metadata,
+            files: content.as_ref().map(|c| c.files.len()).unwrap_or(0),
+            size: content.as_ref().map(Content::total_size).unwrap_or(0),
+            source: entry.source.clone(),
+            reference: entry.reference.clone(),
+            upstream_commit: entry.upstream_commit,
+            upstream_hash: entry.upstream_hash,
+            synced_at: entry.synced_at.clone(),
+        })
+    }
+
+    pub fn versions(&self, id: &ArtifactId, project: Option<&Path>) -> Result<Versions, SyncError> {
+        let collection = self.collection()?;
+        let manifest = collection.manifest()?;
+        let entry = manifest.get(id).ok_or_else(|| self.unknown(id))?;
+        let collection_hash = collection.artifact_hash(id)?;
+        let last = collection.last_commit_touching(&id.rel_path(), 10_000);
+        let upstream = match self.upstream_state(entry, collection_hash)? {
+            None => None,
+            Some(u) => {
+                let info = match (u.commit, self.cached_repo(entry)?) {
+                    (Some(c), Some(cache)) => cache.commit_info(c).ok(),
+                    _ => None,
+                };
+                Some(UpstreamVersion {
+                    source: u.source,
+                    reference: u.reference,
+                    commit: u.commit,
+                    commit_time: info.as_ref().map(|i| i.time.clone()),
+                    commit_summary: info.map(|i| i.summary),
+                    fetched_at: u.fetched_at,
+                    hash: u.hash,
+                    synced_commit: u.synced_commit,
+                    synced_hash: u.synced_hash,
+                    status: u.status,
+                })
+            }
+        };
+        let status = self.status(project)?;
+        let projects = status
+            .artifacts
+            .into_iter()
+            .find(|a| &a.id == id)
+            .map(|a| a.projects)
+            .unwrap_or_default();
+        Ok(Versions {
+            id: id.clone(),
+            upstream,
+            collection: CollectionVersion {
+                name: self.collection_name.clone(),
+                path: collection.artifact_path(id),
+                hash: collection_hash,
+                commit: last.as_ref().map(|c| c.commit),
+                time: last.as_ref().map(|c| c.time.clone()),
+                summary: last.map(|c| c.summary),
+            },
+            projects,
+        })
+    }
+
+    fn cached_repo(&self, entry: &ManifestEntry) -> Result<Option<CachedRepo>, SyncError> {
+        let Some(src) = &entry.source else { return Ok(None) };
+        let resolved = ResolvedSource::from_spec(&SourceSpec::parse(src)?)?;
+        Ok(self.cache().open_existing(&resolved.url)?)
+    }
+
+    // ---- diff ------------------------------------------------------------
+
+    /// Reads one tier's version of `id`: its content (if present) and a label.
+    fn tier_content(
+        &self,
+        collection: &Collection,
+        entry: &ManifestEntry,
+        tier: Tier,
+        project: Option<&Path>,
+    ) -> Result<(Option<Content>, String), SyncError> {
+        let id = entry.id();
+        match tier {
+            Tier::Collection => Ok((collection.read_artifact(&id)?, format!("collection {}", self.collection_name))),
+            Tier::Project => {
+                let path = project.ok_or_else(|| {
+                    SyncError::Refused("the project tier needs --project PATH".into())
+                })?;
+                let p = Project::open(&self.home, path)?;
+                Ok((p.read_artifact(&id)?, format!("project {}", p.root.display())))
+            }
+            Tier::Upstream => {
+                let src = entry.source.as_ref().ok_or_else(|| {
+                    SyncError::Refused(format!("{id} has no upstream source; diff collection and project instead"))
+                })?;
+                let resolved = ResolvedSource::from_spec(&SourceSpec::parse(src)?)?;
+                let cache = self
+                    .cache()
+                    .open_existing(&resolved.url)?
+                    .ok_or_else(|| StoreError::NotFetched { url: resolved.url.clone() })?;
+                let (_, commit) = cache.resolve(entry.reference.as_deref().or(resolved.reference.as_deref()))?;
+                let content = cache.read_content(commit, &resolved.path, id.kind.shape())?;
+                Ok((content, format!("upstream {} at {}", resolved.url, commit.short())))
+            }
+        }
+    }
+
+    /// The structured diff of `id` between two tiers, `lhs` as old and `rhs`
+    /// as new.
+    pub fn diff(&self, id: &ArtifactId, lhs: Tier, rhs: Tier, project: Option<&Path>) -> Result<ArtifactDiff, SyncError> {
+        let collection = self.collection()?;
+        let manifest = collection.manifest()?;
+        let entry = manifest.get(id).ok_or_else(|| self.unknown(id))?;
+        let (old, old_label) = self.tier_content(&collection, entry, lhs, project)?;
+        let (new, new_label) = self.tier_content(&collection, entry, rhs, project)?;
+        Ok(ArtifactDiff {
+            id: id.clone(),
+            lhs: DiffSide {
+                tier: lhs,
+                hash: old.as_ref().map(Content::hash),
+                label: old_label,
+            },
+            rhs: DiffSide {
+                tier: rhs,
+                hash: new.as_ref().map(Content::hash),
+                label: new_label,
+            },
+            diff: diff_contents(old.as_ref(), new.as_ref()),
+        })
+    }
+}
+
+fn offline_warning(url: &str, f: &FetchOutcome) -> Vec<String> {
+    match &f.offline {
+        Some(why) => vec![format!(
+            "could not reach {url} ({why}); using the last fetch from {}",
+            f.state.fetched_at
+        )],
+        None => vec![],
+    }
+}
+
+/// The title and description of an artifact, from its front matter.
+pub fn metadata_of(id: &ArtifactId, content: &Content) -> Metadata {
+    let file = id.kind.metadata_file(&id.name);
+    let entry = match content.shape {
+        Shape::File => content.files.values().next(),
+        Shape::Dir => content.files.get(&RelPath::new(&file).unwrap_or_default()),
+    };
+    match entry {
+        Some(e) => Metadata::from_markdown(&String::from_utf8_lossy(&e.data)),
+        None => Metadata {
+            warning: Some(format!("{file} is missing")),
+            ..Metadata::default()
+        },
+    }
+}
+
+/// Finds what to import at `source.path`: one artifact, or each artifact in
+/// a folder (`skills/`, `commands/`, `agents/`, a repository root or
+/// `.claude/`).
+fn find_artifacts(
+    cache: &CachedRepo,
+    commit: ObjectId,
+    source: &ResolvedSource,
+    req: &AddRequest,
+) -> Result<Vec<Candidate>, SyncError> {
+    let path = &source.path;
+    let parent_kind = Kind::from_folder(path.parent().file_name());
+    let shape = cache.shape_at(commit, path)?.ok_or_else(|| {
+        SyncError::Refused(format!(
+            "nothing at '{}' in {} at {}; check the path in the spec",
+            path,
+            source.url,
+            commit.short()
+        ))
+    })?;
+    let name_for = |default: &str| -> Result<Name, SyncError> {
+        let raw = req.name.as_deref().unwrap_or(default);
+        Name::new(raw).map_err(|_| {
+            SyncError::Refused(format!(
+                "upstream name {raw:?} is not a valid artifact name (a-z, 0-9, '.', '_', '-'); pass --name NAME"
+            ))
+        })
+    };
+    match shape {
+        Shape::File => {
+            let fname = path.file_name();
+            let stem = fname.strip_suffix(".md").ok_or_else(|| {
+                SyncError::Refused(format!("{path} is not a Markdown file; commands and agents are .md files"))
+            })?;
+            let kind = match (req.kind, parent_kind) {
+                (Some(Kind::Skill), _) => {
+                    return Err(SyncError::Refused(format!("{path} is a file; a skill is a folder holding SKILL.md")))
+                }
+                (Some(k), _) => k,
+                (None, Some(k)) if k != Kind::Skill => k,
+                _ => {
+                    return Err(SyncError::Refused(format!(
+                        "cannot tell whether {path} is a command or an agent; pass --kind command or --kind agent"
+                    )))
+                }
+            };
+            Ok(vec![Candidate {
+                id: ArtifactId::new(kind, name_for(stem)?),
+                path: path.clone(),
+            }])
+        }
+        Shape::Dir => {
+            let listing = cache.list_dir(commit, path)?;
+            if listing.iter().any(|(n, is_tree)| n == "SKILL.md" && !is_tree) {
+                if matches!(req.kind, Some(k) if k != Kind::Skill) {
+                    return Err(SyncError::Refused(format!("{path} is a skill (it holds SKILL.md), not a {}", req.kind.map(|k| k.as_str()).unwrap_or(""))));
+                }
+                let default = if path.is_root() {
+                    source.url.trim_end_matches('/').rsplit('/').next().unwrap_or("").trim_end_matches(".git").to_string()
+                } else {
+                    path.file_name().to_string()
+                };
+                return Ok(vec![Candidate {
+                    id: ArtifactId::new(Kind::Skill, name_for(&default)?),
+                    path: path.clone(),
+                }]);
+            }
+            if req.name.is_some() {
+                return Err(SyncError::Refused(format!(
+                    "{path} is a folder of artifacts; --name only applies to a single artifact"
+                )));
+            }
+            let mut out = Vec::new();
+            let mut skipped = Vec::new();
+            let own_kind = Kind::from_folder(path.file_name()).or(req.kind);
+            match own_kind {
+                Some(kind) => collect_folder(cache, commit, path, kind, &mut out, &mut skipped)?,
+                None => {
+                    let mut roots = vec![path.clone()];
+                    if listing.iter().any(|(n, t)| n == ".claude" && *t) {
+                        roots.push(path.child(".claude")?);
+                    }
+                    for root in roots {
+                        for (n, is_tree) in cache.list_dir(commit, &root)? {
+                            if let (Some(kind), true) = (Kind::from_folder(&n), is_tree) {
+                                collect_folder(cache, commit, &root.child(&n)?, kind, &mut out, &mut skipped)?;
+                            }
+                        }
+                    }
+                }
+            }
+            if out.is_empty() {
+                let hint = if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (skipped invalid names: {})", skipped.join(", "))
+                };
+                return Err(SyncError::Refused(format!(
+                    "no artifacts found at '{path}' in {}{hint}; point the spec at a skill folder, a .md file, or a skills/, commands/ or agents/ folder",
+                    source.url
+                )));
+            }
+            Ok(out)
+        }
+    }
+}
+
+fn collect_folder(
+    cache: &CachedRepo,
+    commit: ObjectId,
+    folder: &RelPath,
+    kind: Kind,
+    out: &mut Vec<Candidate>,
+    skipped: &mut Vec<String>,
+) -> Result<(), SyncError> {
+    for (n, is_tree) in cache.list_dir(commit, folder)? {
+        let stem = match (kind, is_tree) {
+            (Kind::Skill, true) => {
+                let sub = folder.child(&n)?;
+                let has_skill = cache.list_dir(commit, &sub)?.iter().any(|(f, t)| f == "SKILL.md" && !t);
+                if !has_skill {
+                    continue;
+                }
+                n.clone()
+            }
+            (Kind::Command | Kind::Agent, false) => match n.strip_suffix(".md") {
+                Some(s) => s.to_string(),
+                None => continue,
+            },
+            _ => continue,
+        };
+        match Name::new(&stem) {
+            Ok(name) => out.push(Candidate {
+                id: ArtifactId::new(kind, name),
+                path: folder.child(&n)?,
+            }),
+            Err(_) => skipped.push(n),
+        }
+    }
+    Ok(())
+}

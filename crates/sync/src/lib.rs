@@ -1,0 +1,16 @@
+//! The artisync engine: importing artifacts from upstreams, deploying them
+//! into projects, reading drift and versions across the three tiers, and
+//! diffing any two tiers. The CLI and the server are thin adapters over
+//! [`Engine`]; nothing here knows about terminals or HTTP.
+//!
+//! Reading (status, versions, diff) never writes anything.
+
+pub mod diff;
+pub mod engine;
+pub mod error;
+pub mod report;
+
+pub use diff::{diff_contents, FileSetDiff};
+pub use engine::{AddRequest, Engine};
+pub use error::SyncError;
+pub use report::*;

@@ -1,0 +1,188 @@
+//! What the engine returns: plain serialisable data, named as DESIGN §10
+//! names things (`hash`, `upstream`, `collection`, `project`, status words).
+
+use std::path::PathBuf;
+
+use artisync_model::{ArtifactId, Kind, Metadata, ObjectId, Status, Tier};
+use serde::Serialize;
+
+use crate::diff::FileSetDiff;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Imported {
+    pub id: ArtifactId,
+    pub source: String,
+    #[serde(rename = "ref")]
+    pub reference: String,
+    pub commit: ObjectId,
+    pub hash: ObjectId,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AddReport {
+    pub collection: String,
+    pub imported: Vec<Imported>,
+    pub commit: Option<ObjectId>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FetchReport {
+    pub url: String,
+    pub fetched_at: String,
+    /// Set when the upstream could not be reached and the last fetch was used.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offline: Option<String>,
+    pub artifacts: Vec<ArtifactId>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Deployed {
+    pub id: ArtifactId,
+    pub hash: ObjectId,
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeployReport {
+    pub project: PathBuf,
+    pub collection: String,
+    pub deployed: Vec<Deployed>,
+}
+
+/// The upstream → collection pair of one artifact.
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamState {
+    pub status: Status,
+    /// The artifact's hash at the newest fetched commit of the tracked ref.
+    pub hash: Option<ObjectId>,
+    pub commit: Option<ObjectId>,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub source: String,
+    pub fetched_at: Option<String>,
+    /// The base: what the collection was last synced from.
+    pub synced_commit: Option<ObjectId>,
+    pub synced_hash: Option<ObjectId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The collection → project pair of one artifact in one project.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectState {
+    pub path: PathBuf,
+    pub status: Status,
+    pub hash: Option<ObjectId>,
+    pub deployed_hash: Option<ObjectId>,
+    pub deployed_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactStatus {
+    pub id: ArtifactId,
+    pub kind: Kind,
+    pub name: String,
+    pub collection: CollectionState,
+    pub upstream: Option<UpstreamState>,
+    pub projects: Vec<ProjectState>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectionState {
+    pub hash: Option<ObjectId>,
+}
+
+/// An artifact found in a project but not recorded in its lockfile.
+#[derive(Debug, Clone, Serialize)]
+pub struct Untracked {
+    pub id: ArtifactId,
+    pub path: PathBuf,
+    pub hash: Option<ObjectId>,
+    pub status: Status,
+    pub in_collection: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub collection: String,
+    pub artifacts: Vec<ArtifactStatus>,
+    pub untracked: Vec<Untracked>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactInfo {
+    pub id: ArtifactId,
+    pub kind: Kind,
+    pub name: String,
+    pub collection: String,
+    pub path: PathBuf,
+    pub hash: Option<ObjectId>,
+    pub metadata: Metadata,
+    pub files: usize,
+    pub size: u64,
+    pub source: Option<String>,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub upstream_commit: Option<ObjectId>,
+    pub upstream_hash: Option<ObjectId>,
+    pub synced_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamVersion {
+    pub source: String,
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+    pub commit: Option<ObjectId>,
+    pub commit_time: Option<String>,
+    pub commit_summary: Option<String>,
+    pub fetched_at: Option<String>,
+    pub hash: Option<ObjectId>,
+    pub synced_commit: Option<ObjectId>,
+    pub synced_hash: Option<ObjectId>,
+    pub status: Status,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CollectionVersion {
+    pub name: String,
+    pub path: PathBuf,
+    pub hash: Option<ObjectId>,
+    pub commit: Option<ObjectId>,
+    pub time: Option<String>,
+    pub summary: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Versions {
+    pub id: ArtifactId,
+    pub upstream: Option<UpstreamVersion>,
+    pub collection: CollectionVersion,
+    pub projects: Vec<ProjectState>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DiffSide {
+    pub tier: Tier,
+    pub hash: Option<ObjectId>,
+    /// Which upstream commit or project path this side is.
+    pub label: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArtifactDiff {
+    pub id: ArtifactId,
+    pub lhs: DiffSide,
+    pub rhs: DiffSide,
+    #[serde(flatten)]
+    pub diff: FileSetDiff,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectInfo {
+    pub path: PathBuf,
+    pub added_at: String,
+    pub artifacts: usize,
+}
