@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ArtifactId, Kind, ModelError, Name, ObjectId};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lockfile {
     #[serde(default = "version_one")]
@@ -16,6 +16,15 @@ pub struct Lockfile {
 
 fn version_one() -> u32 {
     1
+}
+
+impl Default for Lockfile {
+    fn default() -> Self {
+        Lockfile {
+            version: 1,
+            artifacts: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{ArtifactId, Kind, ModelError, Name, ObjectId};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Manifest {
     #[serde(default = "version_one")]
@@ -16,6 +16,15 @@ pub struct Manifest {
 
 fn version_one() -> u32 {
     1
+}
+
+impl Default for Manifest {
+    fn default() -> Self {
+        Manifest {
+            version: 1,
+            artifacts: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

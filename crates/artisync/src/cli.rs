@@ -1,0 +1,120 @@
+//! The command line of DESIGN §10, as clap definitions. Ids, tiers and
+//! paths are taken as strings here and validated once in `main`, so that a
+//! bad one gets artisync's one-line message.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "artisync", version, about = "Keep Claude Code skills, commands and agents in step across upstream, your collection and your projects")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The collection to use
+    #[arg(long, global = true, default_value = "default", value_name = "NAME")]
+    pub collection: String,
+    /// Print one JSON document on stdout instead of human output
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print only errors
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Format of log lines on stderr
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the collection (a git repository)
+    Init {
+        /// A git remote to add as 'origin'
+        #[arg(long, value_name = "URL")]
+        remote: Option<String>,
+    },
+    /// Import artifacts from an upstream spec into the collection
+    Add {
+        /// github:OWNER/REPO/PATH@REF, https://HOST/REPO.git#REF:PATH, file:///REPO#REF:PATH or a local path
+        spec: String,
+        /// Name to give the artifact (single artifact only)
+        #[arg(long)]
+        name: Option<String>,
+        /// skill, command or agent, when the path does not tell
+        #[arg(long)]
+        kind: Option<String>,
+        /// Import every artifact under the spec's folder
+        #[arg(long)]
+        all: bool,
+    },
+    /// Artifacts with their status per tier
+    List,
+    /// One artifact: metadata, source, hashes
+    Show { id: String },
+    /// Every version of an artifact side by side
+    Versions {
+        id: String,
+        #[arg(long, value_name = "PATH")]
+        project: Option<PathBuf>,
+    },
+    /// Drift of every artifact across the tiers (read-only)
+    Status {
+        #[arg(long, value_name = "PATH")]
+        project: Option<PathBuf>,
+    },
+    /// Refresh the upstream cache; nothing else changes
+    Fetch { ids: Vec<String> },
+    /// Diff an artifact between two tiers (upstream, collection, project)
+    Diff {
+        id: String,
+        #[arg(long, value_name = "TIER")]
+        lhs: String,
+        #[arg(long, value_name = "TIER")]
+        rhs: String,
+        #[arg(long, value_name = "PATH")]
+        project: Option<PathBuf>,
+    },
+    /// Copy artifacts from the collection into a project
+    Deploy {
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[arg(long, value_name = "PATH")]
+        project: PathBuf,
+    },
+    /// Registered projects
+    Project {
+        #[command(subcommand)]
+        action: ProjectAction,
+    },
+    /// Build a demo home (an upstream with history, a collection, two projects with drift) and show it
+    Demo {
+        /// Where to build it (default: a new temporary directory)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectAction {
+    /// Register a project directory
+    Add { path: PathBuf },
+    /// List registered projects
+    List,
+    /// Forget a project (its files are left alone)
+    Remove { path: PathBuf },
+}

@@ -1,0 +1,70 @@
+//! The one place where errors meet the outside: a `CliError` carries the
+//! exit code (DESIGN §10: 1 error, 2 usage error) and a one-line message.
+
+use artisync_store::StoreError;
+use artisync_sync::SyncError;
+
+pub struct CliError {
+    pub exit: u8,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError {
+            exit: 2,
+            code: "usage",
+            message: message.into(),
+        }
+    }
+}
+
+impl From<SyncError> for CliError {
+    fn from(e: SyncError) -> Self {
+        let code = match &e {
+            SyncError::UnknownArtifact { .. } => "not_found",
+            SyncError::Refused(_) => "refused",
+            SyncError::Model(_) => "invalid_input",
+            SyncError::Store(s) => match s {
+                StoreError::Model(_) | StoreError::Invalid(_) | StoreError::UnsupportedFile { .. } => "invalid_input",
+                StoreError::NoCollection { .. }
+                | StoreError::NoSuchPath { .. }
+                | StoreError::RefNotFound { .. }
+                | StoreError::NotFetched { .. }
+                | StoreError::NotRegistered { .. }
+                | StoreError::NotARepository { .. } => "not_found",
+                StoreError::CollectionExists { .. } => "conflict",
+                StoreError::NotADirectory { .. } | StoreError::InsideHome { .. } => "invalid_input",
+                StoreError::FetchFailed { .. } => "fetch_failed",
+                StoreError::Io { .. } | StoreError::Git { .. } => "io",
+            },
+        };
+        CliError {
+            exit: 1,
+            code,
+            message: one_line(&e.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for CliError {
+    fn from(e: StoreError) -> Self {
+        SyncError::from(e).into()
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> Self {
+        CliError {
+            exit: 1,
+            code: "error",
+            message: one_line(&format!("{e:#}")),
+        }
+    }
+}
+
+/// Error messages from libraries sometimes span lines; the CLI prints one.
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}

@@ -1,0 +1,363 @@
+//! Human output: tables, the version view and a coloured unified diff.
+//! Colour only on a terminal and never when NO_COLOR is set.
+
+use std::io::{IsTerminal, Write};
+
+use artisync_model::{FileMode, ObjectId, Status};
+use artisync_sync::diff::{FileStatus, LineKind, Span};
+use artisync_sync::report::*;
+
+use crate::error::CliError;
+
+pub struct Out {
+    pub json: bool,
+    pub quiet: bool,
+    log_json: bool,
+    color: bool,
+}
+
+const RED: &str = "\x1b[31m";
+const GREEN: &str = "\x1b[32m";
+const YELLOW: &str = "\x1b[33m";
+const CYAN: &str = "\x1b[36m";
+const BOLD: &str = "\x1b[1m";
+const REVERSE: &str = "\x1b[7m";
+const RESET: &str = "\x1b[0m";
+
+impl Out {
+    pub fn new(json: bool, quiet: bool, log_json: bool) -> Out {
+        let color = !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        Out {
+            json,
+            quiet,
+            log_json,
+            color,
+        }
+    }
+
+    pub fn line(&self, s: &str) {
+        if !self.quiet {
+            let _ = writeln!(std::io::stdout().lock(), "{s}");
+        }
+    }
+
+    fn paint(&self, color: &str, s: &str) -> String {
+        if self.color {
+            format!("{color}{s}{RESET}")
+        } else {
+            s.to_string()
+        }
+    }
+
+    fn log(&self, level: &str, msg: &str, code: Option<&str>) {
+        let mut err = std::io::stderr().lock();
+        if self.log_json {
+            let v = serde_json::json!({"level": level, "message": msg, "code": code});
+            let _ = writeln!(err, "{v}");
+        } else {
+            let _ = writeln!(err, "{level}: {msg}");
+        }
+    }
+
+    pub fn warn(&self, msg: &str) {
+        if !self.quiet {
+            self.log("warning", msg, None);
+        }
+    }
+
+    pub fn error(&self, e: &CliError) {
+        if self.json {
+            let v = serde_json::json!({"error": {"code": e.code, "message": e.message}});
+            let _ = writeln!(std::io::stdout().lock(), "{v}");
+        }
+        self.log("error", &e.message, Some(e.code));
+    }
+
+    fn status(&self, s: Status) -> String {
+        let color = match s {
+            Status::InSync => GREEN,
+            Status::Behind => CYAN,
+            Status::Ahead => YELLOW,
+            Status::Diverged | Status::Conflict | Status::Missing => RED,
+            Status::Untracked => YELLOW,
+        };
+        self.paint(color, &format!("{:<9}", s.as_str()))
+    }
+}
+
+fn short(h: Option<ObjectId>) -> String {
+    h.map(|h| h.short()).unwrap_or_else(|| "-".into())
+}
+
+pub fn add(o: &Out, r: &AddReport) {
+    if r.imported.is_empty() {
+        o.line("Nothing new to import.");
+        return;
+    }
+    for i in &r.imported {
+        o.line(&format!("Imported {} from {} at {} (hash {})", i.id, i.source, i.commit.short(), i.hash.short()));
+    }
+    if let Some(c) = r.commit {
+        o.line(&format!("Committed {} to collection '{}'", c.short(), r.collection));
+    }
+}
+
+fn project_summary(a: &ArtifactStatus) -> String {
+    if a.projects.is_empty() {
+        return "-".into();
+    }
+    let mut counts: Vec<(Status, usize)> = Vec::new();
+    for p in &a.projects {
+        match counts.iter_mut().find(|(s, _)| *s == p.status) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((p.status, 1)),
+        }
+    }
+    counts
+        .iter()
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub fn list(o: &Out, r: &StatusReport) {
+    if r.artifacts.is_empty() {
+        o.line(&format!("Collection '{}' is empty; import with 'artisync add SPEC'.", r.collection));
+        return;
+    }
+    o.line(&format!("{:<28} {:<12} {:<12} PROJECTS", "ARTIFACT", "COLLECTION", "UPSTREAM"));
+    for a in &r.artifacts {
+        let up = a
+            .upstream
+            .as_ref()
+            .map(|u| o.status(u.status))
+            .unwrap_or_else(|| format!("{:<9}", "-"));
+        o.line(&format!(
+            "{:<28} {:<12} {}    {}",
+            a.id.to_string(),
+            short(a.collection.hash),
+            up,
+            project_summary(a)
+        ));
+    }
+    untracked(o, r);
+}
+
+fn untracked(o: &Out, r: &StatusReport) {
+    if r.untracked.is_empty() {
+        return;
+    }
+    o.line("");
+    o.line("Untracked in projects (not in their artisync.lock):");
+    for u in &r.untracked {
+        let note = if u.in_collection { "also in the collection" } else { "not in the collection" };
+        o.line(&format!("  {:<26} {}  ({note})", u.id.to_string(), u.path.display()));
+    }
+}
+
+pub fn status(o: &Out, r: &StatusReport) {
+    if r.artifacts.is_empty() && r.untracked.is_empty() {
+        o.line(&format!("Collection '{}' is empty; import with 'artisync add SPEC'.", r.collection));
+        return;
+    }
+    for a in &r.artifacts {
+        o.line(&o.paint(BOLD, &a.id.to_string()));
+        o.line(&format!("  {:<34} {:<9} {}", "collection", "", short(a.collection.hash)));
+        if let Some(u) = &a.upstream {
+            let fetched = u.fetched_at.as_deref().map(|t| format!(" (fetched {t})")).unwrap_or_default();
+            o.line(&format!(
+                "  {:<34} {} {} base {}{}",
+                "upstream → collection",
+                o.status(u.status),
+                short(u.hash),
+                short(u.synced_hash),
+                fetched
+            ));
+            if let Some(n) = &u.note {
+                o.line(&format!("  {:<34} {}", "", n));
+            }
+        }
+        for p in &a.projects {
+            o.line(&format!(
+                "  {:<34} {} {} base {}",
+                format!("→ {}", p.path.display()),
+                o.status(p.status),
+                short(p.hash),
+                short(p.deployed_hash)
+            ));
+        }
+    }
+    untracked(o, r);
+}
+
+pub fn show(o: &Out, i: &ArtifactInfo) {
+    o.line(&o.paint(BOLD, &i.id.to_string()));
+    let rows: Vec<(&str, String)> = vec![
+        ("title", i.metadata.title.clone().unwrap_or_else(|| "-".into())),
+        ("description", i.metadata.description.clone().unwrap_or_else(|| "-".into())),
+        ("collection", i.collection.clone()),
+        ("path", i.path.display().to_string()),
+        ("hash", i.hash.map(|h| h.to_string()).unwrap_or_else(|| "- (files missing)".into())),
+        ("files", format!("{} ({} bytes)", i.files, i.size)),
+        ("source", i.source.clone().unwrap_or_else(|| "-".into())),
+        ("ref", i.reference.clone().unwrap_or_else(|| "-".into())),
+        ("upstream commit", i.upstream_commit.map(|h| h.to_string()).unwrap_or_else(|| "-".into())),
+        ("upstream hash", i.upstream_hash.map(|h| h.to_string()).unwrap_or_else(|| "-".into())),
+        ("synced at", i.synced_at.clone().unwrap_or_else(|| "-".into())),
+    ];
+    for (k, v) in rows {
+        o.line(&format!("  {k:<16} {v}"));
+    }
+}
+
+pub fn versions(o: &Out, v: &Versions) {
+    o.line(&o.paint(BOLD, &v.id.to_string()));
+    match &v.upstream {
+        Some(u) => {
+            o.line(&format!("  upstream     {}  {}", short(u.hash), o.status(u.status)));
+            o.line(&format!("               source  {}", u.source));
+            o.line(&format!(
+                "               commit  {} {} {}",
+                short(u.commit),
+                u.commit_time.as_deref().unwrap_or("-"),
+                u.commit_summary.as_deref().unwrap_or("")
+            ));
+            o.line(&format!("               synced  {} (hash {})", short(u.synced_commit), short(u.synced_hash)));
+            o.line(&format!("               fetched {}", u.fetched_at.as_deref().unwrap_or("never")));
+        }
+        None => o.line("  upstream     - (no source)"),
+    }
+    let c = &v.collection;
+    o.line(&format!("  collection   {}  '{}' {}", short(c.hash), c.name, c.path.display()));
+    o.line(&format!(
+        "               commit  {} {} {}",
+        short(c.commit),
+        c.time.as_deref().unwrap_or("-"),
+        c.summary.as_deref().unwrap_or("")
+    ));
+    if v.projects.is_empty() {
+        o.line("  projects     - (not deployed)");
+    }
+    for p in &v.projects {
+        o.line(&format!("  project      {}  {} {}", short(p.hash), o.status(p.status), p.path.display()));
+        o.line(&format!(
+            "               deployed {} at {}",
+            short(p.deployed_hash),
+            p.deployed_at.as_deref().unwrap_or("-")
+        ));
+    }
+}
+
+pub fn fetch(o: &Out, reports: &[FetchReport]) {
+    if reports.is_empty() {
+        o.line("No artifact has an upstream to fetch.");
+    }
+    for r in reports {
+        let ids: Vec<String> = r.artifacts.iter().map(|a| a.to_string()).collect();
+        let how = if r.offline.is_some() { "Using cached" } else { "Fetched" };
+        o.line(&format!("{how} {} at {} ({})", r.url, r.fetched_at, ids.join(", ")));
+    }
+}
+
+pub fn deploy(o: &Out, r: &DeployReport) {
+    for d in &r.deployed {
+        o.line(&format!("Deployed {} to {} (hash {})", d.id, d.path.display(), d.hash.short()));
+    }
+}
+
+pub fn projects(o: &Out, list: &[ProjectInfo]) {
+    if list.is_empty() {
+        o.line("No projects registered; add one with 'artisync project add PATH'.");
+    }
+    for p in list {
+        o.line(&format!("{}  ({} artifacts, added {})", p.path.display(), p.artifacts, p.added_at));
+    }
+}
+
+fn mode_name(m: FileMode) -> &'static str {
+    match m {
+        FileMode::Regular => "100644",
+        FileMode::Executable => "100755",
+        FileMode::Symlink => "120000",
+    }
+}
+
+fn spans(o: &Out, spans: &[Span], color: &str) -> String {
+    spans
+        .iter()
+        .map(|s| {
+            if s.changed && o.color {
+                format!("{REVERSE}{}{RESET}{color}", s.text)
+            } else {
+                s.text.clone()
+            }
+        })
+        .collect()
+}
+
+pub fn diff(o: &Out, d: &ArtifactDiff) {
+    o.line(&format!("{} {} ({}) → {} ({})", d.id, d.lhs.label, short(d.lhs.hash), d.rhs.label, short(d.rhs.hash)));
+    if d.diff.files.is_empty() {
+        o.line("No differences.");
+        return;
+    }
+    for f in &d.diff.files {
+        let old = f.old_path.as_ref().unwrap_or(&f.path);
+        o.line(&o.paint(BOLD, &format!("diff a/{old} b/{}", f.path)));
+        if let (Some(a), Some(b)) = (f.old_mode, f.new_mode) {
+            if a != b {
+                o.line(&format!("old mode {}\nnew mode {}", mode_name(a), mode_name(b)));
+            }
+        }
+        match f.status {
+            FileStatus::Renamed => o.line(&format!("rename from {old}\nrename to {}", f.path)),
+            FileStatus::Added => o.line(&format!("new file mode {}", f.new_mode.map(mode_name).unwrap_or("100644"))),
+            FileStatus::Deleted => o.line(&format!("deleted file mode {}", f.old_mode.map(mode_name).unwrap_or("100644"))),
+            FileStatus::Modified => {}
+        }
+        if f.binary {
+            o.line(&format!(
+                "Binary files differ ({} → {} bytes)",
+                f.old_size.unwrap_or(0),
+                f.new_size.unwrap_or(0)
+            ));
+            continue;
+        }
+        if f.too_large {
+            o.line(&format!("Large file: +{} -{} lines, not shown", f.added, f.removed));
+            continue;
+        }
+        if f.hunks.is_empty() {
+            continue;
+        }
+        let a = if f.status == FileStatus::Added { "/dev/null".to_string() } else { format!("a/{old}") };
+        let b = if f.status == FileStatus::Deleted { "/dev/null".to_string() } else { format!("b/{}", f.path) };
+        o.line(&o.paint(BOLD, &format!("--- {a}\n+++ {b}")));
+        for h in &f.hunks {
+            o.line(&o.paint(
+                CYAN,
+                &format!("@@ -{},{} +{},{} @@", h.old_start, h.old_lines, h.new_start, h.new_lines),
+            ));
+            for l in &h.lines {
+                let (sign, color) = match l.kind {
+                    LineKind::Context => (' ', ""),
+                    LineKind::Added => ('+', GREEN),
+                    LineKind::Removed => ('-', RED),
+                };
+                let body = match &l.spans {
+                    Some(s) => spans(o, s, color),
+                    None => l.text.clone(),
+                };
+                let text = format!("{sign}{body}");
+                o.line(&if color.is_empty() { text } else { o.paint(color, &text) });
+                if l.eol == artisync_sync::diff::Eol::None {
+                    o.line("\\ No newline at end of file");
+                }
+            }
+        }
+    }
+    o.line(&format!(
+        "{} files changed, {} insertions(+), {} deletions(-)",
+        d.diff.stats.files, d.diff.stats.added, d.diff.stats.removed
+    ));
+}
