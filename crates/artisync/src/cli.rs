@@ -7,7 +7,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "artisync", version, about = "Keep Claude Code skills, commands and agents in step across upstream, your collection and your projects")]
+#[command(
+    name = "artisync",
+    version,
+    about = "Keep Claude Code skills, commands and agents in step across upstream, your collection and your projects"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

@@ -16,7 +16,8 @@ use crate::error::CliError;
 use crate::output::{self, Out};
 
 const PDF_SKILL: &str = "---\nname: pdf\ndescription: Extract text and tables from PDF files\n---\n# PDF\n\nUse `scripts/extract.py FILE` to pull text out of a PDF.\n\n## Steps\n1. Check the file opens.\n2. Extract the text.\n3. Summarise the tables.\n";
-const EXTRACT_PY: &str = "#!/usr/bin/env python3\nimport sys\n\nprint(open(sys.argv[1], 'rb').read()[:100])\n";
+const EXTRACT_PY: &str =
+    "#!/usr/bin/env python3\nimport sys\n\nprint(open(sys.argv[1], 'rb').read()[:100])\n";
 const CHANGELOG_SKILL: &str = "---\nname: changelog\ndescription: Write a changelog entry from the commits since the last tag\n---\n# Changelog\n\n- Group commits by type.\n- One line per change.\n";
 const REVIEW_CMD: &str = "---\ndescription: Review the current diff\n---\nReview the staged changes.\nFocus on correctness first.\nKeep comments short.\n";
 const REVIEWER_AGENT: &str = "---\nname: reviewer\ndescription: A careful code reviewer\n---\nYou review code for bugs, then for clarity.\n";
@@ -44,7 +45,10 @@ pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
     write(&up.join("README.md"), "# Team skills\n")?;
     write(&up.join("skills/pdf/SKILL.md"), PDF_SKILL)?;
     write(&up.join("skills/pdf/scripts/extract.py"), EXTRACT_PY)?;
-    fs::set_permissions(up.join("skills/pdf/scripts/extract.py"), fs::Permissions::from_mode(0o755))?;
+    fs::set_permissions(
+        up.join("skills/pdf/scripts/extract.py"),
+        fs::Permissions::from_mode(0o755),
+    )?;
     write(&up.join("skills/changelog/SKILL.md"), CHANGELOG_SKILL)?;
     write(&up.join("commands/review.md"), REVIEW_CMD)?;
     write(&up.join("agents/reviewer.md"), REVIEWER_AGENT)?;
@@ -65,7 +69,12 @@ pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
     let api = dir.join("projects/api-server");
     fs::create_dir_all(&web)?;
     fs::create_dir_all(&api)?;
-    let all = [id("skill:pdf")?, id("skill:changelog")?, id("command:review")?, id("agent:reviewer")?];
+    let all = [
+        id("skill:pdf")?,
+        id("skill:changelog")?,
+        id("command:review")?,
+        id("agent:reviewer")?,
+    ];
     engine.deploy(&all, &web)?;
     engine.deploy(&[id("skill:pdf")?, id("command:review")?], &api)?;
 
@@ -77,24 +86,46 @@ pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
     )?;
     // Upstream moves on: changelog gets an update, review.md changes a line
     // the collection also changed (the conflict).
-    edit(&up.join("skills/changelog/SKILL.md"), "- One line per change.\n", "- One line per change, in the imperative.\n- Link the pull request.\n")?;
-    edit(&up.join("commands/review.md"), "Focus on correctness first.\n", "Focus on correctness and security first.\n")?;
+    edit(
+        &up.join("skills/changelog/SKILL.md"),
+        "- One line per change.\n",
+        "- One line per change, in the imperative.\n- Link the pull request.\n",
+    )?;
+    edit(
+        &up.join("commands/review.md"),
+        "Focus on correctness first.\n",
+        "Focus on correctness and security first.\n",
+    )?;
     repo::commit_all(&upstream, "Tighten changelog and review guidance")?;
     // The collection owner edits the same line of review.md differently.
     let collection = engine.collection()?;
-    edit(&collection.root.join("commands/review.md"), "Focus on correctness first.\n", "Focus on correctness first, then tests.\n")?;
+    edit(
+        &collection.root.join("commands/review.md"),
+        "Focus on correctness first.\n",
+        "Focus on correctness first, then tests.\n",
+    )?;
     collection.commit("Ask reviews to look at tests")?;
     engine.fetch(&[])?;
     // Something written by hand in the api-server project, unknown to artisync.
-    write(&api.join(".claude/commands/scratch.md"), "Scratch notes for this repo.\n")?;
+    write(
+        &api.join(".claude/commands/scratch.md"),
+        "Scratch notes for this repo.\n",
+    )?;
     Ok(home_dir)
 }
 
 pub fn run(dir: Option<&Path>, out: &Out) -> Result<(), CliError> {
     let dir = match dir {
         Some(d) => {
-            if d.exists() && fs::read_dir(d).map(|mut r| r.next().is_some()).unwrap_or(true) {
-                return Err(CliError::usage(format!("{} is not empty; give a new or empty directory", d.display())));
+            if d.exists()
+                && fs::read_dir(d)
+                    .map(|mut r| r.next().is_some())
+                    .unwrap_or(true)
+            {
+                return Err(CliError::usage(format!(
+                    "{} is not empty; give a new or empty directory",
+                    d.display()
+                )));
             }
             fs::create_dir_all(d).map_err(anyhow::Error::from)?;
             fs::canonicalize(d).map_err(anyhow::Error::from)?

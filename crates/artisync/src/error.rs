@@ -27,7 +27,9 @@ impl From<SyncError> for CliError {
             SyncError::Refused(_) => "refused",
             SyncError::Model(_) => "invalid_input",
             SyncError::Store(s) => match s {
-                StoreError::Model(_) | StoreError::Invalid(_) | StoreError::UnsupportedFile { .. } => "invalid_input",
+                StoreError::Model(_)
+                | StoreError::Invalid(_)
+                | StoreError::UnsupportedFile { .. } => "invalid_input",
                 StoreError::NoCollection { .. }
                 | StoreError::NoSuchPath { .. }
                 | StoreError::RefNotFound { .. }

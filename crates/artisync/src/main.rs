@@ -21,7 +21,11 @@ use output::Out;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let out = Out::new(cli.global.json, cli.global.quiet, cli.global.log_format == LogFormat::Json);
+    let out = Out::new(
+        cli.global.json,
+        cli.global.quiet,
+        cli.global.log_format == LogFormat::Json,
+    );
     match run(&cli, &out) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -32,7 +36,8 @@ fn main() -> ExitCode {
 }
 
 fn parse_id(s: &str) -> Result<ArtifactId, CliError> {
-    s.parse().map_err(|e: artisync_model::ModelError| CliError::usage(e.to_string()))
+    s.parse()
+        .map_err(|e: artisync_model::ModelError| CliError::usage(e.to_string()))
 }
 
 fn parse_ids(v: &[String]) -> Result<Vec<ArtifactId>, CliError> {
@@ -40,11 +45,15 @@ fn parse_ids(v: &[String]) -> Result<Vec<ArtifactId>, CliError> {
 }
 
 fn parse_tier(s: &str) -> Result<Tier, CliError> {
-    s.parse().map_err(|e: artisync_model::ModelError| CliError::usage(e.to_string()))
+    s.parse()
+        .map_err(|e: artisync_model::ModelError| CliError::usage(e.to_string()))
 }
 
 fn engine(cli: &Cli) -> Result<Engine, CliError> {
-    Ok(Engine::new(Home::from_env()?, cli.global.collection.clone()))
+    Ok(Engine::new(
+        Home::from_env()?,
+        cli.global.collection.clone(),
+    ))
 }
 
 fn emit<T: Serialize>(out: &Out, value: &T, human: impl FnOnce(&Out)) -> Result<(), CliError> {
@@ -64,9 +73,20 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             let e = engine(cli)?;
             let c = e.init(remote.as_deref())?;
             let report = serde_json::json!({"collection": c.name, "path": c.root});
-            emit(out, &report, |o| o.line(&format!("Created collection '{}' at {}", c.name, c.root.display())))
+            emit(out, &report, |o| {
+                o.line(&format!(
+                    "Created collection '{}' at {}",
+                    c.name,
+                    c.root.display()
+                ))
+            })
         }
-        Command::Add { spec, name, kind, all } => {
+        Command::Add {
+            spec,
+            name,
+            kind,
+            all,
+        } => {
             let kind = kind
                 .as_deref()
                 .map(|k| k.parse::<Kind>())
@@ -116,16 +136,26 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             let reports = engine(cli)?.fetch(&ids)?;
             for r in &reports {
                 if let Some(why) = &r.offline {
-                    out.warn(&format!("could not reach {} ({why}); using the last fetch from {}", r.url, r.fetched_at));
+                    out.warn(&format!(
+                        "could not reach {} ({why}); using the last fetch from {}",
+                        r.url, r.fetched_at
+                    ));
                 }
             }
             emit(out, &reports, |o| output::fetch(o, &reports))
         }
-        Command::Diff { id, lhs, rhs, project } => {
+        Command::Diff {
+            id,
+            lhs,
+            rhs,
+            project,
+        } => {
             let id = parse_id(id)?;
             let (lhs, rhs) = (parse_tier(lhs)?, parse_tier(rhs)?);
             if (lhs == Tier::Project || rhs == Tier::Project) && project.is_none() {
-                return Err(CliError::usage("diffing the project tier needs --project PATH"));
+                return Err(CliError::usage(
+                    "diffing the project tier needs --project PATH",
+                ));
             }
             let d = engine(cli)?.diff(&id, lhs, rhs, project.as_deref())?;
             emit(out, &d, |o| output::diff(o, &d))
@@ -145,7 +175,10 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                         if new {
                             o.line(&format!("Registered project {}", p.root.display()));
                         } else {
-                            o.line(&format!("Project {} was already registered", p.root.display()));
+                            o.line(&format!(
+                                "Project {} was already registered",
+                                p.root.display()
+                            ));
                         }
                     })
                 }
@@ -156,7 +189,12 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 ProjectAction::Remove { path } => {
                     e.project_remove(path)?;
                     let report = serde_json::json!({"path": path, "removed": true});
-                    emit(out, &report, |o| o.line(&format!("Forgot project {} (its files are untouched)", path.display())))
+                    emit(out, &report, |o| {
+                        o.line(&format!(
+                            "Forgot project {} (its files are untouched)",
+                            path.display()
+                        ))
+                    })
                 }
             }
         }

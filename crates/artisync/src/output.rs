@@ -26,7 +26,8 @@ const RESET: &str = "\x1b[0m";
 
 impl Out {
     pub fn new(json: bool, quiet: bool, log_json: bool) -> Out {
-        let color = !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        let color =
+            !json && std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         Out {
             json,
             quiet,
@@ -95,10 +96,20 @@ pub fn add(o: &Out, r: &AddReport) {
         return;
     }
     for i in &r.imported {
-        o.line(&format!("Imported {} from {} at {} (hash {})", i.id, i.source, i.commit.short(), i.hash.short()));
+        o.line(&format!(
+            "Imported {} from {} at {} (hash {})",
+            i.id,
+            i.source,
+            i.commit.short(),
+            i.hash.short()
+        ));
     }
     if let Some(c) = r.commit {
-        o.line(&format!("Committed {} to collection '{}'", c.short(), r.collection));
+        o.line(&format!(
+            "Committed {} to collection '{}'",
+            c.short(),
+            r.collection
+        ));
     }
 }
 
@@ -122,10 +133,16 @@ fn project_summary(a: &ArtifactStatus) -> String {
 
 pub fn list(o: &Out, r: &StatusReport) {
     if r.artifacts.is_empty() {
-        o.line(&format!("Collection '{}' is empty; import with 'artisync add SPEC'.", r.collection));
+        o.line(&format!(
+            "Collection '{}' is empty; import with 'artisync add SPEC'.",
+            r.collection
+        ));
         return;
     }
-    o.line(&format!("{:<28} {:<12} {:<12} PROJECTS", "ARTIFACT", "COLLECTION", "UPSTREAM"));
+    o.line(&format!(
+        "{:<28} {:<12} {:<12} PROJECTS",
+        "ARTIFACT", "COLLECTION", "UPSTREAM"
+    ));
     for a in &r.artifacts {
         let up = a
             .upstream
@@ -150,21 +167,41 @@ fn untracked(o: &Out, r: &StatusReport) {
     o.line("");
     o.line("Untracked in projects (not in their artisync.lock):");
     for u in &r.untracked {
-        let note = if u.in_collection { "also in the collection" } else { "not in the collection" };
-        o.line(&format!("  {:<26} {}  ({note})", u.id.to_string(), u.path.display()));
+        let note = if u.in_collection {
+            "also in the collection"
+        } else {
+            "not in the collection"
+        };
+        o.line(&format!(
+            "  {:<26} {}  ({note})",
+            u.id.to_string(),
+            u.path.display()
+        ));
     }
 }
 
 pub fn status(o: &Out, r: &StatusReport) {
     if r.artifacts.is_empty() && r.untracked.is_empty() {
-        o.line(&format!("Collection '{}' is empty; import with 'artisync add SPEC'.", r.collection));
+        o.line(&format!(
+            "Collection '{}' is empty; import with 'artisync add SPEC'.",
+            r.collection
+        ));
         return;
     }
     for a in &r.artifacts {
         o.line(&o.paint(BOLD, &a.id.to_string()));
-        o.line(&format!("  {:<34} {:<9} {}", "collection", "", short(a.collection.hash)));
+        o.line(&format!(
+            "  {:<34} {:<9} {}",
+            "collection",
+            "",
+            short(a.collection.hash)
+        ));
         if let Some(u) = &a.upstream {
-            let fetched = u.fetched_at.as_deref().map(|t| format!(" (fetched {t})")).unwrap_or_default();
+            let fetched = u
+                .fetched_at
+                .as_deref()
+                .map(|t| format!(" (fetched {t})"))
+                .unwrap_or_default();
             o.line(&format!(
                 "  {:<34} {} {} base {}{}",
                 "upstream → collection",
@@ -193,17 +230,41 @@ pub fn status(o: &Out, r: &StatusReport) {
 pub fn show(o: &Out, i: &ArtifactInfo) {
     o.line(&o.paint(BOLD, &i.id.to_string()));
     let rows: Vec<(&str, String)> = vec![
-        ("title", i.metadata.title.clone().unwrap_or_else(|| "-".into())),
-        ("description", i.metadata.description.clone().unwrap_or_else(|| "-".into())),
+        (
+            "title",
+            i.metadata.title.clone().unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "description",
+            i.metadata.description.clone().unwrap_or_else(|| "-".into()),
+        ),
         ("collection", i.collection.clone()),
         ("path", i.path.display().to_string()),
-        ("hash", i.hash.map(|h| h.to_string()).unwrap_or_else(|| "- (files missing)".into())),
+        (
+            "hash",
+            i.hash
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| "- (files missing)".into()),
+        ),
         ("files", format!("{} ({} bytes)", i.files, i.size)),
         ("source", i.source.clone().unwrap_or_else(|| "-".into())),
         ("ref", i.reference.clone().unwrap_or_else(|| "-".into())),
-        ("upstream commit", i.upstream_commit.map(|h| h.to_string()).unwrap_or_else(|| "-".into())),
-        ("upstream hash", i.upstream_hash.map(|h| h.to_string()).unwrap_or_else(|| "-".into())),
-        ("synced at", i.synced_at.clone().unwrap_or_else(|| "-".into())),
+        (
+            "upstream commit",
+            i.upstream_commit
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "upstream hash",
+            i.upstream_hash
+                .map(|h| h.to_string())
+                .unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "synced at",
+            i.synced_at.clone().unwrap_or_else(|| "-".into()),
+        ),
     ];
     for (k, v) in rows {
         o.line(&format!("  {k:<16} {v}"));
@@ -214,7 +275,11 @@ pub fn versions(o: &Out, v: &Versions) {
     o.line(&o.paint(BOLD, &v.id.to_string()));
     match &v.upstream {
         Some(u) => {
-            o.line(&format!("  upstream     {}  {}", short(u.hash), o.status(u.status)));
+            o.line(&format!(
+                "  upstream     {}  {}",
+                short(u.hash),
+                o.status(u.status)
+            ));
             o.line(&format!("               source  {}", u.source));
             o.line(&format!(
                 "               commit  {} {} {}",
@@ -222,13 +287,25 @@ pub fn versions(o: &Out, v: &Versions) {
                 u.commit_time.as_deref().unwrap_or("-"),
                 u.commit_summary.as_deref().unwrap_or("")
             ));
-            o.line(&format!("               synced  {} (hash {})", short(u.synced_commit), short(u.synced_hash)));
-            o.line(&format!("               fetched {}", u.fetched_at.as_deref().unwrap_or("never")));
+            o.line(&format!(
+                "               synced  {} (hash {})",
+                short(u.synced_commit),
+                short(u.synced_hash)
+            ));
+            o.line(&format!(
+                "               fetched {}",
+                u.fetched_at.as_deref().unwrap_or("never")
+            ));
         }
         None => o.line("  upstream     - (no source)"),
     }
     let c = &v.collection;
-    o.line(&format!("  collection   {}  '{}' {}", short(c.hash), c.name, c.path.display()));
+    o.line(&format!(
+        "  collection   {}  '{}' {}",
+        short(c.hash),
+        c.name,
+        c.path.display()
+    ));
     o.line(&format!(
         "               commit  {} {} {}",
         short(c.commit),
@@ -239,7 +316,12 @@ pub fn versions(o: &Out, v: &Versions) {
         o.line("  projects     - (not deployed)");
     }
     for p in &v.projects {
-        o.line(&format!("  project      {}  {} {}", short(p.hash), o.status(p.status), p.path.display()));
+        o.line(&format!(
+            "  project      {}  {} {}",
+            short(p.hash),
+            o.status(p.status),
+            p.path.display()
+        ));
         o.line(&format!(
             "               deployed {} at {}",
             short(p.deployed_hash),
@@ -254,14 +336,28 @@ pub fn fetch(o: &Out, reports: &[FetchReport]) {
     }
     for r in reports {
         let ids: Vec<String> = r.artifacts.iter().map(|a| a.to_string()).collect();
-        let how = if r.offline.is_some() { "Using cached" } else { "Fetched" };
-        o.line(&format!("{how} {} at {} ({})", r.url, r.fetched_at, ids.join(", ")));
+        let how = if r.offline.is_some() {
+            "Using cached"
+        } else {
+            "Fetched"
+        };
+        o.line(&format!(
+            "{how} {} at {} ({})",
+            r.url,
+            r.fetched_at,
+            ids.join(", ")
+        ));
     }
 }
 
 pub fn deploy(o: &Out, r: &DeployReport) {
     for d in &r.deployed {
-        o.line(&format!("Deployed {} to {} (hash {})", d.id, d.path.display(), d.hash.short()));
+        o.line(&format!(
+            "Deployed {} to {} (hash {})",
+            d.id,
+            d.path.display(),
+            d.hash.short()
+        ));
     }
 }
 
@@ -270,7 +366,12 @@ pub fn projects(o: &Out, list: &[ProjectInfo]) {
         o.line("No projects registered; add one with 'artisync project add PATH'.");
     }
     for p in list {
-        o.line(&format!("{}  ({} artifacts, added {})", p.path.display(), p.artifacts, p.added_at));
+        o.line(&format!(
+            "{}  ({} artifacts, added {})",
+            p.path.display(),
+            p.artifacts,
+            p.added_at
+        ));
     }
 }
 
@@ -296,7 +397,14 @@ fn spans(o: &Out, spans: &[Span], color: &str) -> String {
 }
 
 pub fn diff(o: &Out, d: &ArtifactDiff) {
-    o.line(&format!("{} {} ({}) → {} ({})", d.id, d.lhs.label, short(d.lhs.hash), d.rhs.label, short(d.rhs.hash)));
+    o.line(&format!(
+        "{} {} ({}) → {} ({})",
+        d.id,
+        d.lhs.label,
+        short(d.lhs.hash),
+        d.rhs.label,
+        short(d.rhs.hash)
+    ));
     if d.diff.files.is_empty() {
         o.line("No differences.");
         return;
@@ -306,13 +414,23 @@ pub fn diff(o: &Out, d: &ArtifactDiff) {
         o.line(&o.paint(BOLD, &format!("diff a/{old} b/{}", f.path)));
         if let (Some(a), Some(b)) = (f.old_mode, f.new_mode) {
             if a != b {
-                o.line(&format!("old mode {}\nnew mode {}", mode_name(a), mode_name(b)));
+                o.line(&format!(
+                    "old mode {}\nnew mode {}",
+                    mode_name(a),
+                    mode_name(b)
+                ));
             }
         }
         match f.status {
             FileStatus::Renamed => o.line(&format!("rename from {old}\nrename to {}", f.path)),
-            FileStatus::Added => o.line(&format!("new file mode {}", f.new_mode.map(mode_name).unwrap_or("100644"))),
-            FileStatus::Deleted => o.line(&format!("deleted file mode {}", f.old_mode.map(mode_name).unwrap_or("100644"))),
+            FileStatus::Added => o.line(&format!(
+                "new file mode {}",
+                f.new_mode.map(mode_name).unwrap_or("100644")
+            )),
+            FileStatus::Deleted => o.line(&format!(
+                "deleted file mode {}",
+                f.old_mode.map(mode_name).unwrap_or("100644")
+            )),
             FileStatus::Modified => {}
         }
         if f.binary {
@@ -324,19 +442,33 @@ pub fn diff(o: &Out, d: &ArtifactDiff) {
             continue;
         }
         if f.too_large {
-            o.line(&format!("Large file: +{} -{} lines, not shown", f.added, f.removed));
+            o.line(&format!(
+                "Large file: +{} -{} lines, not shown",
+                f.added, f.removed
+            ));
             continue;
         }
         if f.hunks.is_empty() {
             continue;
         }
-        let a = if f.status == FileStatus::Added { "/dev/null".to_string() } else { format!("a/{old}") };
-        let b = if f.status == FileStatus::Deleted { "/dev/null".to_string() } else { format!("b/{}", f.path) };
+        let a = if f.status == FileStatus::Added {
+            "/dev/null".to_string()
+        } else {
+            format!("a/{old}")
+        };
+        let b = if f.status == FileStatus::Deleted {
+            "/dev/null".to_string()
+        } else {
+            format!("b/{}", f.path)
+        };
         o.line(&o.paint(BOLD, &format!("--- {a}\n+++ {b}")));
         for h in &f.hunks {
             o.line(&o.paint(
                 CYAN,
-                &format!("@@ -{},{} +{},{} @@", h.old_start, h.old_lines, h.new_start, h.new_lines),
+                &format!(
+                    "@@ -{},{} +{},{} @@",
+                    h.old_start, h.old_lines, h.new_start, h.new_lines
+                ),
             ));
             for l in &h.lines {
                 let (sign, color) = match l.kind {
@@ -349,7 +481,11 @@ pub fn diff(o: &Out, d: &ArtifactDiff) {
                     None => l.text.clone(),
                 };
                 let text = format!("{sign}{body}");
-                o.line(&if color.is_empty() { text } else { o.paint(color, &text) });
+                o.line(&if color.is_empty() {
+                    text
+                } else {
+                    o.paint(color, &text)
+                });
                 if l.eol == artisync_sync::diff::Eol::None {
                     o.line("\\ No newline at end of file");
                 }

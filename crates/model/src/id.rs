@@ -196,7 +196,17 @@ mod tests {
         for good in ["pdf", "a", "0x", "my-skill.v2_b", &"a".repeat(64)] {
             assert!(Name::new(good).is_ok(), "{good}");
         }
-        for bad in ["", "-x", ".x", "..", "A", "a/b", "a b", "é", &"a".repeat(65)] {
+        for bad in [
+            "",
+            "-x",
+            ".x",
+            "..",
+            "A",
+            "a/b",
+            "a b",
+            "é",
+            &"a".repeat(65),
+        ] {
             assert!(Name::new(bad).is_err(), "{bad}");
         }
     }

@@ -48,12 +48,18 @@ impl Lockfile {
     pub fn parse(text: &str, file: &str) -> Result<Lockfile, ModelError> {
         let l: Lockfile = toml::from_str(text).map_err(|e| ModelError::Malformed {
             file: file.to_string(),
-            message: format!("{}; fix the file or restore it from the project's git history", e.message()),
+            message: format!(
+                "{}; fix the file or restore it from the project's git history",
+                e.message()
+            ),
         })?;
         if l.version != 1 {
             return Err(ModelError::Malformed {
                 file: file.to_string(),
-                message: format!("version {} is not supported; this artisync reads version 1", l.version),
+                message: format!(
+                    "version {} is not supported; this artisync reads version 1",
+                    l.version
+                ),
             });
         }
         Ok(l)

@@ -58,12 +58,18 @@ impl Manifest {
     pub fn parse(text: &str, file: &str) -> Result<Manifest, ModelError> {
         let m: Manifest = toml::from_str(text).map_err(|e| ModelError::Malformed {
             file: file.to_string(),
-            message: format!("{}; fix the file by hand or restore it from the collection's git history", e.message()),
+            message: format!(
+                "{}; fix the file by hand or restore it from the collection's git history",
+                e.message()
+            ),
         })?;
         if m.version != 1 {
             return Err(ModelError::Malformed {
                 file: file.to_string(),
-                message: format!("version {} is not supported; this artisync reads version 1", m.version),
+                message: format!(
+                    "version {} is not supported; this artisync reads version 1",
+                    m.version
+                ),
             });
         }
         let mut seen = std::collections::BTreeSet::new();

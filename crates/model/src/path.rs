@@ -134,7 +134,16 @@ mod tests {
 
     #[test]
     fn refuses_escapes() {
-        for bad in ["/etc/passwd", "../x", "a/../b", "a//b", "./a", "a\\b", "a\0b", "/"] {
+        for bad in [
+            "/etc/passwd",
+            "../x",
+            "a/../b",
+            "a//b",
+            "./a",
+            "a\\b",
+            "a\0b",
+            "/",
+        ] {
             assert!(RelPath::new(bad).is_err(), "{bad:?} should be refused");
         }
     }
@@ -144,7 +153,10 @@ mod tests {
         let p = RelPath::new("skills/pdf/SKILL.md").unwrap();
         let pre = RelPath::new("skills/pdf").unwrap();
         assert_eq!(p.strip_prefix(&pre).unwrap().as_str(), "SKILL.md");
-        assert!(RelPath::new("skills/pdfx").unwrap().strip_prefix(&pre).is_none());
+        assert!(RelPath::new("skills/pdfx")
+            .unwrap()
+            .strip_prefix(&pre)
+            .is_none());
         assert_eq!(p.parent().as_str(), "skills/pdf");
         assert_eq!(p.file_name(), "SKILL.md");
     }

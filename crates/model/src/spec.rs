@@ -46,9 +46,9 @@ fn valid_ref(spec: &str, r: &str) -> Result<Option<String>, ModelError> {
         && !r.contains("..")
         && !r.ends_with('/')
         && !r.ends_with(".lock")
-        && r
-            .chars()
-            .all(|c| !c.is_control() && !matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\'));
+        && r.chars().all(|c| {
+            !c.is_control() && !matches!(c, ' ' | '~' | '^' | ':' | '?' | '*' | '[' | '\\')
+        });
     if ok {
         Ok(Some(r.to_string()))
     } else {
@@ -60,8 +60,7 @@ fn valid_segment(s: &str) -> bool {
     !s.is_empty()
         && s != "."
         && s != ".."
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
@@ -95,8 +94,8 @@ impl SourceSpec {
                 return Err(bad(spec, "expected github:OWNER/REPO[/PATH][@REF]"));
             }
             let repo = repo.trim_end_matches(".git");
-            let path = RelPath::new(parts.next().unwrap_or(""))
-                .map_err(|e| bad(spec, &e.to_string()))?;
+            let path =
+                RelPath::new(parts.next().unwrap_or("")).map_err(|e| bad(spec, &e.to_string()))?;
             return Ok(SourceSpec {
                 location: Location::Url(format!("https://github.com/{owner}/{repo}.git")),
                 reference: r,
@@ -107,7 +106,10 @@ impl SourceSpec {
         if let Some(rest) = spec.strip_prefix("file://") {
             let (base, r, path) = split_fragment(spec, rest)?;
             if !base.starts_with('/') {
-                return Err(bad(spec, "file:// URLs need an absolute path: file:///abs/repo#REF:PATH"));
+                return Err(bad(
+                    spec,
+                    "file:// URLs need an absolute path: file:///abs/repo#REF:PATH",
+                ));
             }
             return Ok(SourceSpec {
                 location: Location::Url(format!("file://{base}")),
@@ -140,7 +142,9 @@ impl SourceSpec {
         if let Some((scheme, _)) = spec.split_once("://") {
             return Err(bad(
                 spec,
-                &format!("the {scheme}:// scheme is not supported; use https://, file:// or github:"),
+                &format!(
+                    "the {scheme}:// scheme is not supported; use https://, file:// or github:"
+                ),
             ));
         }
         let (base, r, path) = split_fragment(spec, spec)?;
@@ -218,7 +222,10 @@ mod tests {
     #[test]
     fn https_and_file() {
         let s = SourceSpec::parse("https://example.com/x.git#v1:skills/pdf").unwrap();
-        assert_eq!(s.location, Location::Url("https://example.com/x.git".into()));
+        assert_eq!(
+            s.location,
+            Location::Url("https://example.com/x.git".into())
+        );
         assert_eq!(s.reference.as_deref(), Some("v1"));
         assert_eq!(s.path.as_str(), "skills/pdf");
         assert_eq!(s.to_string(), "https://example.com/x.git#v1:skills/pdf");

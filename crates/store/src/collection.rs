@@ -38,7 +38,10 @@ impl Collection {
                 .map_err(StoreError::git(format!("adding remote {url}")))?;
         }
         fsio::write_file_atomic(&root.join(".gitignore"), GITIGNORE.as_bytes())?;
-        fsio::write_file_atomic(&root.join(MANIFEST), Manifest::default().to_toml().as_bytes())?;
+        fsio::write_file_atomic(
+            &root.join(MANIFEST),
+            Manifest::default().to_toml().as_bytes(),
+        )?;
         repo::commit_all(&repo, &format!("Create collection '{name}'"))?;
         Ok(Collection {
             name: name.to_string(),
@@ -55,7 +58,10 @@ impl Collection {
                 path: root,
             });
         }
-        let repo = Repository::open(&root).map_err(StoreError::git(format!("opening collection {}", root.display())))?;
+        let repo = Repository::open(&root).map_err(StoreError::git(format!(
+            "opening collection {}",
+            root.display()
+        )))?;
         Ok(Collection {
             name: name.to_string(),
             root,

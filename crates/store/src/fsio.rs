@@ -84,7 +84,11 @@ fn read_file(path: &Path, meta: &fs::Metadata) -> Result<FileEntry, StoreError> 
     Ok(FileEntry { mode, data })
 }
 
-fn walk(dir: &Path, rel: &RelPath, out: &mut BTreeMap<RelPath, FileEntry>) -> Result<(), StoreError> {
+fn walk(
+    dir: &Path,
+    rel: &RelPath,
+    out: &mut BTreeMap<RelPath, FileEntry>,
+) -> Result<(), StoreError> {
     let rd = fs::read_dir(dir).map_err(StoreError::io("read directory", dir))?;
     for entry in rd {
         let entry = entry.map_err(StoreError::io("read directory", dir))?;
@@ -145,10 +149,13 @@ fn unique_suffix() -> String {
 }
 
 fn sibling(dest: &Path, tag: &str) -> Result<PathBuf, StoreError> {
-    let parent = dest
-        .parent()
-        .ok_or_else(|| StoreError::Invalid(format!("{} has no parent directory", dest.display())))?;
-    let name = dest.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
+    let parent = dest.parent().ok_or_else(|| {
+        StoreError::Invalid(format!("{} has no parent directory", dest.display()))
+    })?;
+    let name = dest
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
     Ok(parent.join(format!(".{name}.artisync-{tag}-{}", unique_suffix())))
 }
 
@@ -160,8 +167,13 @@ fn write_entry(path: &Path, entry: &FileEntry) -> Result<(), StoreError> {
         }
         FileMode::Regular | FileMode::Executable => {
             let mut f = fs::File::create(path).map_err(StoreError::io("create", path))?;
-            f.write_all(&entry.data).map_err(StoreError::io("write", path))?;
-            let mode = if entry.mode == FileMode::Executable { 0o755 } else { 0o644 };
+            f.write_all(&entry.data)
+                .map_err(StoreError::io("write", path))?;
+            let mode = if entry.mode == FileMode::Executable {
+                0o755
+            } else {
+                0o644
+            };
             f.set_permissions(fs::Permissions::from_mode(mode))
                 .map_err(StoreError::io("set permissions on", path))?;
             f.sync_all().map_err(StoreError::io("sync", path))
@@ -174,18 +186,16 @@ fn write_entry(path: &Path, entry: &FileEntry) -> Result<(), StoreError> {
 /// Symlinks leaving the artifact are refused before anything is written.
 pub fn write_content(dest: &Path, content: &Content) -> Result<(), StoreError> {
     content.check_symlinks()?;
-    let parent = dest
-        .parent()
-        .ok_or_else(|| StoreError::Invalid(format!("{} has no parent directory", dest.display())))?;
+    let parent = dest.parent().ok_or_else(|| {
+        StoreError::Invalid(format!("{} has no parent directory", dest.display()))
+    })?;
     fs::create_dir_all(parent).map_err(StoreError::io("create directory", parent))?;
     let tmp = sibling(dest, "new")?;
     let built = match content.shape {
         Shape::File => {
-            let entry = content
-                .files
-                .values()
-                .next()
-                .ok_or_else(|| StoreError::Invalid("a single-file artifact without a file".into()))?;
+            let entry = content.files.values().next().ok_or_else(|| {
+                StoreError::Invalid("a single-file artifact without a file".into())
+            })?;
             if entry.mode == FileMode::Symlink {
                 return Err(StoreError::Invalid(format!(
                     "{} would be a symlink; single-file artifacts must be regular files",
@@ -266,9 +276,12 @@ pub fn write_file_atomic(path: &Path, data: &[u8]) -> Result<(), StoreError> {
 /// Reads a UTF-8 text file, `Ok(None)` when it does not exist.
 pub fn read_text(path: &Path) -> Result<Option<String>, StoreError> {
     match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| StoreError::Invalid(format!("{} is not UTF-8 text; fix or remove it", path.display()))),
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+            StoreError::Invalid(format!(
+                "{} is not UTF-8 text; fix or remove it",
+                path.display()
+            ))
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(StoreError::io("read", path)(e)),
     }
@@ -282,7 +295,10 @@ mod tests {
     fn round_trip_dir_with_modes_and_links() {
         let t = tempfile::tempdir().unwrap();
         let mut files = BTreeMap::new();
-        files.insert(RelPath::new("SKILL.md").unwrap(), FileEntry::regular("hi\n"));
+        files.insert(
+            RelPath::new("SKILL.md").unwrap(),
+            FileEntry::regular("hi\n"),
+        );
         files.insert(
             RelPath::new("bin/run.sh").unwrap(),
             FileEntry {
@@ -332,7 +348,9 @@ mod tests {
         fs::write(t.path().join("s/.DS_Store"), "x").unwrap();
         fs::write(t.path().join("s/.SKILL.md.swp"), "x").unwrap();
         fs::write(t.path().join("s/SKILL.md"), "x").unwrap();
-        let c = read_content(&t.path().join("s"), Shape::Dir).unwrap().unwrap();
+        let c = read_content(&t.path().join("s"), Shape::Dir)
+            .unwrap()
+            .unwrap();
         assert_eq!(c.files.len(), 1);
     }
 }

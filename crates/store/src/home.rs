@@ -15,7 +15,11 @@ pub struct Home {
 
 impl Home {
     pub fn from_env() -> Result<Home, StoreError> {
-        let var = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let var = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         let root = if let Some(h) = var("ARTISYNC_HOME") {
             h
         } else if let Some(x) = var("XDG_DATA_HOME") {

@@ -164,7 +164,9 @@ impl Project {
             };
             for entry in rd.flatten() {
                 let fname = entry.file_name();
-                let Some(fname) = fname.to_str() else { continue };
+                let Some(fname) = fname.to_str() else {
+                    continue;
+                };
                 let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
                 let stem = match kind {
                     Kind::Skill if is_dir => fname,

@@ -35,7 +35,8 @@ pub fn git_time(t: git2::Time) -> String {
 fn signature(repo: &Repository) -> Result<Signature<'static>, StoreError> {
     match repo.signature() {
         Ok(s) => Ok(s.to_owned()),
-        Err(_) => Signature::now("artisync", "artisync@localhost").map_err(StoreError::git("making a signature")),
+        Err(_) => Signature::now("artisync", "artisync@localhost")
+            .map_err(StoreError::git("making a signature")),
     }
 }
 
@@ -43,7 +44,10 @@ fn signature(repo: &Repository) -> Result<Signature<'static>, StoreError> {
 pub fn init(path: &Path) -> Result<Repository, StoreError> {
     let mut opts = git2::RepositoryInitOptions::new();
     opts.initial_head("main");
-    Repository::init_opts(path, &opts).map_err(StoreError::git(format!("creating a repository at {}", path.display())))
+    Repository::init_opts(path, &opts).map_err(StoreError::git(format!(
+        "creating a repository at {}",
+        path.display()
+    )))
 }
 
 /// Stages every change in the work tree (additions, edits, deletions) and
@@ -54,7 +58,9 @@ pub fn commit_all(repo: &Repository, message: &str) -> Result<Option<ObjectId>, 
     index
         .add_all(["*"], IndexAddOption::DEFAULT, None)
         .map_err(StoreError::git(ctx()))?;
-    index.update_all(["*"], None).map_err(StoreError::git(ctx()))?;
+    index
+        .update_all(["*"], None)
+        .map_err(StoreError::git(ctx()))?;
     index.write().map_err(StoreError::git(ctx()))?;
     let tree_id = index.write_tree().map_err(StoreError::git(ctx()))?;
     let parent = match repo.head() {

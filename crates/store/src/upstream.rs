@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 
 use artisync_model::content::{tree_id, TreeEntry};
 use artisync_model::{
-    blob_id, is_excluded, Content, FileEntry, FileMode, Location, ObjectId, RelPath, Shape, SourceSpec,
+    blob_id, is_excluded, Content, FileEntry, FileMode, Location, ObjectId, RelPath, Shape,
+    SourceSpec,
 };
 use git2::{ObjectType, Oid, Repository};
 use serde::{Deserialize, Serialize};
@@ -38,8 +39,10 @@ impl ResolvedSource {
                 github: spec.github.clone(),
             }),
             Location::Local(p) => {
-                let abs = std::fs::canonicalize(p).map_err(|_| StoreError::NoSuchPath { path: p.clone() })?;
-                let repo = Repository::discover(&abs).map_err(|_| StoreError::NotARepository { path: abs.clone() })?;
+                let abs = std::fs::canonicalize(p)
+                    .map_err(|_| StoreError::NoSuchPath { path: p.clone() })?;
+                let repo = Repository::discover(&abs)
+                    .map_err(|_| StoreError::NotARepository { path: abs.clone() })?;
                 let root = match repo.workdir() {
                     Some(w) => w.to_path_buf(),
                     None => repo.path().to_path_buf(),
@@ -97,10 +100,23 @@ impl UpstreamCache {
             .map(|x| x.1)
             .unwrap_or(url)
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         slug = slug.trim_matches(|c| c == '_' || c == '.').to_string();
-        let tail: String = slug.chars().rev().take(48).collect::<Vec<_>>().into_iter().rev().collect();
+        let tail: String = slug
+            .chars()
+            .rev()
+            .take(48)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
         let hash = blob_id(url.as_bytes()).to_string();
         self.dir.join(format!("{tail}-{}.git", &hash[..10]))
     }
@@ -109,10 +125,17 @@ impl UpstreamCache {
     pub fn open_or_create(&self, url: &str) -> Result<CachedRepo, StoreError> {
         let dir = self.repo_dir(url);
         let repo = if dir.exists() {
-            Repository::open_bare(&dir).map_err(StoreError::git(format!("opening the cache {}", dir.display())))?
+            Repository::open_bare(&dir).map_err(StoreError::git(format!(
+                "opening the cache {}",
+                dir.display()
+            )))?
         } else {
-            std::fs::create_dir_all(&self.dir).map_err(StoreError::io("create directory", &self.dir))?;
-            Repository::init_bare(&dir).map_err(StoreError::git(format!("creating the cache {}", dir.display())))?
+            std::fs::create_dir_all(&self.dir)
+                .map_err(StoreError::io("create directory", &self.dir))?;
+            Repository::init_bare(&dir).map_err(StoreError::git(format!(
+                "creating the cache {}",
+                dir.display()
+            )))?
         };
         Ok(CachedRepo {
             url: url.to_string(),
@@ -127,7 +150,10 @@ impl UpstreamCache {
         if !dir.exists() {
             return Ok(None);
         }
-        let repo = Repository::open_bare(&dir).map_err(StoreError::git(format!("opening the cache {}", dir.display())))?;
+        let repo = Repository::open_bare(&dir).map_err(StoreError::git(format!(
+            "opening the cache {}",
+            dir.display()
+        )))?;
         Ok(Some(CachedRepo {
             url: url.to_string(),
             dir,
@@ -163,7 +189,10 @@ impl CachedRepo {
     /// was fetched before, the last fetch is used and the reason reported.
     pub fn fetch(&self) -> Result<FetchOutcome, StoreError> {
         match self.fetch_now() {
-            Ok(state) => Ok(FetchOutcome { state, offline: None }),
+            Ok(state) => Ok(FetchOutcome {
+                state,
+                offline: None,
+            }),
             Err(message) => match self.fetch_state() {
                 Some(state) => Ok(FetchOutcome {
                     state,
@@ -178,14 +207,17 @@ impl CachedRepo {
     }
 
     fn fetch_now(&self) -> Result<FetchState, String> {
-        let mut remote = self.repo.remote_anonymous(&self.url).map_err(|e| e.message().to_string())?;
+        let mut remote = self
+            .repo
+            .remote_anonymous(&self.url)
+            .map_err(|e| e.message().to_string())?;
         remote
             .connect(git2::Direction::Fetch)
             .map_err(|e| e.message().to_string())?;
-        let default_branch = remote
-            .default_branch()
-            .ok()
-            .and_then(|b| b.as_str().map(|s| s.trim_start_matches("refs/heads/").to_string()));
+        let default_branch = remote.default_branch().ok().and_then(|b| {
+            b.as_str()
+                .map(|s| s.trim_start_matches("refs/heads/").to_string())
+        });
         remote.disconnect().map_err(|e| e.message().to_string())?;
         let mut opts = git2::FetchOptions::new();
         opts.download_tags(git2::AutotagOption::None);
@@ -203,14 +235,18 @@ impl CachedRepo {
             default_branch,
         };
         let text = toml::to_string(&state).map_err(|e| e.to_string())?;
-        fsio::write_file_atomic(&self.dir.join(FETCH_STATE), text.as_bytes()).map_err(|e| e.to_string())?;
+        fsio::write_file_atomic(&self.dir.join(FETCH_STATE), text.as_bytes())
+            .map_err(|e| e.to_string())?;
         Ok(state)
     }
 
     /// Gives every current branch and tag tip a `refs/artisync/seen/<id>` ref
     /// so that force-pushed history stays reachable.
     fn remember_tips(&self) -> Result<(), StoreError> {
-        let refs = self.repo.references().map_err(StoreError::git("listing cached refs"))?;
+        let refs = self
+            .repo
+            .references()
+            .map_err(StoreError::git("listing cached refs"))?;
         let mut tips = Vec::new();
         for r in refs.flatten() {
             let name = r.name().unwrap_or("");
@@ -251,7 +287,9 @@ impl CachedRepo {
                         .find(|b| self.repo.find_reference(&format!("refs/heads/{b}")).is_ok())
                         .map(str::to_string)
                 })
-                .ok_or_else(|| StoreError::NotFetched { url: self.url.clone() })?,
+                .ok_or_else(|| StoreError::NotFetched {
+                    url: self.url.clone(),
+                })?,
         };
         let not_found = || StoreError::RefNotFound {
             url: self.url.clone(),
@@ -277,15 +315,25 @@ impl CachedRepo {
         let c = self
             .repo
             .find_commit(commit.to_git())
-            .map_err(StoreError::git(format!("reading commit {commit} of {}", self.url)))?;
+            .map_err(StoreError::git(format!(
+                "reading commit {commit} of {}",
+                self.url
+            )))?;
         Ok(CommitInfo::of(&c))
     }
 
-    fn entry_at(&self, commit: ObjectId, path: &RelPath) -> Result<Option<(ObjectType, Oid, i32)>, StoreError> {
+    fn entry_at(
+        &self,
+        commit: ObjectId,
+        path: &RelPath,
+    ) -> Result<Option<(ObjectType, Oid, i32)>, StoreError> {
         let c = self
             .repo
             .find_commit(commit.to_git())
-            .map_err(StoreError::git(format!("reading commit {commit} of {}", self.url)))?;
+            .map_err(StoreError::git(format!(
+                "reading commit {commit} of {}",
+                self.url
+            )))?;
         let tree = c.tree().map_err(StoreError::git("reading a tree"))?;
         if path.is_root() {
             return Ok(Some((ObjectType::Tree, tree.id(), 0o040000)));
@@ -308,11 +356,18 @@ impl CachedRepo {
 
     /// The names directly under the tree at `commit:path`, with whether each
     /// is a tree. Excluded names are left out.
-    pub fn list_dir(&self, commit: ObjectId, path: &RelPath) -> Result<Vec<(String, bool)>, StoreError> {
+    pub fn list_dir(
+        &self,
+        commit: ObjectId,
+        path: &RelPath,
+    ) -> Result<Vec<(String, bool)>, StoreError> {
         let Some((ObjectType::Tree, oid, _)) = self.entry_at(commit, path)? else {
             return Ok(vec![]);
         };
-        let tree = self.repo.find_tree(oid).map_err(StoreError::git("reading a tree"))?;
+        let tree = self
+            .repo
+            .find_tree(oid)
+            .map_err(StoreError::git("reading a tree"))?;
         Ok(tree
             .iter()
             .filter_map(|e| {
@@ -325,7 +380,12 @@ impl CachedRepo {
     /// The artifact's hash at `commit:path` without reading file contents:
     /// the tree is re-hashed from its entries with the exclusion rule
     /// applied, which gives git's own id whenever nothing is excluded.
-    pub fn artifact_hash(&self, commit: ObjectId, path: &RelPath, shape: Shape) -> Result<Option<ObjectId>, StoreError> {
+    pub fn artifact_hash(
+        &self,
+        commit: ObjectId,
+        path: &RelPath,
+        shape: Shape,
+    ) -> Result<Option<ObjectId>, StoreError> {
         match (self.entry_at(commit, path)?, shape) {
             (Some((ObjectType::Blob, oid, _)), Shape::File) => Ok(Some(ObjectId::from_git(oid))),
             (Some((ObjectType::Tree, oid, _)), Shape::Dir) => Ok(Some(self.filtered_tree_id(oid)?)),
@@ -334,7 +394,10 @@ impl CachedRepo {
     }
 
     fn filtered_tree_id(&self, oid: Oid) -> Result<ObjectId, StoreError> {
-        let tree = self.repo.find_tree(oid).map_err(StoreError::git("reading a tree"))?;
+        let tree = self
+            .repo
+            .find_tree(oid)
+            .map_err(StoreError::git("reading a tree"))?;
         let mut entries = Vec::with_capacity(tree.len());
         for e in tree.iter() {
             let Some(name) = e.name() else { continue };
@@ -362,7 +425,12 @@ impl CachedRepo {
 
     /// Reads the artifact at `commit:path`; `Ok(None)` when absent or of the
     /// other shape.
-    pub fn read_content(&self, commit: ObjectId, path: &RelPath, shape: Shape) -> Result<Option<Content>, StoreError> {
+    pub fn read_content(
+        &self,
+        commit: ObjectId,
+        path: &RelPath,
+        shape: Shape,
+    ) -> Result<Option<Content>, StoreError> {
         match (self.entry_at(commit, path)?, shape) {
             (Some((ObjectType::Blob, oid, mode)), Shape::File) => {
                 let entry = self.blob_entry(oid, mode)?;
@@ -379,15 +447,26 @@ impl CachedRepo {
     }
 
     fn blob_entry(&self, oid: Oid, mode: i32) -> Result<FileEntry, StoreError> {
-        let blob = self.repo.find_blob(oid).map_err(StoreError::git("reading a blob"))?;
+        let blob = self
+            .repo
+            .find_blob(oid)
+            .map_err(StoreError::git("reading a blob"))?;
         Ok(FileEntry {
             mode: FileMode::from_git_mode(mode as u32).unwrap_or(FileMode::Regular),
             data: blob.content().to_vec(),
         })
     }
 
-    fn walk_tree(&self, oid: Oid, rel: &RelPath, out: &mut BTreeMap<RelPath, FileEntry>) -> Result<(), StoreError> {
-        let tree = self.repo.find_tree(oid).map_err(StoreError::git("reading a tree"))?;
+    fn walk_tree(
+        &self,
+        oid: Oid,
+        rel: &RelPath,
+        out: &mut BTreeMap<RelPath, FileEntry>,
+    ) -> Result<(), StoreError> {
+        let tree = self
+            .repo
+            .find_tree(oid)
+            .map_err(StoreError::git("reading a tree"))?;
         for e in tree.iter() {
             let Some(name) = e.name() else { continue };
             if is_excluded(name) {

@@ -129,8 +129,18 @@ pub fn diff_contents(old: Option<&Content>, new: Option<&Content>) -> FileSetDif
     if let Some((o, n)) = single {
         if let (Some((op, oe)), Some((np, ne))) = (o.files.iter().next(), n.files.iter().next()) {
             if oe != ne || op != np {
-                let status = if op == np { FileStatus::Modified } else { FileStatus::Renamed };
-                files.push(file_diff(np, (op != np).then(|| op.clone()), status, Some(oe), Some(ne)));
+                let status = if op == np {
+                    FileStatus::Modified
+                } else {
+                    FileStatus::Renamed
+                };
+                files.push(file_diff(
+                    np,
+                    (op != np).then(|| op.clone()),
+                    status,
+                    Some(oe),
+                    Some(ne),
+                ));
             }
         }
     } else {
@@ -139,7 +149,13 @@ pub fn diff_contents(old: Option<&Content>, new: Option<&Content>) -> FileSetDif
         for (path, oe) in old_files {
             match new_files.get(path) {
                 Some(ne) if ne == oe => {}
-                Some(ne) => files.push(file_diff(path, None, FileStatus::Modified, Some(oe), Some(ne))),
+                Some(ne) => files.push(file_diff(
+                    path,
+                    None,
+                    FileStatus::Modified,
+                    Some(oe),
+                    Some(ne),
+                )),
                 None => deleted.push(path),
             }
         }
@@ -150,16 +166,34 @@ pub fn diff_contents(old: Option<&Content>, new: Option<&Content>) -> FileSetDif
         }
         let renames = find_renames(&deleted, &added, old_files, new_files);
         for (from, to) in &renames {
-            files.push(file_diff(to, Some((*from).clone()), FileStatus::Renamed, old_files.get(*from), new_files.get(*to)));
+            files.push(file_diff(
+                to,
+                Some((*from).clone()),
+                FileStatus::Renamed,
+                old_files.get(*from),
+                new_files.get(*to),
+            ));
         }
         for path in deleted {
             if !renames.iter().any(|(f, _)| *f == path) {
-                files.push(file_diff(path, None, FileStatus::Deleted, old_files.get(path), None));
+                files.push(file_diff(
+                    path,
+                    None,
+                    FileStatus::Deleted,
+                    old_files.get(path),
+                    None,
+                ));
             }
         }
         for path in added {
             if !renames.iter().any(|(_, t)| *t == path) {
-                files.push(file_diff(path, None, FileStatus::Added, None, new_files.get(path)));
+                files.push(file_diff(
+                    path,
+                    None,
+                    FileStatus::Added,
+                    None,
+                    new_files.get(path),
+                ));
             }
         }
     }
@@ -212,7 +246,10 @@ fn find_renames<'a>(
             if used_new[i] || is_binary(&ae.data) || ae.data.len() > MAX_HUNK_BYTES {
                 continue;
             }
-            let (dt, at) = (String::from_utf8_lossy(&de.data), String::from_utf8_lossy(&ae.data));
+            let (dt, at) = (
+                String::from_utf8_lossy(&de.data),
+                String::from_utf8_lossy(&ae.data),
+            );
             let ratio = TextDiff::configure()
                 .timeout(Duration::from_millis(200))
                 .diff_lines(dt.as_ref(), at.as_ref())
@@ -262,10 +299,18 @@ fn file_diff(
     if binary {
         return fd;
     }
-    let old_text = old.map(|e| String::from_utf8_lossy(&e.data)).unwrap_or_default();
-    let new_text = new.map(|e| String::from_utf8_lossy(&e.data)).unwrap_or_default();
+    let old_text = old
+        .map(|e| String::from_utf8_lossy(&e.data))
+        .unwrap_or_default();
+    let new_text = new
+        .map(|e| String::from_utf8_lossy(&e.data))
+        .unwrap_or_default();
     let too_large = old_text.len() > MAX_HUNK_BYTES || new_text.len() > MAX_HUNK_BYTES;
-    let deadline = if too_large { Duration::from_secs(2) } else { Duration::from_secs(5) };
+    let deadline = if too_large {
+        Duration::from_secs(2)
+    } else {
+        Duration::from_secs(5)
+    };
     let diff = TextDiff::configure()
         .algorithm(Algorithm::Myers)
         .deadline(Instant::now() + deadline)
@@ -388,14 +433,26 @@ mod tests {
         let f = &d.files[0];
         assert_eq!((f.status, f.added, f.removed), (FileStatus::Modified, 1, 1));
         let h = &f.hunks[0];
-        assert_eq!((h.old_start, h.old_lines, h.new_start, h.new_lines), (1, 3, 1, 3));
-        let removed = h.lines.iter().find(|l| l.kind == LineKind::Removed).unwrap();
+        assert_eq!(
+            (h.old_start, h.old_lines, h.new_start, h.new_lines),
+            (1, 3, 1, 3)
+        );
+        let removed = h
+            .lines
+            .iter()
+            .find(|l| l.kind == LineKind::Removed)
+            .unwrap();
         assert_eq!(removed.old_line, Some(2));
         assert_eq!(removed.text, "two three");
         let spans = removed.spans.as_ref().unwrap();
         assert!(spans.iter().any(|s| s.changed && s.text == "three"));
-        assert!(spans.iter().any(|s| !s.changed && s.text.starts_with("two")));
-        assert_eq!(spans.iter().map(|s| s.text.as_str()).collect::<String>(), "two three");
+        assert!(spans
+            .iter()
+            .any(|s| !s.changed && s.text.starts_with("two")));
+        assert_eq!(
+            spans.iter().map(|s| s.text.as_str()).collect::<String>(),
+            "two three"
+        );
     }
 
     #[test]
@@ -403,7 +460,11 @@ mod tests {
         let a = dir(&[("a.md", "alpha\nbeta\ngamma\ndelta\n"), ("gone.md", "x\n")]);
         let b = dir(&[("b.md", "alpha\nbeta\ngamma\ndelta!\n"), ("new.md", "y\n")]);
         let d = diff_contents(Some(&a), Some(&b));
-        let by: Vec<_> = d.files.iter().map(|f| (f.path.as_str(), f.status)).collect();
+        let by: Vec<_> = d
+            .files
+            .iter()
+            .map(|f| (f.path.as_str(), f.status))
+            .collect();
         assert_eq!(
             by,
             vec![
@@ -429,11 +490,23 @@ mod tests {
     #[test]
     fn binary_and_large_have_no_hunks() {
         let mut a = BTreeMap::new();
-        a.insert(RelPath::new("img").unwrap(), FileEntry::regular(vec![0u8, 1, 2]));
-        a.insert(RelPath::new("big").unwrap(), FileEntry::regular("x\n".repeat(600_000)));
+        a.insert(
+            RelPath::new("img").unwrap(),
+            FileEntry::regular(vec![0u8, 1, 2]),
+        );
+        a.insert(
+            RelPath::new("big").unwrap(),
+            FileEntry::regular("x\n".repeat(600_000)),
+        );
         let mut b = a.clone();
-        b.insert(RelPath::new("img").unwrap(), FileEntry::regular(vec![0u8, 9]));
-        b.insert(RelPath::new("big").unwrap(), FileEntry::regular("y\n".repeat(600_000)));
+        b.insert(
+            RelPath::new("img").unwrap(),
+            FileEntry::regular(vec![0u8, 9]),
+        );
+        b.insert(
+            RelPath::new("big").unwrap(),
+            FileEntry::regular("y\n".repeat(600_000)),
+        );
         let d = diff_contents(Some(&Content::dir(a)), Some(&Content::dir(b)));
         let big = d.files.iter().find(|f| f.path.as_str() == "big").unwrap();
         assert!(big.too_large && big.hunks.is_empty() && !big.binary);
@@ -446,10 +519,15 @@ mod tests {
     fn mode_only_change() {
         let a = dir(&[("run.sh", "x\n")]);
         let mut b = a.clone();
-        b.files.values_mut().for_each(|e| e.mode = FileMode::Executable);
+        b.files
+            .values_mut()
+            .for_each(|e| e.mode = FileMode::Executable);
         let f = &diff_contents(Some(&a), Some(&b)).files[0];
         assert_eq!(f.status, FileStatus::Modified);
-        assert_eq!((f.old_mode, f.new_mode), (Some(FileMode::Regular), Some(FileMode::Executable)));
+        assert_eq!(
+            (f.old_mode, f.new_mode),
+            (Some(FileMode::Regular), Some(FileMode::Executable))
+        );
         assert!(f.hunks.is_empty());
     }
 

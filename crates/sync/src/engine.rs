@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use artisync_model::{
-    drift, ArtifactId, Content, Kind, LockEntry, ManifestEntry, Metadata, Name, ObjectId, RelPath, Shape,
-    SourceSpec, Status, Tier,
+    drift, ArtifactId, Content, Kind, LockEntry, ManifestEntry, Metadata, Name, ObjectId, RelPath,
+    Shape, SourceSpec, Status, Tier,
 };
 use artisync_store::upstream::FetchOutcome;
 use artisync_store::{CachedRepo, Collection, Home, Project, Registry, ResolvedSource, StoreError};
@@ -108,7 +108,9 @@ impl Engine {
         for c in &candidates {
             let content = cache
                 .read_content(commit, &c.path, c.id.kind.shape())?
-                .ok_or_else(|| SyncError::Refused(format!("{} vanished from {}", c.path, source.url)))?;
+                .ok_or_else(|| {
+                    SyncError::Refused(format!("{} vanished from {}", c.path, source.url))
+                })?;
             content
                 .check_symlinks()
                 .map_err(|e| SyncError::Refused(format!("cannot import {}: {e}", c.id)))?;
@@ -241,7 +243,11 @@ impl Engine {
 
     /// Copies artifacts the project does not have yet into its `.claude/`
     /// and records them in its lockfile. Registers the project on first use.
-    pub fn deploy(&self, ids: &[ArtifactId], project_path: &Path) -> Result<DeployReport, SyncError> {
+    pub fn deploy(
+        &self,
+        ids: &[ArtifactId],
+        project_path: &Path,
+    ) -> Result<DeployReport, SyncError> {
         if ids.is_empty() {
             return Err(SyncError::Refused("name at least one artifact to deploy, e.g. 'artisync deploy skill:pdf --project .'".into()));
         }
@@ -337,7 +343,11 @@ impl Engine {
     }
 
     /// The upstream → collection pair of `entry`, read from the cache only.
-    fn upstream_state(&self, entry: &ManifestEntry, collection_hash: Option<ObjectId>) -> Result<Option<UpstreamState>, SyncError> {
+    fn upstream_state(
+        &self,
+        entry: &ManifestEntry,
+        collection_hash: Option<ObjectId>,
+    ) -> Result<Option<UpstreamState>, SyncError> {
         let Some(src) = &entry.source else {
             return Ok(None);
         };
@@ -395,7 +405,10 @@ impl Engine {
             let upstream = self.upstream_state(entry, collection_hash)?;
             let mut pstates = Vec::new();
             for (p, lock) in &locks {
-                let Some(le) = lock.get(&id).filter(|le| le.collection == self.collection_name) else {
+                let Some(le) = lock
+                    .get(&id)
+                    .filter(|le| le.collection == self.collection_name)
+                else {
                     continue;
                 };
                 let hash = p.artifact_hash(&id)?;
@@ -411,7 +424,9 @@ impl Engine {
                 kind: id.kind,
                 name: id.name.to_string(),
                 id,
-                collection: CollectionState { hash: collection_hash },
+                collection: CollectionState {
+                    hash: collection_hash,
+                },
                 upstream,
                 projects: pstates,
             });
@@ -447,7 +462,10 @@ impl Engine {
         let manifest = collection.manifest()?;
         let entry = manifest.get(id).ok_or_else(|| self.unknown(id))?;
         let content = collection.read_artifact(id)?;
-        let metadata = content.as_ref().map(|c| metadata_of(id, c)).unwrap_or_default();
+        let metadata = content
+            .as_ref()
+            .map(|c| metadata_of(id, c))
+            .unwrap_or_default();
         Ok(ArtifactInfo {
             id: id.clone(),
             kind: id.kind,
@@ -516,7 +534,9 @@ impl Engine {
     }
 
     fn cached_repo(&self, entry: &ManifestEntry) -> Result<Option<CachedRepo>, SyncError> {
-        let Some(src) = &entry.source else { return Ok(None) };
+        let Some(src) = &entry.source else {
+            return Ok(None);
+        };
         let resolved = ResolvedSource::from_spec(&SourceSpec::parse(src)?)?;
         Ok(self.cache().open_existing(&resolved.url)?)
     }
@@ -533,33 +553,52 @@ impl Engine {
     ) -> Result<(Option<Content>, String), SyncError> {
         let id = entry.id();
         match tier {
-            Tier::Collection => Ok((collection.read_artifact(&id)?, format!("collection {}", self.collection_name))),
+            Tier::Collection => Ok((
+                collection.read_artifact(&id)?,
+                format!("collection {}", self.collection_name),
+            )),
             Tier::Project => {
                 let path = project.ok_or_else(|| {
                     SyncError::Refused("the project tier needs --project PATH".into())
                 })?;
                 let p = Project::open(&self.home, path)?;
-                Ok((p.read_artifact(&id)?, format!("project {}", p.root.display())))
+                Ok((
+                    p.read_artifact(&id)?,
+                    format!("project {}", p.root.display()),
+                ))
             }
             Tier::Upstream => {
                 let src = entry.source.as_ref().ok_or_else(|| {
-                    SyncError::Refused(format!("{id} has no upstream source; diff collection and project instead"))
+                    SyncError::Refused(format!(
+                        "{id} has no upstream source; diff collection and project instead"
+                    ))
                 })?;
                 let resolved = ResolvedSource::from_spec(&SourceSpec::parse(src)?)?;
-                let cache = self
-                    .cache()
-                    .open_existing(&resolved.url)?
-                    .ok_or_else(|| StoreError::NotFetched { url: resolved.url.clone() })?;
-                let (_, commit) = cache.resolve(entry.reference.as_deref().or(resolved.reference.as_deref()))?;
+                let cache = self.cache().open_existing(&resolved.url)?.ok_or_else(|| {
+                    StoreError::NotFetched {
+                        url: resolved.url.clone(),
+                    }
+                })?;
+                let (_, commit) =
+                    cache.resolve(entry.reference.as_deref().or(resolved.reference.as_deref()))?;
                 let content = cache.read_content(commit, &resolved.path, id.kind.shape())?;
-                Ok((content, format!("upstream {} at {}", resolved.url, commit.short())))
+                Ok((
+                    content,
+                    format!("upstream {} at {}", resolved.url, commit.short()),
+                ))
             }
         }
     }
 
     /// The structured diff of `id` between two tiers, `lhs` as old and `rhs`
     /// as new.
-    pub fn diff(&self, id: &ArtifactId, lhs: Tier, rhs: Tier, project: Option<&Path>) -> Result<ArtifactDiff, SyncError> {
+    pub fn diff(
+        &self,
+        id: &ArtifactId,
+        lhs: Tier,
+        rhs: Tier,
+        project: Option<&Path>,
+    ) -> Result<ArtifactDiff, SyncError> {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
         let entry = manifest.get(id).ok_or_else(|| self.unknown(id))?;
@@ -639,7 +678,9 @@ fn find_artifacts(
         Shape::File => {
             let fname = path.file_name();
             let stem = fname.strip_suffix(".md").ok_or_else(|| {
-                SyncError::Refused(format!("{path} is not a Markdown file; commands and agents are .md files"))
+                SyncError::Refused(format!(
+                    "{path} is not a Markdown file; commands and agents are .md files"
+                ))
             })?;
             let kind = match (req.kind, parent_kind) {
                 (Some(Kind::Skill), _) => {
@@ -660,12 +701,25 @@ fn find_artifacts(
         }
         Shape::Dir => {
             let listing = cache.list_dir(commit, path)?;
-            if listing.iter().any(|(n, is_tree)| n == "SKILL.md" && !is_tree) {
+            if listing
+                .iter()
+                .any(|(n, is_tree)| n == "SKILL.md" && !is_tree)
+            {
                 if matches!(req.kind, Some(k) if k != Kind::Skill) {
-                    return Err(SyncError::Refused(format!("{path} is a skill (it holds SKILL.md), not a {}", req.kind.map(|k| k.as_str()).unwrap_or(""))));
+                    return Err(SyncError::Refused(format!(
+                        "{path} is a skill (it holds SKILL.md), not a {}",
+                        req.kind.map(|k| k.as_str()).unwrap_or("")
+                    )));
                 }
                 let default = if path.is_root() {
-                    source.url.trim_end_matches('/').rsplit('/').next().unwrap_or("").trim_end_matches(".git").to_string()
+                    source
+                        .url
+                        .trim_end_matches('/')
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or("")
+                        .trim_end_matches(".git")
+                        .to_string()
                 } else {
                     path.file_name().to_string()
                 };
@@ -692,7 +746,14 @@ fn find_artifacts(
                     for root in roots {
                         for (n, is_tree) in cache.list_dir(commit, &root)? {
                             if let (Some(kind), true) = (Kind::from_folder(&n), is_tree) {
-                                collect_folder(cache, commit, &root.child(&n)?, kind, &mut out, &mut skipped)?;
+                                collect_folder(
+                                    cache,
+                                    commit,
+                                    &root.child(&n)?,
+                                    kind,
+                                    &mut out,
+                                    &mut skipped,
+                                )?;
                             }
                         }
                     }
@@ -726,7 +787,10 @@ fn collect_folder(
         let stem = match (kind, is_tree) {
             (Kind::Skill, true) => {
                 let sub = folder.child(&n)?;
-                let has_skill = cache.list_dir(commit, &sub)?.iter().any(|(f, t)| f == "SKILL.md" && !t);
+                let has_skill = cache
+                    .list_dir(commit, &sub)?
+                    .iter()
+                    .any(|(f, t)| f == "SKILL.md" && !t);
                 if !has_skill {
                     continue;
                 }
