@@ -1,0 +1,418 @@
+//! Three-way merge of artifact file sets (DESIGN §4). Pure functions of
+//! three contents: base (the version last synced), ours (the destination as
+//! it is) and theirs (the incoming source).
+//!
+//! Files are matched across the three sides by their base path, following
+//! renames on either side; each file is then merged on its own: unchanged
+//! sides give way to changed ones, text edited on both sides is merged line
+//! by line (diffy), and everything else that changed on both sides is a
+//! conflict. A conflict is data, never an error, and merging never touches
+//! the destination: the caller decides what to write.
+
+mod renames;
+
+use std::collections::BTreeMap;
+
+use artisync_model::{is_binary, Content, FileEntry, FileMode, RelPath, Shape};
+use serde::Serialize;
+
+pub use renames::pair_renames;
+
+/// Why a file could not be merged automatically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictKind {
+    /// Both sides edited the same lines.
+    Content,
+    /// One side deleted the file, the other edited it.
+    DeleteEdit,
+    /// A binary file (or symlink) changed on both sides.
+    Binary,
+    /// Both sides changed the file mode differently.
+    Mode,
+    /// Both sides added different files at the same path.
+    AddAdd,
+    /// Both sides renamed the file, to different paths.
+    RenameRename,
+}
+
+/// One file that needs a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileConflict {
+    pub path: RelPath,
+    pub kind: ConflictKind,
+    pub base: Option<FileEntry>,
+    pub ours: Option<FileEntry>,
+    pub theirs: Option<FileEntry>,
+    /// For text conflicts: the merged text with `<<<<<<< ours` /
+    /// `=======` / `>>>>>>> theirs` markers around each conflicting region.
+    pub marked: Option<Vec<u8>>,
+}
+
+/// What happened to one path of the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileChange {
+    /// The destination's file is kept as is.
+    Kept,
+    /// The incoming version replaces (or adds, or deletes) the file.
+    Taken,
+    /// Lines from both sides were merged.
+    Merged,
+    /// Needs a decision.
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Merge {
+    /// The merged files. A conflicted path holds the destination's version
+    /// (or nothing, if the destination has none) until it is resolved.
+    pub files: BTreeMap<RelPath, FileEntry>,
+    /// Every path of ours or the result whose fate is not `Kept`, with what
+    /// happens to it.
+    pub changes: BTreeMap<RelPath, FileChange>,
+    pub conflicts: Vec<FileConflict>,
+    pub shape: Shape,
+}
+
+impl Merge {
+    pub fn is_clean(&self) -> bool {
+        self.conflicts.is_empty()
+    }
+
+    /// The merged content; for a conflicted merge, the destination's
+    /// versions stand in for the conflicted files.
+    pub fn content(&self) -> Content {
+        Content {
+            shape: self.shape,
+            files: self.files.clone(),
+        }
+    }
+
+    /// Applies a decision for each conflicted path: `Some(entry)` to write
+    /// that file, `None` to delete it. Returns the unresolved paths if any
+    /// conflict has no decision.
+    pub fn resolve(
+        &self,
+        decisions: &BTreeMap<RelPath, Option<FileEntry>>,
+    ) -> Result<Content, Vec<RelPath>> {
+        let unresolved: Vec<RelPath> = self
+            .conflicts
+            .iter()
+            .filter(|c| !decisions.contains_key(&c.path))
+            .map(|c| c.path.clone())
+            .collect();
+        if !unresolved.is_empty() {
+            return Err(unresolved);
+        }
+        let mut files = self.files.clone();
+        for c in &self.conflicts {
+            match decisions.get(&c.path).cloned().flatten() {
+                Some(e) => files.insert(c.path.clone(), e),
+                None => files.remove(&c.path),
+            };
+        }
+        Ok(Content {
+            shape: self.shape,
+            files,
+        })
+    }
+}
+
+/// How one file merged.
+enum Entry {
+    Take(Option<FileEntry>),
+    Merged(FileEntry),
+    Conflict(ConflictKind, Option<Vec<u8>>),
+}
+
+/// Merges three-way text; `Err` holds the text with conflict markers.
+pub fn merge_text(base: &str, ours: &str, theirs: &str) -> Result<String, String> {
+    let mut opts = diffy::MergeOptions::new();
+    opts.set_conflict_style(diffy::ConflictStyle::Merge)
+        .set_incomplete_hunk_style(diffy::IncompleteHunkStyle::Git)
+        .set_conflict_marker_length(7);
+    opts.merge(base, ours, theirs)
+}
+
+fn merge_mode(base: Option<FileMode>, ours: FileMode, theirs: FileMode) -> Option<FileMode> {
+    if ours == theirs || Some(theirs) == base {
+        Some(ours)
+    } else if Some(ours) == base {
+        Some(theirs)
+    } else {
+        None
+    }
+}
+
+fn merge_entry(
+    base: Option<&FileEntry>,
+    ours: Option<&FileEntry>,
+    theirs: Option<&FileEntry>,
+) -> Entry {
+    if ours == theirs || theirs == base {
+        return Entry::Take(ours.cloned());
+    }
+    if ours == base {
+        return Entry::Take(theirs.cloned());
+    }
+    let (Some(o), Some(t)) = (ours, theirs) else {
+        return Entry::Conflict(ConflictKind::DeleteEdit, None);
+    };
+    let add_add = base.is_none();
+    let Some(mode) = merge_mode(base.map(|b| b.mode), o.mode, t.mode) else {
+        return Entry::Conflict(ConflictKind::Mode, None);
+    };
+    let base_data = base.map(|b| b.data.as_slice());
+    let data = if o.data == t.data || Some(t.data.as_slice()) == base_data {
+        o.data.clone()
+    } else if Some(o.data.as_slice()) == base_data {
+        t.data.clone()
+    } else {
+        let symlink = o.mode == FileMode::Symlink || t.mode == FileMode::Symlink;
+        let binary =
+            symlink || is_binary(&o.data) || is_binary(&t.data) || base_data.is_some_and(is_binary);
+        if binary {
+            let kind = if add_add {
+                ConflictKind::AddAdd
+            } else {
+                ConflictKind::Binary
+            };
+            return Entry::Conflict(kind, None);
+        }
+        let text = |d: &[u8]| String::from_utf8_lossy(d).into_owned();
+        let b = base_data.map(text).unwrap_or_default();
+        match merge_text(&b, &text(&o.data), &text(&t.data)) {
+            Ok(merged) if !add_add => merged.into_bytes(),
+            Ok(merged) | Err(merged) => {
+                let kind = if add_add {
+                    ConflictKind::AddAdd
+                } else {
+                    ConflictKind::Content
+                };
+                return Entry::Conflict(kind, Some(merged.into_bytes()));
+            }
+        }
+    };
+    Entry::Merged(FileEntry { mode, data })
+}
+
+/// One file followed across the three sides.
+struct Identity {
+    base: Option<RelPath>,
+    ours: Option<RelPath>,
+    theirs: Option<RelPath>,
+}
+
+/// Merges `theirs` into `ours` against `base`. Any side may be absent (the
+/// artifact does not exist there).
+pub fn merge(base: Option<&Content>, ours: Option<&Content>, theirs: Option<&Content>) -> Merge {
+    let empty = BTreeMap::new();
+    let (bf, of, tf) = (
+        base.map_or(&empty, |c| &c.files),
+        ours.map_or(&empty, |c| &c.files),
+        theirs.map_or(&empty, |c| &c.files),
+    );
+    let shape = ours
+        .or(theirs)
+        .or(base)
+        .map(|c| c.shape)
+        .unwrap_or(Shape::Dir);
+
+    // A single-file artifact is one file whatever it is called on each side.
+    if shape == Shape::File {
+        return merge_single(base, ours, theirs, shape);
+    }
+
+    let our_renames = pair_renames(bf, of);
+    let their_renames = pair_renames(bf, tf);
+    let mut ids: Vec<Identity> = Vec::new();
+    for b in bf.keys() {
+        let follow = |renames: &BTreeMap<RelPath, RelPath>, side: &BTreeMap<RelPath, FileEntry>| {
+            renames
+                .get(b)
+                .cloned()
+                .or_else(|| side.contains_key(b).then(|| b.clone()))
+        };
+        ids.push(Identity {
+            base: Some(b.clone()),
+            ours: follow(&our_renames, of),
+            theirs: follow(&their_renames, tf),
+        });
+    }
+    let our_targets: Vec<&RelPath> = our_renames.values().collect();
+    let their_targets: Vec<&RelPath> = their_renames.values().collect();
+    let mut added: BTreeMap<RelPath, Identity> = BTreeMap::new();
+    for p in of
+        .keys()
+        .filter(|p| !bf.contains_key(*p) && !our_targets.contains(p))
+    {
+        added
+            .entry(p.clone())
+            .or_insert(Identity {
+                base: None,
+                ours: None,
+                theirs: None,
+            })
+            .ours = Some(p.clone());
+    }
+    for p in tf
+        .keys()
+        .filter(|p| !bf.contains_key(*p) && !their_targets.contains(p))
+    {
+        added
+            .entry(p.clone())
+            .or_insert(Identity {
+                base: None,
+                ours: None,
+                theirs: None,
+            })
+            .theirs = Some(p.clone());
+    }
+    ids.extend(added.into_values());
+
+    let mut out = Merge {
+        files: BTreeMap::new(),
+        changes: BTreeMap::new(),
+        conflicts: Vec::new(),
+        shape,
+    };
+    for id in ids {
+        let b = id.base.as_ref().and_then(|p| bf.get(p));
+        let o = id.ours.as_ref().and_then(|p| of.get(p));
+        let t = id.theirs.as_ref().and_then(|p| tf.get(p));
+        let our_move = id
+            .ours
+            .as_ref()
+            .filter(|p| id.base.is_some() && Some(*p) != id.base.as_ref());
+        let their_move = id
+            .theirs
+            .as_ref()
+            .filter(|p| id.base.is_some() && Some(*p) != id.base.as_ref());
+        // Where the file ends up: a rename on either side wins; two
+        // different renames conflict.
+        let (path, rename_conflict) = match (our_move, their_move) {
+            (Some(op), Some(tp)) if op != tp => (op.clone(), true),
+            (Some(p), _) | (None, Some(p)) => (p.clone(), false),
+            (None, None) => match id.ours.as_ref().or(id.theirs.as_ref()).or(id.base.as_ref()) {
+                Some(p) => (p.clone(), false),
+                None => continue,
+            },
+        };
+        let entry = if rename_conflict {
+            Entry::Conflict(ConflictKind::RenameRename, None)
+        } else {
+            merge_entry(b, o, t)
+        };
+        // The destination's own path for this file, if it has one and it moves.
+        let moved_from = id.ours.as_ref().filter(|op| **op != path);
+        match entry {
+            Entry::Take(e) => {
+                let from_ours = e.as_ref() == o;
+                if let Some(e) = e {
+                    out.files.insert(path.clone(), e);
+                }
+                let moved = moved_from.is_some();
+                if let Some(mf) = moved_from {
+                    out.changes.insert(mf.clone(), FileChange::Taken);
+                }
+                if !from_ours || moved {
+                    out.changes.insert(path, FileChange::Taken);
+                }
+            }
+            Entry::Merged(e) => {
+                let same_as_ours = Some(&e) == o;
+                out.files.insert(path.clone(), e);
+                if let Some(mf) = moved_from {
+                    out.changes.insert(mf.clone(), FileChange::Merged);
+                }
+                if !same_as_ours || moved_from.is_some() {
+                    out.changes.insert(path, FileChange::Merged);
+                }
+            }
+            Entry::Conflict(kind, marked) => {
+                if let (Some(op), Some(oe)) = (id.ours.as_ref(), o) {
+                    out.files.insert(op.clone(), oe.clone());
+                }
+                out.changes.insert(path.clone(), FileChange::Conflict);
+                out.conflicts.push(FileConflict {
+                    path,
+                    kind,
+                    base: b.cloned(),
+                    ours: o.cloned(),
+                    theirs: t.cloned(),
+                    marked,
+                });
+            }
+        }
+    }
+    out.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+fn merge_single(
+    base: Option<&Content>,
+    ours: Option<&Content>,
+    theirs: Option<&Content>,
+    shape: Shape,
+) -> Merge {
+    let first = |c: Option<&Content>| {
+        c.and_then(|c| c.files.iter().next())
+            .map(|(p, e)| (p.clone(), e.clone()))
+    };
+    let (b, o, t) = (first(base), first(ours), first(theirs));
+    let path = o
+        .as_ref()
+        .or(t.as_ref())
+        .or(b.as_ref())
+        .map(|(p, _)| p.clone())
+        .unwrap_or_default();
+    let mut out = Merge {
+        files: BTreeMap::new(),
+        changes: BTreeMap::new(),
+        conflicts: Vec::new(),
+        shape,
+    };
+    let (be, oe, te) = (b.map(|x| x.1), o.map(|x| x.1), t.map(|x| x.1));
+    match merge_entry(be.as_ref(), oe.as_ref(), te.as_ref()) {
+        Entry::Take(e) => {
+            if e != oe {
+                out.changes.insert(path.clone(), FileChange::Taken);
+            }
+            if let Some(e) = e {
+                out.files.insert(path, e);
+            }
+        }
+        Entry::Merged(e) => {
+            out.changes.insert(path.clone(), FileChange::Merged);
+            out.files.insert(path, e);
+        }
+        Entry::Conflict(kind, marked) => {
+            if let Some(e) = &oe {
+                out.files.insert(path.clone(), e.clone());
+            }
+            out.changes.insert(path.clone(), FileChange::Conflict);
+            out.conflicts.push(FileConflict {
+                path,
+                kind,
+                base: be,
+                ours: oe,
+                theirs: te,
+                marked,
+            });
+        }
+    }
+    out
+}
+
+/// Whether `text` still holds a conflict marker line.
+pub fn has_conflict_markers(text: &[u8]) -> bool {
+    text.split(|b| *b == b'\n').any(|line| {
+        line.starts_with(b"<<<<<<< ")
+            || line == b"<<<<<<<"
+            || line.starts_with(b">>>>>>> ")
+            || line == b">>>>>>>"
+            || line == b"======="
+            || line == b"=======\r"
+    })
+}
