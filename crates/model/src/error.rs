@@ -19,6 +19,12 @@ pub enum ModelError {
     InvalidObjectId(String),
     #[error("invalid tier {0:?}: use upstream, collection or project")]
     InvalidTier(String),
+    #[error("invalid {what} {value:?}: use {choices}")]
+    InvalidChoice {
+        what: &'static str,
+        value: String,
+        choices: &'static str,
+    },
     #[error("malformed {file}: {message}")]
     Malformed { file: String, message: String },
 }

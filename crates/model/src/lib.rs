@@ -14,6 +14,7 @@ pub mod meta;
 pub mod path;
 pub mod spec;
 pub mod status;
+pub mod sync;
 
 pub use content::{blob_id, is_binary, is_excluded, Content, FileEntry, FileMode, ObjectId, Shape};
 pub use error::ModelError;
@@ -23,4 +24,5 @@ pub use manifest::{Manifest, ManifestEntry};
 pub use meta::Metadata;
 pub use path::RelPath;
 pub use spec::{Location, SourceSpec};
-pub use status::{drift, Status, Tier};
+pub use status::{drift, Destination, Status, Tier};
+pub use sync::{Direction, Outcome, Strategy};

@@ -122,3 +122,30 @@ impl std::str::FromStr for Tier {
         }
     }
 }
+
+/// Where a sync writes: the collection (by name) or a project (by path).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(tag = "tier", rename_all = "snake_case")]
+pub enum Destination {
+    Collection { name: String },
+    Project { path: std::path::PathBuf },
+}
+
+impl fmt::Display for Destination {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Destination::Collection { name } => write!(f, "collection '{name}'"),
+            Destination::Project { path } => write!(f, "project {}", path.display()),
+        }
+    }
+}
+
+impl Destination {
+    /// A stable key for locks and records.
+    pub fn key(&self) -> String {
+        match self {
+            Destination::Collection { name } => format!("collection:{name}"),
+            Destination::Project { path } => format!("project:{}", path.display()),
+        }
+    }
+}

@@ -12,7 +12,7 @@ use crate::{fsio, Home, StoreError};
 
 pub const MANIFEST: &str = "artisync.toml";
 
-const GITIGNORE: &str = "# Never part of an artifact (artisync's exclusion rule)\n.DS_Store\n*.swp\n*.swo\n*.swx\n*~\n.#*\n";
+const GITIGNORE: &str = "# Never part of an artifact (artisync's exclusion rule)\n.DS_Store\n*.swp\n*.swo\n*.swx\n*~\n.#*\n# Unfinished writes (removed on the next write)\n.*.artisync-*\n";
 
 pub struct Collection {
     pub name: String,

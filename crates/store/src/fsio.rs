@@ -225,23 +225,66 @@ fn build_dir(tmp: &Path, content: &Content) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Moves the finished `tmp` to `dest`. A file is replaced by one rename; a
-/// directory is swapped by moving the old one aside first and removing it
-/// after the new one is in place.
+/// Moves the finished `tmp` to `dest`. A file is replaced by one rename. A
+/// directory is swapped with the old one in one atomic exchange (Linux
+/// `RENAME_EXCHANGE`), after which the old content, now at `tmp`, is removed;
+/// where exchange is unsupported the old directory is moved aside first.
 fn replace(tmp: &Path, dest: &Path) -> Result<(), StoreError> {
     let existing = fs::symlink_metadata(dest).ok();
     match existing {
         Some(m) if m.is_dir() => {
-            let old = sibling(dest, "old")?;
-            fs::rename(dest, &old).map_err(StoreError::io("move aside", dest))?;
-            if let Err(e) = fs::rename(tmp, dest) {
-                let _ = fs::rename(&old, dest);
-                return Err(StoreError::io("rename into place", dest)(e));
+            use rustix::fs::{renameat_with, RenameFlags, CWD};
+            match renameat_with(CWD, tmp, CWD, dest, RenameFlags::EXCHANGE) {
+                Ok(()) => {
+                    fs::remove_dir_all(tmp).map_err(StoreError::io("remove", tmp))?;
+                }
+                Err(_) => {
+                    let old = sibling(dest, "old")?;
+                    fs::rename(dest, &old).map_err(StoreError::io("move aside", dest))?;
+                    if let Err(e) = fs::rename(tmp, dest) {
+                        let _ = fs::rename(&old, dest);
+                        return Err(StoreError::io("rename into place", dest)(e));
+                    }
+                    fs::remove_dir_all(&old).map_err(StoreError::io("remove", &old))?;
+                }
             }
-            fs::remove_dir_all(&old).map_err(StoreError::io("remove", &old))?;
         }
         _ => fs::rename(tmp, dest).map_err(StoreError::io("rename into place", dest))?,
     }
+    sync_dir(dest.parent());
+    Ok(())
+}
+
+/// Removes what an interrupted write of `dest` left beside it. Callers hold
+/// the artifact's lock, so no other writer is using these.
+pub fn remove_leftovers(dest: &Path) {
+    let (Some(parent), Some(name)) = (dest.parent(), dest.file_name()) else {
+        return;
+    };
+    let prefix = format!(".{}.artisync-", name.to_string_lossy());
+    let Ok(rd) = fs::read_dir(parent) else { return };
+    for e in rd.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            let p = e.path();
+            let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
+        }
+    }
+}
+
+/// Removes the artifact at `dest` (a directory or a file), atomically: it is
+/// renamed aside first, then deleted.
+pub fn remove_content(dest: &Path) -> Result<(), StoreError> {
+    let Ok(meta) = fs::symlink_metadata(dest) else {
+        return Ok(());
+    };
+    let aside = sibling(dest, "old")?;
+    fs::rename(dest, &aside).map_err(StoreError::io("move aside", dest))?;
+    let res = if meta.is_dir() {
+        fs::remove_dir_all(&aside)
+    } else {
+        fs::remove_file(&aside)
+    };
+    res.map_err(StoreError::io("remove", &aside))?;
     sync_dir(dest.parent());
     Ok(())
 }

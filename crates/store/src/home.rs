@@ -63,6 +63,22 @@ impl Home {
         self.root.join("projects.toml")
     }
 
+    pub fn objects_dir(&self) -> PathBuf {
+        crate::objects::path_in(&self.root)
+    }
+
+    pub fn locks_dir(&self) -> PathBuf {
+        self.root.join("locks")
+    }
+
+    pub fn pending_dir(&self) -> PathBuf {
+        self.root.join("pending")
+    }
+
+    pub fn undo_log_path(&self) -> PathBuf {
+        self.root.join("undo.jsonl")
+    }
+
     /// Whether `path` (canonical) lies inside the data home.
     pub fn contains(&self, path: &Path) -> bool {
         path.starts_with(&self.root)

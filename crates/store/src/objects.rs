@@ -1,0 +1,203 @@
+//! The object store: a bare git repository in the data home that keeps
+//! every artifact content artisync deployed, replaced or staged, addressed
+//! by its hash. It is where merge bases come from and where undo finds the
+//! bytes it restores.
+
+use std::path::{Path, PathBuf};
+
+use artisync_model::{Content, FileEntry, FileMode, ObjectId, RelPath, Shape};
+use git2::{ObjectType, Oid, Repository};
+
+use crate::StoreError;
+
+pub struct ObjectStore {
+    repo: Repository,
+}
+
+impl ObjectStore {
+    pub fn open(dir: &Path) -> Result<ObjectStore, StoreError> {
+        let repo = if dir.exists() {
+            Repository::open_bare(dir)
+        } else {
+            Repository::init_bare(dir)
+        }
+        .map_err(StoreError::git(format!(
+            "opening the object store {}",
+            dir.display()
+        )))?;
+        Ok(ObjectStore { repo })
+    }
+
+    /// Stores `content`; the returned id is `content.hash()`.
+    pub fn put(&self, content: &Content) -> Result<ObjectId, StoreError> {
+        write_content(&self.repo, content)
+    }
+
+    /// The content with hash `id`, if stored here.
+    pub fn get(
+        &self,
+        id: ObjectId,
+        shape: Shape,
+        file_name: &str,
+    ) -> Result<Option<Content>, StoreError> {
+        read_content(&self.repo, id, shape, file_name)
+    }
+}
+
+/// Writes `content` into `repo`'s object database as a tree (or a blob for a
+/// single-file artifact) and returns its id.
+pub fn write_content(repo: &Repository, content: &Content) -> Result<ObjectId, StoreError> {
+    let odb = || StoreError::git("writing to an object database");
+    match content.shape {
+        Shape::File => {
+            let data = content
+                .files
+                .values()
+                .next()
+                .map(|e| e.data.as_slice())
+                .unwrap_or(b"");
+            Ok(ObjectId::from_git(repo.blob(data).map_err(odb())?))
+        }
+        Shape::Dir => {
+            let mut root = Node::default();
+            for (path, entry) in &content.files {
+                let comps: Vec<&str> = path.components().collect();
+                root.insert(&comps, entry);
+            }
+            Ok(ObjectId::from_git(root.write(repo)?))
+        }
+    }
+}
+
+#[derive(Default)]
+struct Node<'a> {
+    files: Vec<(&'a str, &'a FileEntry)>,
+    dirs: std::collections::BTreeMap<&'a str, Node<'a>>,
+}
+
+impl<'a> Node<'a> {
+    fn insert(&mut self, comps: &[&'a str], entry: &'a FileEntry) {
+        match comps {
+            [] => {}
+            [name] => self.files.push((name, entry)),
+            [first, rest @ ..] => self.dirs.entry(first).or_default().insert(rest, entry),
+        }
+    }
+
+    fn write(&self, repo: &Repository) -> Result<Oid, StoreError> {
+        let err = || StoreError::git("writing a tree");
+        let mut tb = repo.treebuilder(None).map_err(err())?;
+        for (name, e) in &self.files {
+            let oid = repo.blob(&e.data).map_err(err())?;
+            tb.insert(name, oid, e.mode.git_mode() as i32)
+                .map_err(err())?;
+        }
+        for (name, sub) in &self.dirs {
+            let oid = sub.write(repo)?;
+            tb.insert(name, oid, 0o040000).map_err(err())?;
+        }
+        tb.write().map_err(err())
+    }
+}
+
+/// Reads the tree or blob `id` from `repo` as artifact content.
+pub fn read_content(
+    repo: &Repository,
+    id: ObjectId,
+    shape: Shape,
+    file_name: &str,
+) -> Result<Option<Content>, StoreError> {
+    let oid = id.to_git();
+    match shape {
+        Shape::File => match repo.find_blob(oid) {
+            Ok(b) => Ok(Some(Content::file(
+                RelPath::new(file_name)?,
+                FileEntry::regular(b.content()),
+            ))),
+            Err(_) => Ok(None),
+        },
+        Shape::Dir => {
+            let Ok(tree) = repo.find_tree(oid) else {
+                return Ok(None);
+            };
+            let mut files = std::collections::BTreeMap::new();
+            walk(repo, &tree, &RelPath::root(), &mut files)?;
+            Ok(Some(Content::dir(files)))
+        }
+    }
+}
+
+fn walk(
+    repo: &Repository,
+    tree: &git2::Tree<'_>,
+    rel: &RelPath,
+    out: &mut std::collections::BTreeMap<RelPath, FileEntry>,
+) -> Result<(), StoreError> {
+    for e in tree.iter() {
+        let Some(name) = e.name() else { continue };
+        let child = rel.child(name)?;
+        match e.kind() {
+            Some(ObjectType::Tree) => {
+                let sub = repo
+                    .find_tree(e.id())
+                    .map_err(StoreError::git("reading a tree"))?;
+                walk(repo, &sub, &child, out)?;
+            }
+            Some(ObjectType::Blob) => {
+                let blob = repo
+                    .find_blob(e.id())
+                    .map_err(StoreError::git("reading a blob"))?;
+                out.insert(
+                    child,
+                    FileEntry {
+                        mode: FileMode::from_git_mode(e.filemode() as u32)
+                            .unwrap_or(FileMode::Regular),
+                        data: blob.content().to_vec(),
+                    },
+                );
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Where the object store lives in a data home.
+pub fn path_in(home_root: &Path) -> PathBuf {
+    home_root.join("objects.git")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn put_returns_the_content_hash_and_get_round_trips() {
+        let t = tempfile::tempdir().unwrap();
+        let store = ObjectStore::open(&t.path().join("o.git")).unwrap();
+        let mut files = std::collections::BTreeMap::new();
+        files.insert(RelPath::new("SKILL.md").unwrap(), FileEntry::regular("x\n"));
+        files.insert(
+            RelPath::new("bin/run").unwrap(),
+            FileEntry {
+                mode: FileMode::Executable,
+                data: b"#!/bin/sh\n".to_vec(),
+            },
+        );
+        files.insert(
+            RelPath::new("bin/link").unwrap(),
+            FileEntry {
+                mode: FileMode::Symlink,
+                data: b"run".to_vec(),
+            },
+        );
+        let c = Content::dir(files);
+        let id = store.put(&c).unwrap();
+        assert_eq!(id, c.hash());
+        assert_eq!(store.get(id, Shape::Dir, "").unwrap().unwrap(), c);
+        let f = Content::file(RelPath::new("a.md").unwrap(), FileEntry::regular("a\n"));
+        let id = store.put(&f).unwrap();
+        assert_eq!(id, f.hash());
+        assert_eq!(store.get(id, Shape::File, "a.md").unwrap().unwrap(), f);
+    }
+}
