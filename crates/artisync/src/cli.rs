@@ -100,6 +100,46 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         project: PathBuf,
     },
+    /// Sync artifacts in one direction, merging three-way (a job recorded like any other)
+    Sync {
+        /// upstream_to_collection, collection_to_project, project_to_collection
+        #[arg(long, value_name = "DIRECTION")]
+        direction: String,
+        /// Artifacts to sync (default: every artifact the direction applies to)
+        ids: Vec<String>,
+        #[arg(long, value_name = "PATH")]
+        project: Option<PathBuf>,
+        /// auto (three-way merge), ours (keep the destination) or theirs (take the source)
+        #[arg(long, default_value = "auto", value_name = "STRATEGY")]
+        strategy: String,
+        /// A strategy for one artifact, e.g. --strategy-for skill:pdf=theirs
+        #[arg(long = "strategy-for", value_name = "ID=STRATEGY")]
+        strategy_for: Vec<String>,
+        /// Show what would happen; write nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Confirm choices that discard changes
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Resolve a staged conflict (without a choice, show it)
+    Resolve {
+        id: String,
+        #[arg(long, value_name = "PATH")]
+        project: Option<PathBuf>,
+        /// Settle every conflicted file with ours or theirs
+        #[arg(long, value_name = "ours|theirs")]
+        all: Option<String>,
+        /// Settle one file: PATH=ours, PATH=theirs or PATH=@EDITED_FILE
+        #[arg(long = "file", value_name = "PATH=CHOICE")]
+        files: Vec<String>,
+    },
+    /// Restore the content before artisync's last write
+    Undo {
+        id: Option<String>,
+        #[arg(long, value_name = "PATH")]
+        project: Option<PathBuf>,
+    },
     /// Registered projects
     Project {
         #[command(subcommand)]

@@ -8,6 +8,8 @@ pub struct CliError {
     pub exit: u8,
     pub code: &'static str,
     pub message: String,
+    /// Already reported on stdout as part of a --json document.
+    pub silent: bool,
 }
 
 impl CliError {
@@ -16,6 +18,7 @@ impl CliError {
             exit: 2,
             code: "usage",
             message: message.into(),
+            silent: false,
         }
     }
 }
@@ -46,6 +49,7 @@ impl From<SyncError> for CliError {
             exit: 1,
             code,
             message: one_line(&e.to_string()),
+            silent: false,
         }
     }
 }
@@ -62,6 +66,7 @@ impl From<anyhow::Error> for CliError {
             exit: 1,
             code: "error",
             message: one_line(&format!("{e:#}")),
+            silent: false,
         }
     }
 }

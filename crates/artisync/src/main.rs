@@ -9,9 +9,9 @@ mod output;
 use std::io::Write;
 use std::process::ExitCode;
 
-use artisync_model::{ArtifactId, Kind, Tier};
+use artisync_model::{ArtifactId, Kind, RelPath, Tier};
 use artisync_store::Home;
-use artisync_sync::{AddRequest, Engine};
+use artisync_sync::{AddRequest, Engine, Resolution, ResolveRequest, SyncRequest};
 use clap::Parser;
 use serde::Serialize;
 
@@ -42,6 +42,25 @@ fn parse_id(s: &str) -> Result<ArtifactId, CliError> {
 
 fn parse_ids(v: &[String]) -> Result<Vec<ArtifactId>, CliError> {
     v.iter().map(|s| parse_id(s)).collect()
+}
+
+fn usage(e: artisync_model::ModelError) -> CliError {
+    CliError::usage(e.to_string())
+}
+
+fn parse_resolution(s: &str) -> Result<Resolution, CliError> {
+    match s {
+        "ours" => Ok(Resolution::Ours),
+        "theirs" => Ok(Resolution::Theirs),
+        _ => match s.strip_prefix('@') {
+            Some(file) => std::fs::read(file)
+                .map(Resolution::Edited)
+                .map_err(|e| CliError::usage(format!("cannot read the edited file {file}: {e}"))),
+            None => Err(CliError::usage(format!(
+                "invalid resolution {s:?}: use ours, theirs or @EDITED_FILE"
+            ))),
+        },
+    }
 }
 
 fn parse_tier(s: &str) -> Result<Tier, CliError> {
@@ -197,6 +216,111 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                     })
                 }
             }
+        }
+        Command::Sync {
+            direction,
+            ids,
+            project,
+            strategy,
+            strategy_for,
+            dry_run,
+            yes,
+        } => {
+            let mut req = SyncRequest::new(direction.parse().map_err(usage)?);
+            req.artifacts = parse_ids(ids)?;
+            req.project = project.clone();
+            req.strategy = strategy.parse().map_err(usage)?;
+            for s in strategy_for {
+                let (id, st) = s.split_once('=').ok_or_else(|| {
+                    CliError::usage(format!(
+                        "--strategy-for {s:?}: expected ID=STRATEGY, e.g. skill:pdf=theirs"
+                    ))
+                })?;
+                req.strategies
+                    .insert(parse_id(id)?, st.parse().map_err(usage)?);
+            }
+            req.dry_run = *dry_run;
+            req.yes = *yes;
+            let report = engine(cli)?.sync(&req)?;
+            for w in &report.warnings {
+                out.warn(w);
+            }
+            emit(out, &report, |o| {
+                output::sync(o, &report, project.as_deref())
+            })?;
+            if report.has_errors() {
+                return Err(CliError {
+                    exit: 1,
+                    code: "error",
+                    message: "some artifacts could not be synced; see the messages above".into(),
+                    silent: out.json,
+                });
+            }
+            if report.has_conflicts() {
+                return Err(CliError {
+                    exit: 3,
+                    code: "conflict",
+                    message:
+                        "the sync ended with conflicts; nothing was broken; see 'artisync resolve'"
+                            .into(),
+                    silent: out.json,
+                });
+            }
+            Ok(())
+        }
+        Command::Resolve {
+            id,
+            project,
+            all,
+            files,
+        } => {
+            let id = parse_id(id)?;
+            let e = engine(cli)?;
+            let mut req = ResolveRequest {
+                project: project.clone(),
+                ..ResolveRequest::default()
+            };
+            req.all = all.as_deref().map(parse_resolution).transpose()?;
+            if matches!(req.all, Some(Resolution::Edited(_))) {
+                return Err(CliError::usage("--all takes ours or theirs"));
+            }
+            for f in files {
+                let (path, choice) = f.rsplit_once('=').ok_or_else(|| {
+                    CliError::usage(format!(
+                        "--file {f:?}: expected PATH=ours, PATH=theirs or PATH=@EDITED_FILE"
+                    ))
+                })?;
+                let path = RelPath::new(path).map_err(|e| CliError::usage(e.to_string()))?;
+                req.files.insert(path, parse_resolution(choice)?);
+            }
+            if req.all.is_none() && req.files.is_empty() {
+                let view = e.conflict(&id, project.as_deref())?;
+                emit(out, &view, |o| output::conflict(o, &view))?;
+                return Err(CliError {
+                    exit: 3,
+                    code: "conflict",
+                    message: format!("{id} has unresolved files; give --file PATH=ours|theirs|@EDITED_FILE for each, or --all ours|theirs"),
+                    silent: out.json,
+                });
+            }
+            let report = e.resolve(&id, &req)?;
+            emit(out, &report, |o| output::resolved(o, &report))
+        }
+        Command::Undo { id, project } => {
+            let id = id.as_deref().map(parse_id).transpose()?;
+            let report = engine(cli)?.undo(id.as_ref(), project.as_deref())?;
+            emit(out, &report, |o| {
+                o.line(&format!(
+                    "Undid '{}' of {} in {}: restored {}",
+                    report.undone,
+                    report.id,
+                    report.destination,
+                    report
+                        .restored
+                        .map(|h| h.short())
+                        .unwrap_or_else(|| "the absence of the artifact".into())
+                ))
+            })
         }
         Command::Demo { dir } => demo::run(dir.as_deref(), out),
     }

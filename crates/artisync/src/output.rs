@@ -3,9 +3,12 @@
 
 use std::io::{IsTerminal, Write};
 
-use artisync_model::{FileMode, ObjectId, Status};
+use std::path::Path;
+
+use artisync_model::{FileMode, ObjectId, Outcome, Status};
 use artisync_sync::diff::{FileStatus, LineKind, Span};
 use artisync_sync::report::*;
+use artisync_sync::{ConflictView, ResolveReport, SyncReport};
 
 use crate::error::CliError;
 
@@ -67,11 +70,12 @@ impl Out {
     }
 
     pub fn error(&self, e: &CliError) {
-        if self.json {
+        if self.json && !e.silent {
             let v = serde_json::json!({"error": {"code": e.code, "message": e.message}});
             let _ = writeln!(std::io::stdout().lock(), "{v}");
         }
-        self.log("error", &e.message, Some(e.code));
+        let level = if e.exit == 3 { "conflict" } else { "error" };
+        self.log(level, &e.message, Some(e.code));
     }
 
     fn status(&self, s: Status) -> String {
@@ -495,5 +499,114 @@ pub fn diff(o: &Out, d: &ArtifactDiff) {
     o.line(&format!(
         "{} files changed, {} insertions(+), {} deletions(-)",
         d.diff.stats.files, d.diff.stats.added, d.diff.stats.removed
+    ));
+}
+
+fn outcome(o: &Out, x: Outcome) -> String {
+    let color = match x {
+        Outcome::Updated | Outcome::Merged => GREEN,
+        Outcome::Unchanged | Outcome::Skipped => "",
+        Outcome::Conflict | Outcome::Error => RED,
+    };
+    let text = format!("{:<9}", x.as_str());
+    if color.is_empty() {
+        text
+    } else {
+        o.paint(color, &text)
+    }
+}
+
+pub fn sync(o: &Out, r: &SyncReport, project: Option<&Path>) {
+    let mode = if r.dry_run {
+        " (dry run: nothing written)"
+    } else {
+        ""
+    };
+    o.line(&format!("{} into {}{mode}", r.direction, r.destination));
+    if r.artifacts.is_empty() {
+        o.line("  nothing to sync");
+    }
+    for a in &r.artifacts {
+        o.line(&format!(
+            "  {:<26} {} {} → {}  {}",
+            a.id.to_string(),
+            outcome(o, a.outcome),
+            short(a.from),
+            short(a.to),
+            a.message
+        ));
+        if let Some(d) = &a.destructive {
+            o.line(&format!("      needs confirmation: {d}"));
+        }
+        for f in &a.files {
+            let conflict = a.conflicts.iter().find(|c| c.path == f.path);
+            let what = match conflict {
+                Some(c) => format!(
+                    "conflict ({})",
+                    serde_json::to_value(c.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                ),
+                None => serde_json::to_value(f.change)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+            };
+            o.line(&format!("      {:<40} {what}", f.path.as_str()));
+        }
+    }
+    if let Some(c) = r.commit {
+        o.line(&format!("Committed {} to the collection", c.short()));
+    }
+    let p = project
+        .map(|p| format!(" --project {}", p.display()))
+        .unwrap_or_default();
+    for a in r
+        .artifacts
+        .iter()
+        .filter(|a| a.outcome == Outcome::Conflict)
+    {
+        o.line(&format!(
+            "Resolve with: artisync resolve {}{p} --file PATH=ours|theirs|@EDITED_FILE (or --all ours|theirs)",
+            a.id
+        ));
+    }
+}
+
+pub fn conflict(o: &Out, v: &ConflictView) {
+    o.line(&format!(
+        "{} conflicts in {} ({}, staged {})",
+        v.id, v.destination, v.direction, v.created_at
+    ));
+    for f in &v.files {
+        let kind = serde_json::to_value(f.kind)
+            .ok()
+            .and_then(|x| x.as_str().map(str::to_string))
+            .unwrap_or_default();
+        o.line(&o.paint(BOLD, &format!("== {} ({kind})", f.path)));
+        match &f.merged {
+            Some(m) => o.line(m.trim_end_matches('\n')),
+            None => {
+                let state = |x: &Option<String>| if x.is_some() { "present" } else { "absent" };
+                o.line(&format!(
+                    "ours: {}, theirs: {}",
+                    state(&f.ours),
+                    state(&f.theirs)
+                ));
+            }
+        }
+    }
+}
+
+pub fn resolved(o: &Out, r: &ResolveReport) {
+    for f in &r.files {
+        o.line(&format!("  {:<40} {}", f.path.as_str(), f.resolution));
+    }
+    o.line(&format!(
+        "Resolved {} in {} (hash {})",
+        r.id,
+        r.destination,
+        r.hash.short()
     ));
 }

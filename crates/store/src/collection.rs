@@ -109,6 +109,17 @@ impl Collection {
         Some(CommitInfo::of(&c))
     }
 
+    /// Content with hash `id` from the collection's git history, if any
+    /// commit ever held it.
+    pub fn find_content(
+        &self,
+        id: ObjectId,
+        shape: artisync_model::Shape,
+        file_name: &str,
+    ) -> Result<Option<Content>, StoreError> {
+        crate::objects::read_content(&self.repo, id, shape, file_name)
+    }
+
     /// The newest commit that changed `path`, looking back at most `limit`
     /// commits.
     pub fn last_commit_touching(&self, path: &RelPath, limit: usize) -> Option<CommitInfo> {

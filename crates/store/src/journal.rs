@@ -15,8 +15,13 @@ use crate::{fsio, StoreError};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BaseRecord {
-    Lock { entry: Option<LockEntry> },
-    Manifest { entry: Option<ManifestEntry> },
+    Lock {
+        project: std::path::PathBuf,
+        entry: Option<LockEntry>,
+    },
+    Manifest {
+        entry: Option<ManifestEntry>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

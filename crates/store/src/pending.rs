@@ -40,6 +40,9 @@ pub struct PendingMerge {
     pub created_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub job_id: Option<String>,
+    /// The project of the pair (the source for project_to_collection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project: Option<PathBuf>,
 }
 
 pub struct PendingStore {

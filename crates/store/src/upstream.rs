@@ -311,6 +311,16 @@ impl CachedRepo {
         Err(not_found())
     }
 
+    /// Content with hash `id` from anything fetched, if present.
+    pub fn find_content(
+        &self,
+        id: ObjectId,
+        shape: Shape,
+        file_name: &str,
+    ) -> Result<Option<Content>, StoreError> {
+        crate::objects::read_content(&self.repo, id, shape, file_name)
+    }
+
     pub fn commit_info(&self, commit: ObjectId) -> Result<CommitInfo, StoreError> {
         let c = self
             .repo

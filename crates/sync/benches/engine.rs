@@ -25,7 +25,10 @@ fn fleet(dir: &Path) -> Engine {
         fs::create_dir_all(s.join("scripts")).unwrap();
         fs::write(
             s.join("SKILL.md"),
-            format!("---\nname: skill-{i:03}\ndescription: Benchmark skill {i}\n---\n# Skill {i}\n\n{}", "Some guidance.\n".repeat(40)),
+            format!(
+                "---\nname: skill-{i:03}\ndescription: Benchmark skill {i}\n---\n# Skill {i}\n\n{}",
+                "Some guidance.\n".repeat(40)
+            ),
         )
         .unwrap();
         fs::write(s.join("scripts/run.sh"), "#!/bin/sh\necho run\n".repeat(20)).unwrap();
@@ -43,7 +46,9 @@ fn fleet(dir: &Path) -> Engine {
             ..AddRequest::default()
         })
         .unwrap();
-    let ids: Vec<ArtifactId> = (0..ARTIFACTS).map(|i| format!("skill:skill-{i:03}").parse().unwrap()).collect();
+    let ids: Vec<ArtifactId> = (0..ARTIFACTS)
+        .map(|i| format!("skill:skill-{i:03}").parse().unwrap())
+        .collect();
     for p in 0..PROJECTS {
         let pd = dir.join(format!("projects/p{p:02}"));
         fs::create_dir_all(&pd).unwrap();
@@ -80,7 +85,9 @@ fn bench_hash(c: &mut Criterion) {
     fs::write(skill.join("SKILL.md"), "---\nname: big\n---\n").unwrap();
     let mut all = Vec::new();
     for i in 0..10u32 {
-        let chunk: Vec<u8> = (0..1024 * 1024u32).map(|j| (j.wrapping_mul(2654435761).wrapping_add(i) >> 13) as u8).collect();
+        let chunk: Vec<u8> = (0..1024 * 1024u32)
+            .map(|j| (j.wrapping_mul(2654435761).wrapping_add(i) >> 13) as u8)
+            .collect();
         fs::write(skill.join(format!("data/part-{i}.bin")), &chunk).unwrap();
         all.extend_from_slice(&chunk);
     }
@@ -88,9 +95,16 @@ fn bench_hash(c: &mut Criterion) {
     g.sample_size(20);
     g.throughput(Throughput::Bytes(all.len() as u64));
     g.bench_function("skill_10mb_from_disk", |b| {
-        b.iter(|| fsio::read_content(&skill, Shape::Dir).unwrap().unwrap().hash())
+        b.iter(|| {
+            fsio::read_content(&skill, Shape::Dir)
+                .unwrap()
+                .unwrap()
+                .hash()
+        })
     });
-    g.bench_function("sha1_floor_blob_id_10mb_in_memory", |b| b.iter(|| blob_id(&all)));
+    g.bench_function("sha1_floor_blob_id_10mb_in_memory", |b| {
+        b.iter(|| blob_id(&all))
+    });
     g.finish();
 }
 

@@ -47,7 +47,7 @@ impl Engine {
         Ok(Collection::open(&self.home, &self.collection_name)?)
     }
 
-    fn cache(&self) -> artisync_store::UpstreamCache {
+    pub(crate) fn cache(&self) -> artisync_store::UpstreamCache {
         artisync_store::UpstreamCache::new(self.home.cache_dir())
     }
 
@@ -55,7 +55,7 @@ impl Engine {
         Ok(Collection::init(&self.home, &self.collection_name, remote)?)
     }
 
-    fn unknown(&self, id: &ArtifactId) -> SyncError {
+    pub(crate) fn unknown(&self, id: &ArtifactId) -> SyncError {
         SyncError::UnknownArtifact {
             id: id.to_string(),
             collection: self.collection_name.clone(),
@@ -447,12 +447,44 @@ impl Engine {
                 });
             }
         }
+        self.mark_conflicts(&mut artifacts)?;
         Ok(StatusReport {
             collection: self.collection_name.clone(),
             artifacts,
             untracked,
             warnings,
         })
+    }
+
+    /// Overlays staged conflicts on the drift: a pair with a pending merge
+    /// is `conflict` until it is resolved.
+    fn mark_conflicts(&self, artifacts: &mut [ArtifactStatus]) -> Result<(), SyncError> {
+        let collection = artisync_model::Destination::Collection {
+            name: self.collection_name.clone(),
+        };
+        for p in self.pending().list()? {
+            let Some(a) = artifacts.iter_mut().find(|a| a.id == p.id) else {
+                continue;
+            };
+            let project = match &p.destination {
+                artisync_model::Destination::Project { path } => Some(path.clone()),
+                d if *d == collection => p.project.clone(),
+                _ => continue,
+            };
+            match project {
+                None => {
+                    if let Some(u) = a.upstream.as_mut() {
+                        u.status = Status::Conflict;
+                    }
+                }
+                Some(root) => {
+                    if let Some(ps) = a.projects.iter_mut().find(|ps| ps.path == root) {
+                        ps.status = Status::Conflict;
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     // ---- show / versions -------------------------------------------------

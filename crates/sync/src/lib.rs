@@ -9,8 +9,12 @@ pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod report;
+pub mod resolve;
+pub mod syncing;
 
 pub use diff::{diff_contents, FileSetDiff};
 pub use engine::{AddRequest, Engine};
 pub use error::SyncError;
 pub use report::*;
+pub use resolve::{ConflictView, Resolution, ResolveReport, ResolveRequest, UndoReport};
+pub use syncing::{ArtifactResult, Progress, SyncReport, SyncRequest};

@@ -1,0 +1,434 @@
+//! Resolving a staged conflict and undoing the last write. Both are writes
+//! like a sync's: under the artifact's lock, journaled, atomic, with the
+//! pair's base record updated.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use artisync_merge::{has_conflict_markers, merge};
+use artisync_model::{ArtifactId, Content, Destination, FileEntry, ObjectId, RelPath};
+use artisync_store::journal::BaseRecord;
+use artisync_store::pending::{NewBase, PendingMerge};
+use artisync_store::{Collection, Project};
+use serde::Serialize;
+
+use crate::syncing::Target;
+use crate::{Engine, SyncError};
+
+/// How to settle one conflicted file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    Ours,
+    Theirs,
+    /// The merged text, edited by hand.
+    Edited(Vec<u8>),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ResolveRequest {
+    pub project: Option<PathBuf>,
+    /// For every conflicted file not named in `files`.
+    pub all: Option<Resolution>,
+    pub files: BTreeMap<RelPath, Resolution>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResolvedFile {
+    pub path: RelPath,
+    pub resolution: &'static str,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResolveReport {
+    pub id: ArtifactId,
+    pub destination: Destination,
+    pub hash: ObjectId,
+    pub files: Vec<ResolvedFile>,
+    pub commit: Option<ObjectId>,
+}
+
+/// A staged conflict as shown to a person: each file with its three
+/// versions and the merged text with markers.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConflictView {
+    pub id: ArtifactId,
+    pub destination: Destination,
+    pub direction: String,
+    pub project: Option<PathBuf>,
+    pub created_at: String,
+    pub files: Vec<ConflictFileView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ConflictFileView {
+    pub path: RelPath,
+    pub kind: artisync_merge::ConflictKind,
+    pub base: Option<String>,
+    pub ours: Option<String>,
+    pub theirs: Option<String>,
+    pub merged: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UndoReport {
+    pub id: ArtifactId,
+    pub destination: Destination,
+    pub undone: String,
+    pub restored: Option<ObjectId>,
+    pub commit: Option<ObjectId>,
+}
+
+impl Engine {
+    fn canonical_project(&self, project: Option<&Path>) -> Result<Option<PathBuf>, SyncError> {
+        Ok(match project {
+            Some(p) => Some(Project::open(&self.home, p)?.root),
+            None => None,
+        })
+    }
+
+    /// The staged conflict of `id`: in `project` (either direction) or, with
+    /// no project, the collection's upstream merge.
+    pub fn pending_for(
+        &self,
+        id: &ArtifactId,
+        project: Option<&Path>,
+    ) -> Result<PendingMerge, SyncError> {
+        let project = self.canonical_project(project)?;
+        let collection = Destination::Collection {
+            name: self.collection_name.clone(),
+        };
+        let found: Vec<PendingMerge> = self
+            .pending()
+            .list()?
+            .into_iter()
+            .filter(|p| &p.id == id)
+            .filter(|p| match &project {
+                Some(root) => {
+                    p.destination == (Destination::Project { path: root.clone() })
+                        || (p.destination == collection && p.project.as_ref() == Some(root))
+                }
+                None => p.destination == collection,
+            })
+            .collect();
+        found.into_iter().next().ok_or_else(|| {
+            let place = match &project {
+                Some(p) => format!(" with project {}", p.display()),
+                None => String::new(),
+            };
+            SyncError::Refused(format!(
+                "{id} has no pending conflict{place}; 'artisync status' shows which artifacts are in conflict"
+            ))
+        })
+    }
+
+    fn target_for(&self, dest: &Destination) -> Result<Target, SyncError> {
+        Ok(match dest {
+            Destination::Collection { name } => {
+                Target::Collection(Collection::open(&self.home, name)?)
+            }
+            Destination::Project { path } => Target::Project(Project::open(&self.home, path)?),
+        })
+    }
+
+    fn load(&self, id: &ArtifactId, hash: Option<ObjectId>) -> Result<Option<Content>, SyncError> {
+        let Some(h) = hash else { return Ok(None) };
+        let file = id.rel_path().file_name().to_string();
+        self.objects()?
+            .get(h, id.kind.shape(), &file)?
+            .map(Some)
+            .ok_or_else(|| {
+                SyncError::Refused(format!(
+                    "the staged version {h} of {id} is missing from the object store; sync again"
+                ))
+            })
+    }
+
+    /// The staged conflict of `id` with every file's versions.
+    pub fn conflict(
+        &self,
+        id: &ArtifactId,
+        project: Option<&Path>,
+    ) -> Result<ConflictView, SyncError> {
+        let p = self.pending_for(id, project)?;
+        let (base, ours, theirs) = (
+            self.load(id, p.base)?,
+            self.load(id, p.ours)?,
+            self.load(id, p.theirs)?,
+        );
+        let m = merge(base.as_ref(), ours.as_ref(), theirs.as_ref());
+        let text = |e: &Option<FileEntry>| {
+            e.as_ref()
+                .map(|e| String::from_utf8_lossy(&e.data).into_owned())
+        };
+        Ok(ConflictView {
+            id: id.clone(),
+            destination: p.destination,
+            direction: p.direction,
+            project: p.project,
+            created_at: p.created_at,
+            files: m
+                .conflicts
+                .iter()
+                .map(|c| ConflictFileView {
+                    path: c.path.clone(),
+                    kind: c.kind,
+                    base: text(&c.base),
+                    ours: text(&c.ours),
+                    theirs: text(&c.theirs),
+                    merged: c
+                        .marked
+                        .as_ref()
+                        .map(|m| String::from_utf8_lossy(m).into_owned()),
+                })
+                .collect(),
+        })
+    }
+
+    fn current_base_record(&self, pending: &PendingMerge) -> Result<BaseRecord, SyncError> {
+        Ok(match &pending.new_base {
+            NewBase::Upstream { .. } => BaseRecord::Manifest {
+                entry: self.collection()?.manifest()?.get(&pending.id).cloned(),
+            },
+            NewBase::Lock { .. } => {
+                let root = match (&pending.destination, &pending.project) {
+                    (Destination::Project { path }, _) | (_, Some(path)) => path.clone(),
+                    _ => {
+                        return Err(SyncError::Refused(
+                            "the staged conflict names no project; sync again".into(),
+                        ))
+                    }
+                };
+                let p = Project::open(&self.home, &root)?;
+                BaseRecord::Lock {
+                    entry: p.lock()?.get(&pending.id).cloned(),
+                    project: p.root,
+                }
+            }
+        })
+    }
+
+    /// Resolves the staged conflict of `id` file by file and applies the
+    /// result as one atomic write.
+    pub fn resolve(
+        &self,
+        id: &ArtifactId,
+        req: &ResolveRequest,
+    ) -> Result<ResolveReport, SyncError> {
+        let pending = self.pending_for(id, req.project.as_deref())?;
+        let _guard = self.artifact_lock(&pending.destination, id)?;
+        let target = self.target_for(&pending.destination)?;
+        let current = target.read(id)?.map(|c| c.hash());
+        if current != pending.ours {
+            return Err(SyncError::Refused(format!(
+                "{id} changed in {} since the conflict was staged; run the sync again to merge against what is there now",
+                pending.destination
+            )));
+        }
+        let (base, ours, theirs) = (
+            self.load(id, pending.base)?,
+            self.load(id, pending.ours)?,
+            self.load(id, pending.theirs)?,
+        );
+        let m = merge(base.as_ref(), ours.as_ref(), theirs.as_ref());
+        let conflicted: Vec<&RelPath> = m.conflicts.iter().map(|c| &c.path).collect();
+        for path in req.files.keys() {
+            if !conflicted.contains(&path) {
+                let list: Vec<&str> = conflicted.iter().map(|p| p.as_str()).collect();
+                return Err(SyncError::Refused(format!(
+                    "{path} is not a conflicted file of {id}; the conflicted files are: {}",
+                    list.join(", ")
+                )));
+            }
+        }
+        let mut decisions = BTreeMap::new();
+        let mut files = Vec::new();
+        let mut unresolved = Vec::new();
+        let mut marked = Vec::new();
+        for c in &m.conflicts {
+            let Some(choice) = req.files.get(&c.path).or(req.all.as_ref()) else {
+                unresolved.push(c.path.to_string());
+                continue;
+            };
+            let (entry, name) = match choice {
+                Resolution::Ours => (c.ours.clone(), "ours"),
+                Resolution::Theirs => (c.theirs.clone(), "theirs"),
+                Resolution::Edited(bytes) => {
+                    if has_conflict_markers(bytes) {
+                        marked.push(c.path.to_string());
+                        unresolved.push(c.path.to_string());
+                        continue;
+                    }
+                    let mode = c
+                        .ours
+                        .as_ref()
+                        .or(c.theirs.as_ref())
+                        .or(c.base.as_ref())
+                        .map(|e| e.mode)
+                        .unwrap_or(artisync_model::FileMode::Regular);
+                    (
+                        Some(FileEntry {
+                            mode,
+                            data: bytes.clone(),
+                        }),
+                        "edited",
+                    )
+                }
+            };
+            decisions.insert(c.path.clone(), entry);
+            files.push(ResolvedFile {
+                path: c.path.clone(),
+                resolution: name,
+            });
+        }
+        if !unresolved.is_empty() {
+            let why = if marked.is_empty() {
+                String::new()
+            } else {
+                format!("{} still hold conflict markers; ", marked.join(", "))
+            };
+            return Err(SyncError::Refused(format!(
+                "{why}unresolved: {}; give --file PATH=ours|theirs|@EDITED_FILE for each, or --all ours|theirs",
+                unresolved.join(", ")
+            )));
+        }
+        let content = m.resolve(&decisions).map_err(|paths| {
+            SyncError::Refused(format!(
+                "unresolved: {}",
+                paths
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        let base_before = self.current_base_record(&pending)?;
+        self.write_artifact(
+            &target,
+            &pending.destination,
+            id,
+            ours.as_ref(),
+            Some(&content),
+            &base_before,
+            "resolve",
+            None,
+        )?;
+        let collection = self.collection()?;
+        self.record_base(&collection, id, &base_before, &pending.new_base)?;
+        self.pending().remove(&pending.destination, id)?;
+        let commit = match &pending.destination {
+            Destination::Collection { .. } => collection.commit(&format!(
+                "Resolve conflict in {id}\n\nSync {}\n",
+                pending.direction
+            ))?,
+            Destination::Project { .. } => None,
+        };
+        Ok(ResolveReport {
+            id: id.clone(),
+            destination: pending.destination,
+            hash: content.hash(),
+            files,
+            commit,
+        })
+    }
+
+    /// Restores the content `id` (or, without an id, the most recently
+    /// written artifact) had before artisync's last write to the project or,
+    /// without a project, the collection.
+    pub fn undo(
+        &self,
+        id: Option<&ArtifactId>,
+        project: Option<&Path>,
+    ) -> Result<UndoReport, SyncError> {
+        let destination = match self.canonical_project(project)? {
+            Some(path) => Destination::Project { path },
+            None => Destination::Collection {
+                name: self.collection_name.clone(),
+            },
+        };
+        let journal = self.journal();
+        let what = id.map(|i| format!("{i} in ")).unwrap_or_default();
+        let entry = journal.last_undoable(&destination, id)?.ok_or_else(|| {
+            SyncError::Refused(format!(
+                "nothing to undo for {what}{destination}; artisync has not written there"
+            ))
+        })?;
+        let id = &entry.id;
+        let _guard = self.artifact_lock(&destination, id)?;
+        let target = self.target_for(&destination)?;
+        let current = target.read(id)?;
+        let current_hash = current.as_ref().map(Content::hash);
+        if current_hash != entry.written {
+            let now = current_hash
+                .map(|h| h.short())
+                .unwrap_or_else(|| "absent".into());
+            return Err(SyncError::Refused(format!(
+                "{id} in {destination} changed since artisync's last write (now {now}); undo would discard those changes, so nothing was done"
+            )));
+        }
+        let previous = self.load(id, entry.previous)?;
+        let collection = self.collection()?;
+        let base_now = match &entry.base_before {
+            BaseRecord::Manifest { .. } => BaseRecord::Manifest {
+                entry: collection.manifest()?.get(id).cloned(),
+            },
+            BaseRecord::Lock { project, .. } => BaseRecord::Lock {
+                project: project.clone(),
+                entry: Project::open(&self.home, project)?.lock()?.get(id).cloned(),
+            },
+        };
+        self.write_artifact(
+            &target,
+            &destination,
+            id,
+            current.as_ref(),
+            previous.as_ref(),
+            &base_now,
+            "undo",
+            Some(entry.seq),
+        )?;
+        self.restore_base(&collection, id, &entry.base_before)?;
+        let commit = match &destination {
+            Destination::Collection { .. } => {
+                collection.commit(&format!("Undo {} of {id}\n", entry.action))?
+            }
+            Destination::Project { .. } => None,
+        };
+        Ok(UndoReport {
+            id: id.clone(),
+            destination,
+            undone: entry.action,
+            restored: entry.previous,
+            commit,
+        })
+    }
+
+    fn restore_base(
+        &self,
+        collection: &Collection,
+        id: &ArtifactId,
+        record: &BaseRecord,
+    ) -> Result<(), SyncError> {
+        match record {
+            BaseRecord::Manifest { entry } => {
+                let _g = self.record_lock(&format!("manifest:{}", self.collection_name))?;
+                let mut m = collection.manifest()?;
+                match entry {
+                    Some(e) => m.upsert(e.clone()),
+                    None => m.artifacts.retain(|a| &a.id() != id),
+                }
+                collection.save_manifest(&m)?;
+            }
+            BaseRecord::Lock { project, entry } => {
+                let p = Project::open(&self.home, project)?;
+                let _g = self.record_lock(&format!("lockfile:{}", p.root.display()))?;
+                let mut l = p.lock()?;
+                match entry {
+                    Some(e) => l.upsert(e.clone()),
+                    None => l.artifacts.retain(|a| &a.id() != id),
+                }
+                p.save_lock(&l)?;
+            }
+        }
+        Ok(())
+    }
+}

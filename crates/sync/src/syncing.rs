@@ -1,0 +1,964 @@
+//! Syncing one tier into another (DESIGN §4): first a plan, then an apply
+//! that writes exactly that plan.
+//!
+//! The plan of one artifact is a pure function of its three versions (base,
+//! ours = the destination, theirs = the source) and a strategy. Applying it
+//! takes the artifact's inter-process lock, re-reads the destination, stores
+//! the previous content in the object store and the undo journal, writes the
+//! new content atomically and records the new base. A conflict writes
+//! nothing to the destination: the pending merge is staged instead.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use artisync_merge::{merge, ConflictKind, FileChange, Merge};
+use artisync_model::{
+    ArtifactId, Content, Destination, Direction, LockEntry, ManifestEntry, ObjectId, Outcome,
+    RelPath, SourceSpec, Strategy,
+};
+use artisync_store::journal::{BaseRecord, Journal, UndoEntry};
+use artisync_store::objects::ObjectStore;
+use artisync_store::pending::{NewBase, PendingFile, PendingMerge, PendingStore};
+use artisync_store::{lock, CachedRepo, Collection, Project, Registry, ResolvedSource};
+use serde::Serialize;
+
+use crate::{Engine, SyncError};
+
+/// What to sync.
+#[derive(Debug, Clone)]
+pub struct SyncRequest {
+    pub direction: Direction,
+    /// The artifacts; empty means every artifact the direction applies to.
+    pub artifacts: Vec<ArtifactId>,
+    pub project: Option<PathBuf>,
+    pub strategy: Strategy,
+    /// Per-artifact strategies, overriding `strategy`.
+    pub strategies: BTreeMap<ArtifactId, Strategy>,
+    pub dry_run: bool,
+    /// Confirms destructive choices (theirs over local changes, ours over an
+    /// incoming update).
+    pub yes: bool,
+}
+
+impl SyncRequest {
+    pub fn new(direction: Direction) -> SyncRequest {
+        SyncRequest {
+            direction,
+            artifacts: vec![],
+            project: None,
+            strategy: Strategy::Auto,
+            strategies: BTreeMap::new(),
+            dry_run: false,
+            yes: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileResult {
+    pub path: RelPath,
+    pub change: FileChange,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConflictFile {
+    pub path: RelPath,
+    pub kind: ConflictKind,
+}
+
+/// The plan, and after applying the result, for one artifact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArtifactResult {
+    pub id: ArtifactId,
+    pub outcome: Outcome,
+    pub strategy: Strategy,
+    /// The destination's hash before.
+    pub from: Option<ObjectId>,
+    /// The destination's hash after (the same as `from` when nothing is written).
+    pub to: Option<ObjectId>,
+    pub files: Vec<FileResult>,
+    pub conflicts: Vec<ConflictFile>,
+    /// Why this choice discards changes and needs confirmation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destructive: Option<String>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncReport {
+    pub direction: Direction,
+    pub destination: Destination,
+    pub dry_run: bool,
+    pub artifacts: Vec<ArtifactResult>,
+    /// The collection commit recording this sync, when it wrote to the collection.
+    pub commit: Option<ObjectId>,
+    pub warnings: Vec<String>,
+}
+
+impl SyncReport {
+    pub fn has_conflicts(&self) -> bool {
+        self.artifacts
+            .iter()
+            .any(|a| a.outcome == Outcome::Conflict)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.artifacts.iter().any(|a| a.outcome == Outcome::Error)
+    }
+}
+
+/// One step of a running sync, for progress reporting.
+pub struct Progress<'a> {
+    pub done: usize,
+    pub total: usize,
+    pub result: &'a ArtifactResult,
+}
+
+/// The three versions of one artifact and what its base record becomes.
+pub(crate) struct Sides {
+    pub id: ArtifactId,
+    pub base: Option<Content>,
+    pub base_hash: Option<ObjectId>,
+    pub ours: Option<Content>,
+    pub theirs: Content,
+    pub new_base: NewBase,
+    pub base_before: BaseRecord,
+}
+
+/// The pure plan of one artifact.
+pub(crate) struct Planned {
+    pub result: ArtifactResult,
+    /// The content to write, when the plan writes one.
+    pub write: Option<Content>,
+    pub merge: Option<Merge>,
+}
+
+fn changed_files(old: Option<&Content>, new: &Content) -> Vec<FileResult> {
+    let empty = BTreeMap::new();
+    let of = old.map_or(&empty, |c| &c.files);
+    let mut out: Vec<FileResult> = Vec::new();
+    for (p, e) in &new.files {
+        if of.get(p) != Some(e) {
+            out.push(FileResult {
+                path: p.clone(),
+                change: FileChange::Taken,
+            });
+        }
+    }
+    for p in of.keys() {
+        if !new.files.contains_key(p) {
+            out.push(FileResult {
+                path: p.clone(),
+                change: FileChange::Taken,
+            });
+        }
+    }
+    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out
+}
+
+/// Plans one artifact: a pure function of its sides and the strategy.
+pub(crate) fn plan(s: &Sides, strategy: Strategy, dest: &Destination, source: &str) -> Planned {
+    let from = s.ours.as_ref().map(Content::hash);
+    let theirs_hash = s.theirs.hash();
+    let mut r = ArtifactResult {
+        id: s.id.clone(),
+        outcome: Outcome::Unchanged,
+        strategy,
+        from,
+        to: from,
+        files: vec![],
+        conflicts: vec![],
+        destructive: None,
+        message: String::new(),
+    };
+    if from == Some(theirs_hash) {
+        r.message = "already the same as the source".into();
+        return Planned {
+            result: r,
+            write: None,
+            merge: None,
+        };
+    }
+    let local_changes = s.ours.is_some() && s.base_hash != from;
+    let incoming = s.base_hash != Some(theirs_hash);
+    match strategy {
+        Strategy::Theirs => {
+            r.outcome = Outcome::Updated;
+            r.to = Some(theirs_hash);
+            r.files = changed_files(s.ours.as_ref(), &s.theirs);
+            if local_changes {
+                r.destructive = Some(format!(
+                    "'theirs' replaces the local changes to {} in {dest}",
+                    s.id
+                ));
+            }
+            r.message = format!("replaced with the {source} version");
+            Planned {
+                result: r,
+                write: Some(s.theirs.clone()),
+                merge: None,
+            }
+        }
+        Strategy::Ours => {
+            if incoming {
+                r.destructive = Some(format!(
+                    "'ours' discards the incoming update to {} from {source}",
+                    s.id
+                ));
+            }
+            r.message =
+                format!("kept the {dest} version; the {source} version is recorded as merged");
+            Planned {
+                result: r,
+                write: None,
+                merge: None,
+            }
+        }
+        Strategy::Auto => {
+            let m = merge(s.base.as_ref(), s.ours.as_ref(), Some(&s.theirs));
+            r.files = m
+                .changes
+                .iter()
+                .map(|(p, c)| FileResult {
+                    path: p.clone(),
+                    change: *c,
+                })
+                .collect();
+            if !m.is_clean() {
+                r.outcome = Outcome::Conflict;
+                r.conflicts = m
+                    .conflicts
+                    .iter()
+                    .map(|c| ConflictFile {
+                        path: c.path.clone(),
+                        kind: c.kind,
+                    })
+                    .collect();
+                let paths: Vec<&str> = m.conflicts.iter().map(|c| c.path.as_str()).collect();
+                r.message = format!(
+                    "both sides changed {}; the destination is untouched until you resolve it",
+                    paths.join(", ")
+                );
+                return Planned {
+                    result: r,
+                    write: None,
+                    merge: Some(m),
+                };
+            }
+            let merged = m.content();
+            let to = merged.hash();
+            if Some(to) == from {
+                r.message = if local_changes {
+                    "only the destination changed (ahead); nothing incoming".into()
+                } else {
+                    "up to date".into()
+                };
+                return Planned {
+                    result: r,
+                    write: None,
+                    merge: Some(m),
+                };
+            }
+            r.to = Some(to);
+            if local_changes {
+                r.outcome = Outcome::Merged;
+                r.message = format!("merged the {source} changes with the local changes");
+            } else {
+                r.outcome = Outcome::Updated;
+                r.message = if from.is_none() {
+                    format!("added from {source}")
+                } else {
+                    format!("updated from {source}")
+                };
+            }
+            Planned {
+                result: r,
+                write: Some(merged),
+                merge: Some(m),
+            }
+        }
+    }
+}
+
+/// Where a sync writes, opened.
+pub(crate) enum Target {
+    Collection(Collection),
+    Project(Project),
+}
+
+impl Target {
+    pub fn read(&self, id: &ArtifactId) -> Result<Option<Content>, SyncError> {
+        Ok(match self {
+            Target::Collection(c) => c.read_artifact(id)?,
+            Target::Project(p) => p.read_artifact(id)?,
+        })
+    }
+
+    pub fn path(&self, id: &ArtifactId) -> PathBuf {
+        match self {
+            Target::Collection(c) => c.artifact_path(id),
+            Target::Project(p) => p.artifact_path(id),
+        }
+    }
+
+    /// Writes `content` (or removes the artifact for `None`) atomically.
+    pub fn put(&self, id: &ArtifactId, content: Option<&Content>) -> Result<(), SyncError> {
+        let path = self.path(id);
+        artisync_store::fsio::remove_leftovers(&path);
+        match content {
+            Some(c) => artisync_store::fsio::write_content(&path, c)?,
+            None => artisync_store::fsio::remove_content(&path)?,
+        }
+        Ok(())
+    }
+}
+
+impl Engine {
+    pub(crate) fn objects(&self) -> Result<ObjectStore, SyncError> {
+        Ok(ObjectStore::open(&self.home.objects_dir())?)
+    }
+
+    pub(crate) fn journal(&self) -> Journal {
+        Journal::new(self.home.undo_log_path())
+    }
+
+    pub(crate) fn pending(&self) -> PendingStore {
+        PendingStore::new(self.home.pending_dir())
+    }
+
+    pub(crate) fn artifact_lock(
+        &self,
+        dest: &Destination,
+        id: &ArtifactId,
+    ) -> Result<lock::LockGuard, SyncError> {
+        Ok(lock::acquire(
+            &self.home.locks_dir(),
+            &format!("{}#{id}", dest.key()),
+        )?)
+    }
+
+    pub(crate) fn record_lock(&self, what: &str) -> Result<lock::LockGuard, SyncError> {
+        Ok(lock::acquire(&self.home.locks_dir(), what)?)
+    }
+
+    /// Finds content by hash: the object store first, then the collection's
+    /// history, then the upstream cache.
+    pub(crate) fn find_content(
+        &self,
+        hash: ObjectId,
+        id: &ArtifactId,
+        collection: &Collection,
+        cache: Option<&CachedRepo>,
+    ) -> Result<Option<Content>, SyncError> {
+        let shape = id.kind.shape();
+        let file = id.rel_path().file_name().to_string();
+        if let Some(c) = self.objects()?.get(hash, shape, &file)? {
+            return Ok(Some(c));
+        }
+        if let Some(c) = collection.find_content(hash, shape, &file)? {
+            return Ok(Some(c));
+        }
+        match cache {
+            Some(cache) => Ok(cache.find_content(hash, shape, &file)?),
+            None => Ok(None),
+        }
+    }
+
+    fn project_for(&self, req: &SyncRequest) -> Result<Project, SyncError> {
+        let path = req
+            .project
+            .as_deref()
+            .ok_or_else(|| SyncError::Refused(format!("{} needs --project PATH", req.direction)))?;
+        Ok(Project::open(&self.home, path)?)
+    }
+
+    /// Plans and (unless it is a dry run) applies a sync.
+    pub fn sync(&self, req: &SyncRequest) -> Result<SyncReport, SyncError> {
+        self.sync_with(req, &mut |_| {}, &|| false)
+    }
+
+    /// `sync`, reporting each artifact as it finishes and stopping between
+    /// artifacts once `cancelled` says so.
+    pub fn sync_with(
+        &self,
+        req: &SyncRequest,
+        progress: &mut dyn FnMut(Progress<'_>),
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<SyncReport, SyncError> {
+        if req.direction == Direction::ProjectToUpstream {
+            return Err(SyncError::Refused(
+                "project_to_upstream never writes upstream; export a patch with 'artisync patch ID --project P'".into(),
+            ));
+        }
+        let collection = self.collection()?;
+        let manifest = collection.manifest()?;
+        let project = match req.direction {
+            Direction::UpstreamToCollection => {
+                if req.project.is_some() {
+                    return Err(SyncError::Refused(
+                        "upstream_to_collection does not take --project".into(),
+                    ));
+                }
+                None
+            }
+            _ => Some(self.project_for(req)?),
+        };
+        let lockfile = match &project {
+            Some(p) => Some(p.lock()?),
+            None => None,
+        };
+        let (destination, source_label) = match (req.direction, &project) {
+            (Direction::UpstreamToCollection, _) => (
+                Destination::Collection {
+                    name: self.collection_name.clone(),
+                },
+                "upstream".to_string(),
+            ),
+            (Direction::CollectionToProject, Some(p)) => (
+                Destination::Project {
+                    path: p.root.clone(),
+                },
+                format!("collection '{}'", self.collection_name),
+            ),
+            (_, Some(p)) => (
+                Destination::Collection {
+                    name: self.collection_name.clone(),
+                },
+                format!("project {}", p.root.display()),
+            ),
+            (_, None) => {
+                return Err(SyncError::Refused(format!(
+                    "{} needs --project PATH",
+                    req.direction
+                )))
+            }
+        };
+
+        // Which artifacts: validate every named one first.
+        let ids: Vec<ArtifactId> = if req.artifacts.is_empty() {
+            match (req.direction, &lockfile) {
+                (Direction::UpstreamToCollection, _) => manifest
+                    .artifacts
+                    .iter()
+                    .filter(|e| e.source.is_some())
+                    .map(ManifestEntry::id)
+                    .collect(),
+                (_, Some(l)) => l
+                    .artifacts
+                    .iter()
+                    .filter(|e| e.collection == self.collection_name)
+                    .map(LockEntry::id)
+                    .collect(),
+                (_, None) => vec![],
+            }
+        } else {
+            req.artifacts.clone()
+        };
+        for id in &ids {
+            let known = manifest.get(id).is_some();
+            let in_project = req.direction == Direction::ProjectToCollection
+                && project
+                    .as_ref()
+                    .is_some_and(|p| p.artifact_path(id).exists());
+            if !known && !in_project {
+                return Err(self.unknown(id));
+            }
+        }
+        for id in req.strategies.keys() {
+            if !ids.contains(id) {
+                return Err(SyncError::Refused(format!(
+                    "a strategy is given for {id}, which this sync does not include"
+                )));
+            }
+        }
+
+        // Fetch each upstream once (also for a dry run, so that the preview
+        // is exactly what the real run will do).
+        let mut warnings = Vec::new();
+        let mut caches: BTreeMap<String, CachedRepo> = BTreeMap::new();
+        if req.direction == Direction::UpstreamToCollection {
+            for id in &ids {
+                let Some(src) = manifest.get(id).and_then(|e| e.source.as_ref()) else {
+                    continue;
+                };
+                let url = ResolvedSource::from_spec(&SourceSpec::parse(src)?)?.url;
+                if caches.contains_key(&url) {
+                    continue;
+                }
+                let cache = self.cache().open_or_create(&url)?;
+                let f = cache.fetch()?;
+                if let Some(why) = &f.offline {
+                    warnings.push(format!(
+                        "could not reach {url} ({why}); using the last fetch from {}",
+                        f.state.fetched_at
+                    ));
+                }
+                caches.insert(url, cache);
+            }
+        }
+
+        let target = match (&destination, project) {
+            (Destination::Project { .. }, Some(p)) => Target::Project(p),
+            _ => Target::Collection(Collection::open(&self.home, &self.collection_name)?),
+        };
+        let ctx = RunCtx {
+            req,
+            collection: &collection,
+            caches: &caches,
+            destination: &destination,
+            source_label: &source_label,
+            project_root: req
+                .project
+                .as_deref()
+                .and_then(|p| std::fs::canonicalize(p).ok()),
+        };
+
+        // Plan everything first; refuse destructive choices before any write.
+        let mut plans = Vec::new();
+        for id in &ids {
+            plans.push(self.plan_one(&ctx, &target, id)?);
+        }
+        if !req.dry_run && !req.yes {
+            let destructive: Vec<&str> = plans
+                .iter()
+                .filter_map(|p| p.as_ref().ok())
+                .filter_map(|(p, _)| p.result.destructive.as_deref())
+                .collect();
+            if !destructive.is_empty() {
+                return Err(SyncError::Refused(format!(
+                    "{}; nothing was changed; run again with --yes to confirm, or --dry-run to preview",
+                    destructive.join("; ")
+                )));
+            }
+        }
+
+        let total = ids.len();
+        let mut results = Vec::new();
+        let mut wrote_collection = false;
+        for (i, (id, planned)) in ids.iter().zip(plans).enumerate() {
+            if cancelled() {
+                break;
+            }
+            let result = match planned {
+                Err(skip) => skip,
+                Ok((p, _)) if req.dry_run => p.result,
+                Ok(_) => match self.apply_one(&ctx, &target, id) {
+                    Ok((r, wrote)) => {
+                        wrote_collection |= wrote && matches!(target, Target::Collection(_));
+                        r
+                    }
+                    Err(e) => ArtifactResult {
+                        id: id.clone(),
+                        outcome: Outcome::Error,
+                        strategy: req.strategies.get(id).copied().unwrap_or(req.strategy),
+                        from: None,
+                        to: None,
+                        files: vec![],
+                        conflicts: vec![],
+                        destructive: None,
+                        message: e.to_string(),
+                    },
+                },
+            };
+            progress(Progress {
+                done: i + 1,
+                total,
+                result: &result,
+            });
+            results.push(result);
+        }
+        let commit = if wrote_collection {
+            self.commit_collection(&collection, &format!("Sync {}", req.direction), &results)?
+        } else {
+            None
+        };
+        Ok(SyncReport {
+            direction: req.direction,
+            destination,
+            dry_run: req.dry_run,
+            artifacts: results,
+            commit,
+            warnings,
+        })
+    }
+
+    pub(crate) fn commit_collection(
+        &self,
+        collection: &Collection,
+        subject: &str,
+        results: &[ArtifactResult],
+    ) -> Result<Option<ObjectId>, SyncError> {
+        let _guard = self.record_lock(&format!("collection-commit:{}", self.collection_name))?;
+        let body: Vec<String> = results
+            .iter()
+            .filter(|r| r.outcome != Outcome::Skipped)
+            .map(|r| format!("- {}: {}", r.id, r.outcome))
+            .collect();
+        let ids: Vec<String> = results
+            .iter()
+            .filter(|r| {
+                matches!(
+                    r.outcome,
+                    Outcome::Updated | Outcome::Merged | Outcome::Unchanged
+                )
+            })
+            .map(|r| r.id.to_string())
+            .collect();
+        let subject = if ids.len() <= 3 {
+            format!("{subject}: {}", ids.join(", "))
+        } else {
+            format!("{subject}: {} artifacts", ids.len())
+        };
+        Ok(collection.commit(&format!("{subject}\n\n{}\n", body.join("\n")))?)
+    }
+
+    /// Reads the three versions of `id` for this run. `Err` carries a
+    /// `skipped` result when there is nothing to sync.
+    fn sides(
+        &self,
+        ctx: &RunCtx<'_>,
+        target: &Target,
+        id: &ArtifactId,
+    ) -> Result<Result<Sides, ArtifactResult>, SyncError> {
+        let strategy = ctx
+            .req
+            .strategies
+            .get(id)
+            .copied()
+            .unwrap_or(ctx.req.strategy);
+        let skip = |message: String| ArtifactResult {
+            id: id.clone(),
+            outcome: Outcome::Skipped,
+            strategy,
+            from: None,
+            to: None,
+            files: vec![],
+            conflicts: vec![],
+            destructive: None,
+            message,
+        };
+        let collection = ctx.collection;
+        let manifest = collection.manifest()?;
+        let ours = target.read(id)?;
+        match ctx.req.direction {
+            Direction::UpstreamToCollection => {
+                let Some(entry) = manifest.get(id) else {
+                    return Err(self.unknown(id));
+                };
+                let Some(src) = &entry.source else {
+                    return Ok(Err(skip("has no upstream source".into())));
+                };
+                let resolved = ResolvedSource::from_spec(&SourceSpec::parse(src)?)?;
+                let Some(cache) = ctx.caches.get(&resolved.url) else {
+                    return Ok(Err(skip(format!("{} was not fetched", resolved.url))));
+                };
+                let (_, commit) =
+                    cache.resolve(entry.reference.as_deref().or(resolved.reference.as_deref()))?;
+                let Some(theirs) = cache.read_content(commit, &resolved.path, id.kind.shape())?
+                else {
+                    return Ok(Err(skip(format!(
+                        "{} no longer exists upstream at {}; nothing to bring in",
+                        resolved.path,
+                        commit.short()
+                    ))));
+                };
+                theirs
+                    .check_symlinks()
+                    .map_err(|e| SyncError::Refused(format!("cannot sync {id}: {e}")))?;
+                let mut base = match entry.upstream_commit {
+                    Some(c) => cache
+                        .read_content(c, &resolved.path, id.kind.shape())
+                        .unwrap_or(None),
+                    None => None,
+                };
+                if base.is_none() {
+                    if let Some(h) = entry.upstream_hash {
+                        base = self.find_content(h, id, collection, Some(cache))?;
+                    }
+                }
+                Ok(Ok(Sides {
+                    id: id.clone(),
+                    base_hash: entry.upstream_hash,
+                    base,
+                    ours,
+                    new_base: NewBase::Upstream {
+                        commit,
+                        hash: theirs.hash(),
+                    },
+                    theirs,
+                    base_before: BaseRecord::Manifest {
+                        entry: Some(entry.clone()),
+                    },
+                }))
+            }
+            Direction::CollectionToProject | Direction::ProjectToCollection => {
+                let project_root = ctx.project_root.clone().ok_or_else(|| {
+                    SyncError::Refused(format!("{} needs --project PATH", ctx.req.direction))
+                })?;
+                let project = Project::open(&self.home, &project_root)?;
+                let lock_entry = project
+                    .lock()?
+                    .get(id)
+                    .filter(|l| l.collection == self.collection_name)
+                    .cloned();
+                let theirs = if ctx.req.direction == Direction::CollectionToProject {
+                    collection.read_artifact(id)?
+                } else {
+                    project.read_artifact(id)?
+                };
+                let Some(theirs) = theirs else {
+                    let place = if ctx.req.direction == Direction::CollectionToProject {
+                        format!("collection '{}'", self.collection_name)
+                    } else {
+                        format!("project {}", project.root.display())
+                    };
+                    return Ok(Err(skip(format!(
+                        "not present in {place}; nothing to bring in"
+                    ))));
+                };
+                theirs
+                    .check_symlinks()
+                    .map_err(|e| SyncError::Refused(format!("cannot sync {id}: {e}")))?;
+                let base_hash = lock_entry.as_ref().map(|l| l.hash);
+                let base = match base_hash {
+                    Some(h) => self.find_content(h, id, collection, None)?,
+                    None => None,
+                };
+                Ok(Ok(Sides {
+                    id: id.clone(),
+                    base,
+                    base_hash,
+                    ours,
+                    new_base: NewBase::Lock {
+                        hash: theirs.hash(),
+                    },
+                    theirs,
+                    base_before: BaseRecord::Lock {
+                        project: project.root.clone(),
+                        entry: lock_entry,
+                    },
+                }))
+            }
+            Direction::ProjectToUpstream => Err(SyncError::Refused(
+                "project_to_upstream is a patch export".into(),
+            )),
+        }
+    }
+
+    fn plan_one(
+        &self,
+        ctx: &RunCtx<'_>,
+        target: &Target,
+        id: &ArtifactId,
+    ) -> Result<Result<(Planned, Sides), ArtifactResult>, SyncError> {
+        let strategy = ctx
+            .req
+            .strategies
+            .get(id)
+            .copied()
+            .unwrap_or(ctx.req.strategy);
+        Ok(match self.sides(ctx, target, id)? {
+            Err(skip) => Err(skip),
+            Ok(s) => Ok((plan(&s, strategy, ctx.destination, ctx.source_label), s)),
+        })
+    }
+
+    /// Applies one artifact under its lock: re-plans against the destination
+    /// as it is now, then writes. Returns the result and whether anything in
+    /// the destination tier (content or base record) was written.
+    fn apply_one(
+        &self,
+        ctx: &RunCtx<'_>,
+        target: &Target,
+        id: &ArtifactId,
+    ) -> Result<(ArtifactResult, bool), SyncError> {
+        let _guard = self.artifact_lock(ctx.destination, id)?;
+        let (planned, sides) = match self.plan_one(ctx, target, id)? {
+            Err(skip) => return Ok((skip, false)),
+            Ok(x) => x,
+        };
+        let mut result = planned.result;
+        if result.destructive.is_some() && !ctx.req.yes {
+            result.outcome = Outcome::Error;
+            result.message = format!(
+                "{} (the destination changed while syncing); run again with --yes to confirm",
+                result.destructive.clone().unwrap_or_default()
+            );
+            return Ok((result, false));
+        }
+        let objects = self.objects()?;
+        if result.outcome == Outcome::Conflict {
+            let m = planned.merge.as_ref();
+            let put = |c: Option<&Content>| -> Result<Option<ObjectId>, SyncError> {
+                c.map(|c| objects.put(c))
+                    .transpose()
+                    .map_err(SyncError::from)
+            };
+            self.pending().save(&PendingMerge {
+                id: id.clone(),
+                destination: ctx.destination.clone(),
+                direction: ctx.req.direction.to_string(),
+                shape: id.kind.shape(),
+                file_name: id.rel_path().file_name().to_string(),
+                base: put(sides.base.as_ref())?,
+                ours: put(sides.ours.as_ref())?,
+                theirs: put(Some(&sides.theirs))?,
+                new_base: sides.new_base.clone(),
+                files: m
+                    .map(|m| {
+                        m.conflicts
+                            .iter()
+                            .map(|c| PendingFile {
+                                path: c.path.to_string(),
+                                kind: serde_plain(&c.kind),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                created_at: artisync_store::now(),
+                job_id: None,
+                project: ctx.project_root.clone(),
+            })?;
+            return Ok((result, false));
+        }
+        objects.put(&sides.theirs)?;
+        let action = format!("sync {}", ctx.req.direction);
+        let wrote = match &planned.write {
+            Some(content) => {
+                self.write_artifact(
+                    target,
+                    ctx.destination,
+                    id,
+                    sides.ours.as_ref(),
+                    Some(content),
+                    &sides.base_before,
+                    &action,
+                    None,
+                )?;
+                true
+            }
+            None => false,
+        };
+        let recorded = self.record_base(ctx.collection, id, &sides.base_before, &sides.new_base)?;
+        self.pending().remove(ctx.destination, id)?;
+        Ok((result, wrote || recorded))
+    }
+
+    /// Writes `new` (or removes the artifact) at the destination after
+    /// storing the previous content and journaling the write.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn write_artifact(
+        &self,
+        target: &Target,
+        destination: &Destination,
+        id: &ArtifactId,
+        previous: Option<&Content>,
+        new: Option<&Content>,
+        base_before: &BaseRecord,
+        action: &str,
+        undoes: Option<u64>,
+    ) -> Result<(), SyncError> {
+        let objects = self.objects()?;
+        let previous_id = previous.map(|c| objects.put(c)).transpose()?;
+        let written = new.map(|c| objects.put(c)).transpose()?;
+        self.journal().append(UndoEntry {
+            seq: 0,
+            time: artisync_store::now(),
+            id: id.clone(),
+            destination: destination.clone(),
+            previous: previous_id,
+            written,
+            base_before: base_before.clone(),
+            action: action.to_string(),
+            undoes,
+        })?;
+        target.put(id, new)
+    }
+
+    /// Records the pair's new base. Returns whether anything changed.
+    pub(crate) fn record_base(
+        &self,
+        collection: &Collection,
+        id: &ArtifactId,
+        before: &BaseRecord,
+        new_base: &NewBase,
+    ) -> Result<bool, SyncError> {
+        match (before, new_base) {
+            (BaseRecord::Manifest { .. }, NewBase::Upstream { commit, hash }) => {
+                let _g = self.record_lock(&format!("manifest:{}", self.collection_name))?;
+                let mut m = collection.manifest()?;
+                let Some(e) = m.get_mut(id) else {
+                    return Err(self.unknown(id));
+                };
+                if e.upstream_commit == Some(*commit) && e.upstream_hash == Some(*hash) {
+                    return Ok(false);
+                }
+                e.upstream_commit = Some(*commit);
+                e.upstream_hash = Some(*hash);
+                e.synced_at = Some(artisync_store::now());
+                collection.save_manifest(&m)?;
+                Ok(true)
+            }
+            (BaseRecord::Lock { project, .. }, NewBase::Lock { hash }) => {
+                let mut changed = false;
+                {
+                    let _g = self.record_lock(&format!("manifest:{}", self.collection_name))?;
+                    let mut m = collection.manifest()?;
+                    if m.get(id).is_none() {
+                        // A project artifact new to the collection.
+                        m.upsert(ManifestEntry {
+                            kind: id.kind,
+                            name: id.name.clone(),
+                            source: None,
+                            reference: None,
+                            upstream_commit: None,
+                            upstream_hash: None,
+                            synced_at: None,
+                        });
+                        collection.save_manifest(&m)?;
+                        changed = true;
+                    }
+                }
+                let p = Project::open(&self.home, project)?;
+                let _g = self.record_lock(&format!("lockfile:{}", p.root.display()))?;
+                let mut l = p.lock()?;
+                if l.get(id)
+                    .is_some_and(|e| e.hash == *hash && e.collection == self.collection_name)
+                {
+                    return Ok(changed);
+                }
+                l.upsert(LockEntry {
+                    kind: id.kind,
+                    name: id.name.clone(),
+                    collection: self.collection_name.clone(),
+                    hash: *hash,
+                    deployed_at: artisync_store::now(),
+                });
+                p.save_lock(&l)?;
+                Registry::new(&self.home).add(&p)?;
+                Ok(true)
+            }
+            _ => Err(SyncError::Refused(
+                "internal: base record and new base do not match".into(),
+            )),
+        }
+    }
+}
+
+/// The snake_case name of a serialisable unit enum value.
+fn serde_plain<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+pub(crate) struct RunCtx<'a> {
+    pub req: &'a SyncRequest,
+    pub collection: &'a Collection,
+    pub caches: &'a BTreeMap<String, CachedRepo>,
+    pub destination: &'a Destination,
+    pub source_label: &'a str,
+    pub project_root: Option<PathBuf>,
+}
