@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use artisync_model::{
-    drift, ArtifactId, Content, Kind, LockEntry, ManifestEntry, Metadata, Name, ObjectId, RelPath,
-    Shape, SourceSpec, Status, Tier,
+    drift, ArtifactId, Content, Kind, ManifestEntry, Metadata, Name, ObjectId, RelPath, Shape,
+    SourceSpec, Status, Tier,
 };
 use artisync_store::upstream::FetchOutcome;
 use artisync_store::{CachedRepo, Collection, Home, Project, Registry, ResolvedSource, StoreError};
@@ -254,7 +254,7 @@ impl Engine {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
         let project = Project::open(&self.home, project_path)?;
-        let mut lock = project.lock()?;
+        let lock = project.lock()?;
         let mut staged = Vec::new();
         for id in ids {
             if manifest.get(id).is_none() {
@@ -287,34 +287,47 @@ impl Engine {
             staged.push((id, content));
         }
         Registry::new(&self.home).add(&project)?;
-        let now = artisync_store::now();
+        let destination = artisync_model::Destination::Project {
+            path: project.root.clone(),
+        };
+        let target = crate::syncing::Target::Project(project.clone());
         let mut deployed = Vec::new();
-        let mut failure = None;
         for (id, content) in &staged {
-            if let Err(e) = project.write_artifact(id, content) {
-                failure = Some(e);
-                break;
+            // Each artifact is written under its lock and journaled, so that
+            // `undo` can take a deploy back; the lockfile entry follows.
+            let _guard = self.artifact_lock(&destination, id)?;
+            if std::fs::symlink_metadata(project.artifact_path(id)).is_ok() {
+                return Err(SyncError::Refused(format!(
+                    "{} appeared while deploying; nothing more was written",
+                    project.artifact_path(id).display()
+                )));
             }
+            let before = artisync_store::journal::BaseRecord::Lock {
+                project: project.root.clone(),
+                entry: None,
+            };
+            self.write_artifact(
+                &target,
+                &destination,
+                id,
+                None,
+                Some(content),
+                &before,
+                "deploy",
+                None,
+            )?;
             let hash = content.hash();
-            lock.upsert(LockEntry {
-                kind: id.kind,
-                name: id.name.clone(),
-                collection: self.collection_name.clone(),
-                hash,
-                deployed_at: now.clone(),
-            });
+            self.record_base(
+                &collection,
+                id,
+                &before,
+                &artisync_store::pending::NewBase::Lock { hash },
+            )?;
             deployed.push(Deployed {
                 id: (*id).clone(),
                 hash,
                 path: project.artifact_path(id),
             });
-        }
-        // Record whatever was written, even if a later artifact failed.
-        if !deployed.is_empty() {
-            project.save_lock(&lock)?;
-        }
-        if let Some(e) = failure {
-            return Err(e.into());
         }
         Ok(DeployReport {
             project: project.root,
