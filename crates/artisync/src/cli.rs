@@ -134,6 +134,18 @@ pub enum Command {
         #[arg(long = "file", value_name = "PATH=CHOICE")]
         files: Vec<String>,
     },
+    /// Export a project's changes to an artifact as a patch bundle for upstream
+    Patch {
+        id: String,
+        #[arg(long, value_name = "PATH")]
+        project: PathBuf,
+        /// zip or tar.gz (patch, mbox and README) or a bare mbox
+        #[arg(long, default_value = "zip", value_name = "FORMAT")]
+        format: String,
+        /// Where to write the bundle (default: KIND-NAME.EXT in the current directory)
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// Restore the content before artisync's last write
     Undo {
         id: Option<String>,

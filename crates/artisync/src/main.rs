@@ -7,11 +7,12 @@ mod error;
 mod output;
 
 use std::io::Write;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use artisync_model::{ArtifactId, Kind, RelPath, Tier};
 use artisync_store::Home;
-use artisync_sync::{AddRequest, Engine, Resolution, ResolveRequest, SyncRequest};
+use artisync_sync::{AddRequest, Engine, PatchFormat, Resolution, ResolveRequest, SyncRequest};
 use clap::Parser;
 use serde::Serialize;
 
@@ -305,6 +306,40 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             }
             let report = e.resolve(&id, &req)?;
             emit(out, &report, |o| output::resolved(o, &report))
+        }
+        Command::Patch {
+            id,
+            project,
+            format,
+            output,
+        } => {
+            let id = parse_id(id)?;
+            let format: PatchFormat = format.parse().map_err(usage)?;
+            let bundle = engine(cli)?.patch(&id, project, format)?;
+            let path = output
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(&bundle.file_name));
+            if path.exists() {
+                return Err(CliError::usage(format!(
+                    "{} already exists; remove it or choose another file with -o",
+                    path.display()
+                )));
+            }
+            artisync_store::fsio::write_file_atomic(&path, &bundle.bytes)?;
+            let report = serde_json::json!({"bundle": bundle, "path": path});
+            emit(out, &report, |o| {
+                o.line(&format!(
+                    "Wrote {} ({} bytes): {} {} against {}",
+                    path.display(),
+                    bundle.size,
+                    bundle.upstream,
+                    bundle.path,
+                    bundle.base_commit.short()
+                ));
+                if let Some(u) = &bundle.propose_url {
+                    o.line(&format!("Propose it upstream: {u}"));
+                }
+            })
         }
         Command::Undo { id, project } => {
             let id = id.as_deref().map(parse_id).transpose()?;

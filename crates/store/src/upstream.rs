@@ -321,6 +321,81 @@ impl CachedRepo {
         crate::objects::read_content(&self.repo, id, shape, file_name)
     }
 
+    /// The change that turns `commit:path` into `content`, as (1) a unified
+    /// diff `git apply` accepts at the repository root (binary changes in
+    /// git's binary format) and (2) a `git format-patch` style mbox message
+    /// with `subject` and `body`. The new tree and commit are written only
+    /// into this cache; nothing is pushed or written upstream.
+    pub fn patch_against(
+        &self,
+        commit: ObjectId,
+        path: &RelPath,
+        content: &Content,
+        subject: &str,
+        body: &str,
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+        let repo = &self.repo;
+        let git = |ctx: &str| StoreError::git(format!("building a patch: {ctx}"));
+        let base = repo
+            .find_commit(commit.to_git())
+            .map_err(git("reading the base commit"))?;
+        let base_tree = base.tree().map_err(git("reading the base tree"))?;
+        let (oid, mode) = match content.shape {
+            Shape::Dir => (
+                crate::objects::write_content(repo, content)?.to_git(),
+                0o040000,
+            ),
+            Shape::File => {
+                let entry = content.files.values().next().ok_or_else(|| {
+                    StoreError::Invalid("a single-file artifact without a file".into())
+                })?;
+                let oid = repo.blob(&entry.data).map_err(git("writing a blob"))?;
+                (oid, entry.mode.git_mode() as i32)
+            }
+        };
+        let comps: Vec<&str> = path.components().collect();
+        let new_tree_id = replace_in_tree(repo, Some(&base_tree), &comps, oid, mode)?;
+        if new_tree_id == base_tree.id() {
+            return Ok(None);
+        }
+        let new_tree = repo
+            .find_tree(new_tree_id)
+            .map_err(git("reading the new tree"))?;
+        let mut opts = git2::DiffOptions::new();
+        opts.show_binary(true).context_lines(3);
+        let mut diff = repo
+            .diff_tree_to_tree(Some(&base_tree), Some(&new_tree), Some(&mut opts))
+            .map_err(git("diffing"))?;
+        let mut find = git2::DiffFindOptions::new();
+        find.renames(true);
+        diff.find_similar(Some(&mut find))
+            .map_err(git("finding renames"))?;
+        let mut unified = Vec::new();
+        diff.print(git2::DiffFormat::Patch, |_, _, line| {
+            if matches!(line.origin(), '+' | '-' | ' ') {
+                unified.push(line.origin() as u8);
+            }
+            unified.extend_from_slice(line.content());
+            true
+        })
+        .map_err(git("printing the diff"))?;
+        let sig = match repo.signature() {
+            Ok(s) => s.to_owned(),
+            Err(_) => git2::Signature::now("artisync", "artisync@localhost")
+                .map_err(git("making a signature"))?,
+        };
+        let message = format!("{subject}\n\n{body}\n");
+        let new_commit = repo
+            .commit(None, &sig, &sig, &message, &new_tree, &[&base])
+            .map_err(git("writing the patch commit"))?;
+        let c = repo
+            .find_commit(new_commit)
+            .map_err(git("reading the patch commit"))?;
+        let mut eopts = git2::EmailCreateOptions::new();
+        let mbox = git2::Email::from_commit(&c, &mut eopts).map_err(git("formatting the mbox"))?;
+        Ok(Some((unified, mbox.as_slice().to_vec())))
+    }
+
     pub fn commit_info(&self, commit: ObjectId) -> Result<CommitInfo, StoreError> {
         let c = self
             .repo
@@ -493,4 +568,32 @@ impl CachedRepo {
         }
         Ok(())
     }
+}
+
+/// `tree` with the entry at `path` replaced by `oid`/`mode`, created along
+/// the way if missing. Returns the new root tree id.
+fn replace_in_tree(
+    repo: &Repository,
+    tree: Option<&git2::Tree<'_>>,
+    path: &[&str],
+    oid: Oid,
+    mode: i32,
+) -> Result<Oid, StoreError> {
+    let err = || StoreError::git("rewriting a tree");
+    let mut tb = repo.treebuilder(tree).map_err(err())?;
+    match path {
+        [] => return Ok(oid),
+        [name] => {
+            tb.insert(name, oid, mode).map_err(err())?;
+        }
+        [first, rest @ ..] => {
+            let sub = tree
+                .and_then(|t| t.get_name(first))
+                .filter(|e| e.kind() == Some(ObjectType::Tree))
+                .and_then(|e| repo.find_tree(e.id()).ok());
+            let sub_id = replace_in_tree(repo, sub.as_ref(), rest, oid, mode)?;
+            tb.insert(first, sub_id, 0o040000).map_err(err())?;
+        }
+    }
+    tb.write().map_err(err())
 }

@@ -8,6 +8,7 @@
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod patch;
 pub mod report;
 pub mod resolve;
 pub mod syncing;
@@ -15,6 +16,7 @@ pub mod syncing;
 pub use diff::{diff_contents, FileSetDiff};
 pub use engine::{AddRequest, Engine};
 pub use error::SyncError;
+pub use patch::{PatchBundle, PatchFormat};
 pub use report::*;
 pub use resolve::{ConflictView, Resolution, ResolveReport, ResolveRequest, UndoReport};
 pub use syncing::{ArtifactResult, Progress, SyncReport, SyncRequest};
