@@ -76,6 +76,15 @@ impl ResolvedSource {
     }
 }
 
+/// A change against an upstream commit, in the two forms git takes.
+#[derive(Debug, Clone)]
+pub struct Patch {
+    /// A unified diff for `git apply` at the repository root.
+    pub unified: Vec<u8>,
+    /// A `git format-patch` mbox message for `git am`.
+    pub mbox: Vec<u8>,
+}
+
 /// What the cache remembers of the last successful fetch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchState {
@@ -333,7 +342,7 @@ impl CachedRepo {
         content: &Content,
         subject: &str,
         body: &str,
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, StoreError> {
+    ) -> Result<Option<Patch>, StoreError> {
         let repo = &self.repo;
         let git = |ctx: &str| StoreError::git(format!("building a patch: {ctx}"));
         let base = repo
@@ -393,7 +402,10 @@ impl CachedRepo {
             .map_err(git("reading the patch commit"))?;
         let mut eopts = git2::EmailCreateOptions::new();
         let mbox = git2::Email::from_commit(&c, &mut eopts).map_err(git("formatting the mbox"))?;
-        Ok(Some((unified, mbox.as_slice().to_vec())))
+        Ok(Some(Patch {
+            unified,
+            mbox: mbox.as_slice().to_vec(),
+        }))
     }
 
     pub fn commit_info(&self, commit: ObjectId) -> Result<CommitInfo, StoreError> {

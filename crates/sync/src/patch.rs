@@ -106,7 +106,7 @@ impl Engine {
         let body = format!(
             "Local improvements to {id} made in {project_name}, exported by artisync\nagainst upstream commit {commit}."
         );
-        let (unified, mbox) = cache
+        let artisync_store::upstream::Patch { unified, mbox } = cache
             .patch_against(commit, &resolved.path, &content, &subject, &body)?
             .ok_or_else(|| {
                 SyncError::Refused(format!(
