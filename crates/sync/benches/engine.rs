@@ -7,62 +7,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::fs;
-use std::path::Path;
 
-use artisync_model::{blob_id, ArtifactId, Shape};
-use artisync_store::{fsio, repo, Home};
-use artisync_sync::{AddRequest, Engine};
+mod common;
+
+use artisync_model::{blob_id, Shape};
+use artisync_store::{fsio, Home};
+use artisync_sync::Engine;
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-
-const ARTIFACTS: usize = 100;
-const PROJECTS: usize = 20;
-
-fn fleet(dir: &Path) -> Engine {
-    let up = dir.join("upstream");
-    let r = repo::init(&up).unwrap();
-    for i in 0..ARTIFACTS {
-        let s = up.join(format!("skills/skill-{i:03}"));
-        fs::create_dir_all(s.join("scripts")).unwrap();
-        fs::write(
-            s.join("SKILL.md"),
-            format!(
-                "---\nname: skill-{i:03}\ndescription: Benchmark skill {i}\n---\n# Skill {i}\n\n{}",
-                "Some guidance.\n".repeat(40)
-            ),
-        )
-        .unwrap();
-        fs::write(s.join("scripts/run.sh"), "#!/bin/sh\necho run\n".repeat(20)).unwrap();
-        fs::write(s.join("reference.md"), "Reference text.\n".repeat(100)).unwrap();
-    }
-    repo::commit_all(&r, "fleet").unwrap();
-    let home = dir.join("home");
-    fs::create_dir_all(&home).unwrap();
-    let engine = Engine::new(Home::at(&home), "default");
-    engine.init(None).unwrap();
-    engine
-        .add(&AddRequest {
-            spec: up.join("skills").display().to_string(),
-            all: true,
-            ..AddRequest::default()
-        })
-        .unwrap();
-    let ids: Vec<ArtifactId> = (0..ARTIFACTS)
-        .map(|i| format!("skill:skill-{i:03}").parse().unwrap())
-        .collect();
-    for p in 0..PROJECTS {
-        let pd = dir.join(format!("projects/p{p:02}"));
-        fs::create_dir_all(&pd).unwrap();
-        engine.deploy(&ids, &pd).unwrap();
-        // Some drift so that status has real work of every kind.
-        let f = pd.join(format!(".claude/skills/skill-{:03}/SKILL.md", p));
-        fs::write(&f, "edited\n").unwrap();
-    }
-    engine
-}
 
 fn bench_status(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
-    let engine = fleet(dir.path());
+    let (engine, _) = common::fleet(dir.path(), 20);
     let home = engine.home.root().to_path_buf();
     let mut g = c.benchmark_group("status");
     g.sample_size(20);
@@ -71,7 +26,7 @@ fn bench_status(c: &mut Criterion) {
             // A fresh engine each time: nothing cached between runs.
             let e = Engine::new(Home::at(&home), "default");
             let r = e.status(None).unwrap();
-            assert_eq!(r.artifacts.len(), ARTIFACTS);
+            assert_eq!(r.artifacts.len(), common::ARTIFACTS);
             r
         })
     });
