@@ -400,6 +400,16 @@ impl Engine {
     /// Drift of every artifact across the tiers. Reads only: nothing on disk
     /// changes, not even the cache.
     pub fn status(&self, project: Option<&Path>) -> Result<StatusReport, SyncError> {
+        self.status_of(project, None)
+    }
+
+    /// `status`, limited to one artifact when `only` is given (then no
+    /// untracked artifacts are listed).
+    fn status_of(
+        &self,
+        project: Option<&Path>,
+        only: Option<&ArtifactId>,
+    ) -> Result<StatusReport, SyncError> {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
         let projects = self.projects_for(project)?;
@@ -414,6 +424,9 @@ impl Engine {
         let mut artifacts = Vec::new();
         for entry in &manifest.artifacts {
             let id = entry.id();
+            if only.is_some_and(|o| o != &id) {
+                continue;
+            }
             let collection_hash = collection.artifact_hash(&id)?;
             let upstream = self.upstream_state(entry, collection_hash)?;
             let mut pstates = Vec::new();
@@ -446,7 +459,7 @@ impl Engine {
         }
         artifacts.sort_by(|a, b| a.id.cmp(&b.id));
         let mut untracked = Vec::new();
-        for (p, lock) in &locks {
+        for (p, lock) in locks.iter().filter(|_| only.is_none()) {
             for id in p.scan()? {
                 if lock.get(&id).is_some() {
                     continue;
@@ -533,9 +546,16 @@ impl Engine {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
         let entry = manifest.get(id).ok_or_else(|| self.unknown(id))?;
-        let collection_hash = collection.artifact_hash(id)?;
         let last = collection.last_commit_touching(&id.rel_path(), 10_000);
-        let upstream = match self.upstream_state(entry, collection_hash)? {
+        let state = self
+            .status_of(project, Some(id))?
+            .artifacts
+            .into_iter()
+            .next()
+            .ok_or_else(|| self.unknown(id))?;
+        let collection_hash = state.collection.hash;
+        let projects = state.projects;
+        let upstream = match state.upstream {
             None => None,
             Some(u) => {
                 let info = match (u.commit, self.cached_repo(entry)?) {
@@ -556,13 +576,6 @@ impl Engine {
                 })
             }
         };
-        let status = self.status(project)?;
-        let projects = status
-            .artifacts
-            .into_iter()
-            .find(|a| &a.id == id)
-            .map(|a| a.projects)
-            .unwrap_or_default();
         Ok(Versions {
             id: id.clone(),
             upstream,
