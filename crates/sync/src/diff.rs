@@ -401,10 +401,13 @@ fn hunk<'a>(diff: &'a TextDiff<'a, 'a, 'a, str>, ops: &[DiffOp]) -> Option<Hunk>
             });
         }
     }
+    // As in unified diffs, an empty range starts at the line before it (0 at
+    // the top of a file), so `patch` sees a created file as `-0,0`.
+    let start = |r: &std::ops::Range<usize>| if r.is_empty() { r.start } else { r.start + 1 };
     Some(Hunk {
-        old_start: old_range.start + 1,
+        old_start: start(&old_range),
         old_lines: old_range.len(),
-        new_start: new_range.start + 1,
+        new_start: start(&new_range),
         new_lines: new_range.len(),
         lines,
     })
