@@ -1,0 +1,245 @@
+//! Reading never writes (DESIGN §3): status, list, show, versions, diff and
+//! project list leave the data home, every project and the upstream
+//! byte-identical. And the version view lists every tier side by side.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use artisync_testkit::{assert_same_tree, git, snapshot_tree, TestEnv, Tree, UpstreamRepo};
+
+fn env() -> TestEnv {
+    TestEnv::new(Path::new(env!("CARGO_BIN_EXE_artisync")))
+}
+
+fn append(path: &Path, text: &str) {
+    let mut s = std::fs::read_to_string(path).unwrap();
+    s.push_str(text);
+    std::fs::write(path, s).unwrap();
+}
+
+/// A home with drift of every kind: upstream ahead (fetched), the
+/// collection edited, one project ahead, one with a copy missing, an
+/// untracked artifact, and an artifact never deployed.
+fn drifted() -> (TestEnv, UpstreamRepo, PathBuf, PathBuf) {
+    let env = env();
+    let collection = env.init();
+    let up = UpstreamRepo::sample();
+    env.run_ok(&["add", &up.local(""), "--all"]);
+    let web = env.project("web");
+    let api = env.project("api");
+    env.run_ok(&[
+        "deploy",
+        "skill:pdf",
+        "command:review",
+        "--project",
+        web.to_str().unwrap(),
+    ]);
+    env.run_ok(&[
+        "deploy",
+        "skill:pdf",
+        "skill:changelog",
+        "--project",
+        api.to_str().unwrap(),
+    ]);
+    append(&web.join(".claude/skills/pdf/SKILL.md"), "Local step.\n");
+    std::fs::remove_dir_all(api.join(".claude/skills/changelog")).unwrap();
+    std::fs::write(api.join(".claude/commands-not-a-kind"), "x").unwrap();
+    std::fs::create_dir_all(api.join(".claude/agents")).unwrap();
+    std::fs::write(api.join(".claude/agents/mine.md"), "Mine.\n").unwrap();
+    up.write("skills/pdf/SKILL.md", "# PDF v2\n");
+    up.write("commands/review.md", "Review v2.\n");
+    up.commit("v2");
+    env.run_ok(&["fetch"]);
+    append(&collection.join("commands/review.md"), "Collection edit.\n");
+    git(&collection, &["commit", "-qam", "Edit review"]);
+    (env, up, web, api)
+}
+
+/// Everything that must not change: the whole test environment (data home
+/// with .git internals and the cache, projects, HOME, cwd) and the upstream.
+fn everything(env: &TestEnv, up: &UpstreamRepo) -> (Tree, Tree) {
+    (env.snapshot(), snapshot_tree(up.path()))
+}
+
+fn read_commands(web: &Path) -> Vec<Vec<String>> {
+    let w = web.to_str().unwrap().to_string();
+    let mut cmds: Vec<Vec<&str>> = vec![
+        vec!["status"],
+        vec!["status", "--project", &w],
+        vec!["list"],
+        vec!["project", "list"],
+    ];
+    let ids = [
+        "skill:pdf",
+        "skill:changelog",
+        "command:review",
+        "agent:reviewer",
+    ];
+    for id in ids {
+        cmds.push(vec!["show", id]);
+        cmds.push(vec!["versions", id]);
+        cmds.push(vec!["versions", id, "--project", &w]);
+        for (l, r) in [
+            ("upstream", "collection"),
+            ("collection", "upstream"),
+            ("collection", "project"),
+            ("project", "collection"),
+            ("upstream", "project"),
+            ("project", "upstream"),
+        ] {
+            cmds.push(vec!["diff", id, "--lhs", l, "--rhs", r, "--project", &w]);
+        }
+    }
+    let mut out = Vec::new();
+    for c in cmds {
+        let c: Vec<String> = c.into_iter().map(str::to_string).collect();
+        let mut j = c.clone();
+        j.push("--json".into());
+        out.push(c);
+        out.push(j);
+    }
+    out
+}
+
+#[test]
+fn reading_never_writes() {
+    let (env, up, web, _api) = drifted();
+    let before = everything(&env, &up);
+    for cmd in read_commands(&web) {
+        let out = env.run_ok(&cmd);
+        assert!(!out.stdout.is_empty(), "{cmd:?} printed nothing");
+        let after = everything(&env, &up);
+        assert_same_tree(&before.0, &after.0, &format!("artisync {}", cmd.join(" ")));
+        assert_same_tree(&before.1, &after.1, &format!("artisync {}", cmd.join(" ")));
+    }
+}
+
+#[test]
+fn reading_never_writes_even_without_a_cache() {
+    // With the upstream cache gone, reads report "not fetched" rather than
+    // fetching or creating anything.
+    let (env, up, web, _api) = drifted();
+    std::fs::remove_dir_all(env.home().join("cache")).unwrap();
+    let before = everything(&env, &up);
+    let status = env.json(&["status"]);
+    let pdf = status["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "skill:pdf")
+        .unwrap();
+    assert!(
+        pdf["upstream"]["note"]
+            .as_str()
+            .unwrap()
+            .contains("artisync fetch"),
+        "{pdf:#}"
+    );
+    for cmd in read_commands(&web) {
+        let out = env.run(&cmd);
+        if out.code != 0 {
+            // Diffing the upstream tier needs a fetch; it says so.
+            assert!(cmd.iter().any(|a| a == "upstream"), "{cmd:?}: {out:?}");
+            let line = out.assert_error(&cmd.join(" "));
+            assert!(line.contains("artisync fetch"), "{line}");
+        }
+        let after = everything(&env, &up);
+        assert_same_tree(&before.0, &after.0, &format!("artisync {}", cmd.join(" ")));
+    }
+}
+
+#[test]
+fn versions_lists_every_tier() {
+    let (env, up, web, api) = drifted();
+    let v = env.json(&["versions", "skill:pdf"]);
+    assert_eq!(v["id"], "skill:pdf");
+
+    let u = &v["upstream"];
+    assert_eq!(u["source"], up.spec("main", "skills/pdf"));
+    assert_eq!(u["ref"], "main");
+    assert_eq!(u["commit"], up.head().as_str());
+    assert_eq!(u["hash"], up.rev_parse("HEAD:skills/pdf").as_str());
+    assert_eq!(u["synced_hash"], up.rev_parse("HEAD~1:skills/pdf").as_str());
+    assert_eq!(u["synced_commit"], up.rev_parse("HEAD~1").as_str());
+    assert_eq!(u["status"], "behind");
+    assert_eq!(u["commit_summary"], "v2");
+    // The commit time is the upstream commit's committer time, in UTC.
+    let commit_time = git(
+        up.path(),
+        &[
+            "log",
+            "-1",
+            "--format=%cd",
+            "--date=format-local:%Y-%m-%dT%H:%M:%SZ",
+        ],
+    );
+    assert_eq!(u["commit_time"], commit_time.as_str());
+    assert_eq!(
+        artisync_testkit::redact_times(u["fetched_at"].as_str().unwrap()),
+        "[TIME]"
+    );
+
+    let c = &v["collection"];
+    let coll = env.collection_dir("default");
+    assert_eq!(c["name"], "default");
+    assert_eq!(
+        c["hash"],
+        git(&coll, &["rev-parse", "HEAD:skills/pdf"]).as_str()
+    );
+    // The commit that last changed the artifact: the import, not the later
+    // edit of another artifact.
+    assert_eq!(
+        c["commit"],
+        git(&coll, &["log", "-1", "--format=%H", "--", "skills/pdf"]).as_str()
+    );
+    assert_eq!(c["summary"], "Add 4 artifacts");
+    assert_eq!(
+        artisync_testkit::redact_times(c["time"].as_str().unwrap()),
+        "[TIME]"
+    );
+
+    let projects = v["projects"].as_array().unwrap();
+    assert_eq!(projects.len(), 2);
+    let by_path = |p: &Path| {
+        projects
+            .iter()
+            .find(|x| x["path"] == p.to_str().unwrap())
+            .unwrap_or_else(|| panic!("{} in {projects:#?}", p.display()))
+    };
+    let w = by_path(&web);
+    assert_eq!(w["status"], "ahead");
+    assert_eq!(w["deployed_hash"], c["hash"]);
+    assert_ne!(w["hash"], c["hash"]);
+    assert_eq!(
+        artisync_testkit::redact_times(w["deployed_at"].as_str().unwrap()),
+        "[TIME]"
+    );
+    let a = by_path(&api);
+    assert_eq!(a["status"], "in_sync");
+    assert_eq!(a["hash"], c["hash"]);
+
+    // --project narrows the projects.
+    let only = env.json(&["versions", "skill:pdf", "--project", api.to_str().unwrap()]);
+    assert_eq!(only["projects"].as_array().unwrap().len(), 1);
+    assert_eq!(only["projects"][0]["path"], api.to_str().unwrap());
+
+    // The missing copy is reported as such.
+    let ch = env.json(&["versions", "skill:changelog"]);
+    assert_eq!(ch["projects"][0]["status"], "missing");
+    assert_eq!(ch["projects"][0]["hash"], serde_json::Value::Null);
+
+    // Human output shows the same tiers.
+    let human = env.run_ok(&["versions", "skill:pdf"]).stdout;
+    for word in [
+        "upstream",
+        "collection",
+        "project",
+        "behind",
+        "ahead",
+        "in_sync",
+    ] {
+        assert!(human.contains(word), "{word}: {human}");
+    }
+    assert!(human.contains(&up.head()[..12]), "{human}");
+}
