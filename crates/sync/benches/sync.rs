@@ -19,7 +19,12 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 
 fn bench_merge(c: &mut Criterion) {
     let lines: Vec<String> = (0..130_000)
-        .map(|i| format!("line {i:06}: the quick brown fox jumps over the lazy dog, again and again {}\n", i % 97))
+        .map(|i| {
+            format!(
+                "line {i:06}: the quick brown fox jumps over the lazy dog, again and again {}\n",
+                i % 97
+            )
+        })
         .collect();
     let base: String = lines.concat();
     let mut ours_lines = lines.clone();
@@ -44,7 +49,9 @@ fn prepared(dir: &Path) {
     let (engine, _) = common::fleet(dir, 1);
     let collection = engine.collection().unwrap();
     for i in 0..common::ARTIFACTS {
-        let f = collection.root.join(format!("skills/skill-{i:03}/reference.md"));
+        let f = collection
+            .root
+            .join(format!("skills/skill-{i:03}/reference.md"));
         let text = fs::read_to_string(&f).unwrap();
         fs::write(&f, format!("{text}An update from the collection.\n")).unwrap();
     }
@@ -89,7 +96,9 @@ fn bench_sync(c: &mut Criterion) {
             },
             |dir| {
                 let e = Engine::new(Home::at(dir.path().join("home")), "default");
-                let r = e.sync(&request(&dir.path().join("projects/p00"), false)).unwrap();
+                let r = e
+                    .sync(&request(&dir.path().join("projects/p00"), false))
+                    .unwrap();
                 assert!(!r.has_errors());
                 (r, dir)
             },

@@ -13,7 +13,9 @@ use artisync_sync::{AddRequest, Engine};
 pub const ARTIFACTS: usize = 100;
 
 pub fn ids() -> Vec<ArtifactId> {
-    (0..ARTIFACTS).map(|i| format!("skill:skill-{i:03}").parse().unwrap()).collect()
+    (0..ARTIFACTS)
+        .map(|i| format!("skill:skill-{i:03}").parse().unwrap())
+        .collect()
 }
 
 /// Builds the fleet under `dir` with `projects` projects; project `p` has a
