@@ -346,6 +346,7 @@ impl Engine {
     /// history, then the upstream cache.
     pub(crate) fn find_content(
         &self,
+        objects: &ObjectStore,
         hash: ObjectId,
         id: &ArtifactId,
         collection: &Collection,
@@ -353,7 +354,7 @@ impl Engine {
     ) -> Result<Option<Content>, SyncError> {
         let shape = id.kind.shape();
         let file = id.rel_path().file_name().to_string();
-        if let Some(c) = self.objects()?.get(hash, shape, &file)? {
+        if let Some(c) = objects.get(hash, shape, &file)? {
             return Ok(Some(c));
         }
         if let Some(c) = collection.find_content(hash, shape, &file)? {
@@ -503,6 +504,7 @@ impl Engine {
             _ => Target::Collection(Collection::open(&self.home, &self.collection_name)?),
         };
         let ctx = RunCtx {
+            objects: self.objects()?,
             req,
             collection: &collection,
             caches: &caches,
@@ -515,9 +517,10 @@ impl Engine {
         };
 
         // Plan everything first; refuse destructive choices before any write.
+        let records = self.records(&ctx)?;
         let mut plans = Vec::new();
         for id in &ids {
-            plans.push(self.plan_one(&ctx, &target, id)?);
+            plans.push(self.plan_one(&ctx, &target, id, &records)?);
         }
         if !req.dry_run && !req.yes {
             let destructive: Vec<&str> = plans
@@ -613,6 +616,16 @@ impl Engine {
         Ok(collection.commit(&format!("{subject}\n\n{}\n", body.join("\n")))?)
     }
 
+    fn records(&self, ctx: &RunCtx<'_>) -> Result<Records, SyncError> {
+        Ok(Records {
+            manifest: ctx.collection.manifest()?,
+            lock: match &ctx.project_root {
+                Some(root) => Some(Project::open(&self.home, root)?.lock()?),
+                None => None,
+            },
+        })
+    }
+
     /// Reads the three versions of `id` for this run. `Err` carries a
     /// `skipped` result when there is nothing to sync.
     fn sides(
@@ -620,6 +633,7 @@ impl Engine {
         ctx: &RunCtx<'_>,
         target: &Target,
         id: &ArtifactId,
+        records: &Records,
     ) -> Result<Result<Sides, ArtifactResult>, SyncError> {
         let strategy = ctx
             .req
@@ -639,7 +653,7 @@ impl Engine {
             message,
         };
         let collection = ctx.collection;
-        let manifest = collection.manifest()?;
+        let manifest = &records.manifest;
         let ours = target.read(id)?;
         match ctx.req.direction {
             Direction::UpstreamToCollection => {
@@ -674,7 +688,7 @@ impl Engine {
                 };
                 if base.is_none() {
                     if let Some(h) = entry.upstream_hash {
-                        base = self.find_content(h, id, collection, Some(cache))?;
+                        base = self.find_content(&ctx.objects, h, id, collection, Some(cache))?;
                     }
                 }
                 Ok(Ok(Sides {
@@ -697,9 +711,10 @@ impl Engine {
                     SyncError::Refused(format!("{} needs --project PATH", ctx.req.direction))
                 })?;
                 let project = Project::open(&self.home, &project_root)?;
-                let lock_entry = project
-                    .lock()?
-                    .get(id)
+                let lock_entry = records
+                    .lock
+                    .as_ref()
+                    .and_then(|l| l.get(id))
                     .filter(|l| l.collection == self.collection_name)
                     .cloned();
                 let theirs = if ctx.req.direction == Direction::CollectionToProject {
@@ -722,7 +737,7 @@ impl Engine {
                     .map_err(|e| SyncError::Refused(format!("cannot sync {id}: {e}")))?;
                 let base_hash = lock_entry.as_ref().map(|l| l.hash);
                 let base = match base_hash {
-                    Some(h) => self.find_content(h, id, collection, None)?,
+                    Some(h) => self.find_content(&ctx.objects, h, id, collection, None)?,
                     None => None,
                 };
                 Ok(Ok(Sides {
@@ -751,6 +766,7 @@ impl Engine {
         ctx: &RunCtx<'_>,
         target: &Target,
         id: &ArtifactId,
+        records: &Records,
     ) -> Result<Result<(Planned, Sides), ArtifactResult>, SyncError> {
         let strategy = ctx
             .req
@@ -758,7 +774,7 @@ impl Engine {
             .get(id)
             .copied()
             .unwrap_or(ctx.req.strategy);
-        Ok(match self.sides(ctx, target, id)? {
+        Ok(match self.sides(ctx, target, id, records)? {
             Err(skip) => Err(skip),
             Ok(s) => Ok((plan(&s, strategy, ctx.destination, ctx.source_label), s)),
         })
@@ -774,7 +790,8 @@ impl Engine {
         id: &ArtifactId,
     ) -> Result<(ArtifactResult, bool), SyncError> {
         let _guard = self.artifact_lock(ctx.destination, id)?;
-        let (planned, sides) = match self.plan_one(ctx, target, id)? {
+        let records = self.records(ctx)?;
+        let (planned, sides) = match self.plan_one(ctx, target, id, &records)? {
             Err(skip) => return Ok((skip, false)),
             Ok(x) => x,
         };
@@ -787,7 +804,7 @@ impl Engine {
             );
             return Ok((result, false));
         }
-        let objects = self.objects()?;
+        let objects = &ctx.objects;
         if result.outcome == Outcome::Conflict {
             let m = planned.merge.as_ref();
             let put = |c: Option<&Content>| -> Result<Option<ObjectId>, SyncError> {
@@ -954,7 +971,16 @@ fn serde_plain<T: Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
+/// The base records a plan reads: the manifest and the project lockfile.
+/// Loaded once for the whole plan, and again under each artifact's lock
+/// when applying.
+pub(crate) struct Records {
+    manifest: artisync_model::Manifest,
+    lock: Option<artisync_model::Lockfile>,
+}
+
 pub(crate) struct RunCtx<'a> {
+    pub objects: ObjectStore,
     pub req: &'a SyncRequest,
     pub collection: &'a Collection,
     pub caches: &'a BTreeMap<String, CachedRepo>,
