@@ -63,6 +63,48 @@ impl Journal {
             .collect())
     }
 
+    /// The sequence number of the newest entry, read from the end of the
+    /// file so that appending stays cheap however long the journal grows.
+    fn last_seq(&self) -> Result<u64, StoreError> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = match std::fs::File::open(&self.path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(StoreError::io("open", &self.path)(e)),
+        };
+        let len = f
+            .metadata()
+            .map_err(StoreError::io("read", &self.path))?
+            .len();
+        let mut window = 4096u64;
+        loop {
+            let start = len.saturating_sub(window);
+            f.seek(SeekFrom::Start(start))
+                .map_err(StoreError::io("read", &self.path))?;
+            let mut buf = Vec::new();
+            f.read_to_end(&mut buf)
+                .map_err(StoreError::io("read", &self.path))?;
+            let text = String::from_utf8_lossy(&buf);
+            // The first line of a window that does not start the file may be cut.
+            let mut lines: Vec<&str> = text.lines().collect();
+            if start > 0 && !lines.is_empty() {
+                lines.remove(0);
+            }
+            if let Some(seq) = lines
+                .iter()
+                .rev()
+                .find_map(|l| serde_json::from_str::<UndoEntry>(l).ok())
+                .map(|e| e.seq)
+            {
+                return Ok(seq);
+            }
+            if start == 0 {
+                return Ok(0);
+            }
+            window *= 4;
+        }
+    }
+
     /// Appends `entry` (its `seq` is assigned here) and syncs the file.
     /// Callers hold the destination artifact's lock.
     pub fn append(&self, mut entry: UndoEntry) -> Result<UndoEntry, StoreError> {
@@ -70,7 +112,7 @@ impl Journal {
             self.path.parent().unwrap_or(std::path::Path::new(".")),
             "undo-journal",
         )?;
-        entry.seq = self.entries()?.last().map(|e| e.seq + 1).unwrap_or(1);
+        entry.seq = self.last_seq()? + 1;
         let mut line = serde_json::to_string(&entry)
             .map_err(|e| StoreError::Invalid(format!("cannot record an undo entry: {e}")))?;
         line.push('\n');
@@ -79,6 +121,23 @@ impl Journal {
             .append(true)
             .open(&self.path)
             .map_err(StoreError::io("open", &self.path))?;
+        // A crash mid-append can leave a torn last line; start on a new one.
+        let torn = {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut last = [b'\n'];
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            let mut r =
+                std::fs::File::open(&self.path).map_err(StoreError::io("read", &self.path))?;
+            if len > 0 {
+                r.seek(SeekFrom::Start(len - 1))
+                    .and_then(|_| r.read_exact(&mut last))
+                    .map_err(StoreError::io("read", &self.path))?;
+            }
+            last[0] != b'\n'
+        };
+        if torn {
+            line.insert(0, '\n');
+        }
         f.write_all(line.as_bytes())
             .map_err(StoreError::io("write", &self.path))?;
         f.sync_all().map_err(StoreError::io("sync", &self.path))?;
@@ -100,5 +159,65 @@ impl Journal {
             .rev()
             .filter(|e| e.undoes.is_none() && !undone.contains(&e.seq))
             .find(|e| &e.destination == destination && id.is_none_or(|i| &e.id == i)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str) -> UndoEntry {
+        UndoEntry {
+            seq: 0,
+            time: "t".into(),
+            id: id.parse().unwrap(),
+            destination: Destination::Collection {
+                name: "default".into(),
+            },
+            previous: None,
+            written: None,
+            base_before: BaseRecord::Manifest { entry: None },
+            action: "sync".into(),
+            undoes: None,
+        }
+    }
+
+    #[test]
+    fn sequence_numbers_grow_and_undo_walks_back() {
+        let t = tempfile::tempdir().unwrap();
+        let j = Journal::new(t.path().join("undo.jsonl"));
+        for i in 0..300 {
+            let e = j
+                .append(entry(if i % 2 == 0 { "skill:a" } else { "skill:b" }))
+                .unwrap();
+            assert_eq!(e.seq, i + 1);
+        }
+        let d = Destination::Collection {
+            name: "default".into(),
+        };
+        let last_a = j
+            .last_undoable(&d, Some(&"skill:a".parse().unwrap()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(last_a.seq, 299);
+        let mut undo = entry("skill:a");
+        undo.undoes = Some(299);
+        j.append(undo).unwrap();
+        let next = j
+            .last_undoable(&d, Some(&"skill:a".parse().unwrap()))
+            .unwrap()
+            .unwrap();
+        assert_eq!(next.seq, 297);
+        assert_eq!(j.last_undoable(&d, None).unwrap().unwrap().seq, 300);
+        // A torn last line (a crash mid-append) is ignored.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(t.path().join("undo.jsonl"))
+            .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"seq\": 99"))
+            .unwrap();
+        assert_eq!(j.append(entry("skill:c")).unwrap().seq, 302);
+        let all = j.entries().unwrap();
+        assert_eq!(all.last().unwrap().seq, 302);
+        assert_eq!(all.len(), 302);
     }
 }
