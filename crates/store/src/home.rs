@@ -75,6 +75,14 @@ impl Home {
         self.root.join("pending")
     }
 
+    pub fn jobs_db_path(&self) -> PathBuf {
+        self.root.join("jobs.db")
+    }
+
+    pub fn patches_dir(&self) -> PathBuf {
+        self.root.join("patches")
+    }
+
     pub fn undo_log_path(&self) -> PathBuf {
         self.root.join("undo.jsonl")
     }

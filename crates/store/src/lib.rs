@@ -34,3 +34,13 @@ pub fn rfc3339(t: std::time::SystemTime) -> String {
 pub fn now() -> String {
     rfc3339(std::time::SystemTime::now())
 }
+
+/// Now, as RFC 3339 with milliseconds (job timestamps, durations).
+pub fn now_millis() -> String {
+    humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string()
+}
+
+/// Parses an RFC 3339 time as written by `now` or `now_millis`.
+pub fn parse_rfc3339(s: &str) -> Option<std::time::SystemTime> {
+    humantime::parse_rfc3339_weak(s).ok()
+}

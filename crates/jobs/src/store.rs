@@ -1,0 +1,474 @@
+//! The durable job store: SQLite in WAL mode in the data home, shared by the
+//! CLI and a running server. Every transition is one statement or one
+//! transaction, so two processes never see a half-written job.
+
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::Value;
+
+use crate::{Event, Job, JobError, JobKind, JobRequest, JobState, Origin};
+
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_jobs.sql")];
+
+/// Lines of log kept per job.
+const LOG_TAIL: usize = 200;
+
+pub struct JobStore {
+    conn: Mutex<Connection>,
+}
+
+fn now() -> String {
+    artisync_store::now_millis()
+}
+
+fn db(e: rusqlite::Error) -> JobError {
+    JobError::Db(e.to_string())
+}
+
+const COLUMNS: &str = "id, kind, direction, request, state, origin, done, total, results, report, error, \
+     log, trace_id, idempotency_key, cancel_requested, attempts, created_at, started_at, finished_at, duration_ms";
+
+fn row_to_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
+    let text = |i: usize| -> rusqlite::Result<String> { r.get::<_, String>(i) };
+    let json = |s: String| serde_json::from_str::<Value>(&s).unwrap_or(Value::Null);
+    let request: JobRequest = serde_json::from_str(&text(3)?).unwrap_or_default();
+    let log: String = text(11)?;
+    Ok(Job {
+        id: text(0)?,
+        kind: if text(1)? == "patch" {
+            JobKind::Patch
+        } else {
+            JobKind::Sync
+        },
+        direction: text(2)?,
+        request,
+        state: JobState::parse(&text(4)?),
+        origin: if text(5)? == "cli" {
+            Origin::Cli
+        } else {
+            Origin::Api
+        },
+        done: r.get::<_, i64>(6)? as u64,
+        total: r.get::<_, i64>(7)? as u64,
+        results: json(text(8)?),
+        report: r.get::<_, Option<String>>(9)?.map(json),
+        error: r.get(10)?,
+        log: log.lines().map(str::to_string).collect(),
+        trace_id: text(12)?,
+        idempotency_key: r.get(13)?,
+        cancel_requested: r.get::<_, i64>(14)? != 0,
+        attempts: r.get::<_, i64>(15)? as u64,
+        created_at: text(16)?,
+        started_at: r.get(17)?,
+        finished_at: r.get(18)?,
+        duration_ms: r.get::<_, Option<i64>>(19)?.map(|d| d.max(0) as u64),
+    })
+}
+
+impl JobStore {
+    /// Opens (creating and migrating) the store at `path`.
+    pub fn open(path: &Path) -> Result<JobStore, JobError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| JobError::Db(format!("cannot create {}: {e}", dir.display())))?;
+        }
+        let conn = Connection::open(path).map_err(db)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db)?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(db)?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+            let tx = conn.unchecked_transaction().map_err(db)?;
+            tx.execute_batch(sql).map_err(db)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(db)?;
+            tx.commit().map_err(db)?;
+        }
+        Ok(JobStore {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, JobError>) -> Result<T, JobError> {
+        let guard = self
+            .conn
+            .lock()
+            .map_err(|_| JobError::Db("the job store lock is poisoned".into()))?;
+        f(&guard)
+    }
+
+    fn event(conn: &Connection, job: &str, kind: &str, data: &Value) -> Result<i64, JobError> {
+        conn.execute(
+            "INSERT INTO events (job_id, kind, data, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![job, kind, data.to_string(), now()],
+        )
+        .map_err(db)?;
+        Ok(conn.last_insert_rowid())
+    }
+
+    fn state_event(conn: &Connection, job: &Job) -> Result<i64, JobError> {
+        Self::event(
+            conn,
+            &job.id,
+            "state",
+            &serde_json::json!({
+                "job_id": job.id,
+                "state": job.state,
+                "direction": job.direction,
+                "done": job.done,
+                "total": job.total,
+                "duration_ms": job.duration_ms,
+                "trace_id": job.trace_id,
+            }),
+        )
+    }
+
+    fn get_in(conn: &Connection, id: &str) -> Result<Option<Job>, JobError> {
+        conn.query_row(
+            &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
+            params![id],
+            row_to_job,
+        )
+        .optional()
+        .map_err(db)
+    }
+
+    /// Stores a new job and returns it, or, when `idempotency_key` was used
+    /// before, the job it created (`false` in the second field). The same
+    /// key with a different request is refused.
+    pub fn create(
+        &self,
+        kind: JobKind,
+        request: &JobRequest,
+        origin: Origin,
+        state: JobState,
+        trace_id: &str,
+        idempotency_key: Option<&str>,
+    ) -> Result<(Job, bool), JobError> {
+        self.with(|conn| {
+            let tx = conn.unchecked_transaction().map_err(db)?;
+            if let Some(key) = idempotency_key {
+                let existing = tx
+                    .query_row(
+                        &format!("SELECT {COLUMNS} FROM jobs WHERE idempotency_key = ?1"),
+                        params![key],
+                        row_to_job,
+                    )
+                    .optional()
+                    .map_err(db)?;
+                if let Some(job) = existing {
+                    if &job.request != request || job.kind != kind {
+                        return Err(JobError::IdempotencyMismatch(key.to_string()));
+                    }
+                    return Ok((job, false));
+                }
+            }
+            let id = crate::random_id();
+            let seq: i64 = tx
+                .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs", [], |r| r.get(0))
+                .map_err(db)?;
+            let started = (state == JobState::Running).then(now);
+            tx.execute(
+                "INSERT INTO jobs (id, seq, kind, direction, request, state, origin, trace_id, idempotency_key, created_at, started_at, attempts)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                params![
+                    id,
+                    seq,
+                    kind.as_str(),
+                    request.direction,
+                    serde_json::to_string(request).map_err(|e| JobError::Db(e.to_string()))?,
+                    state.as_str(),
+                    origin.as_str(),
+                    trace_id,
+                    idempotency_key,
+                    now(),
+                    started,
+                    i64::from(state == JobState::Running),
+                ],
+            )
+            .map_err(db)?;
+            let job = Self::get_in(&tx, &id)?.ok_or_else(|| JobError::Db("a new job vanished".into()))?;
+            Self::state_event(&tx, &job)?;
+            tx.commit().map_err(db)?;
+            Ok((job, true))
+        })
+    }
+
+    pub fn get(&self, id: &str) -> Result<Option<Job>, JobError> {
+        self.with(|c| Self::get_in(c, id))
+    }
+
+    /// Recent jobs, newest first, optionally only those in `state`.
+    pub fn list(&self, state: Option<JobState>, limit: usize) -> Result<Vec<Job>, JobError> {
+        self.with(|conn| {
+            let limit = limit.min(1000) as i64;
+            let mut out = Vec::new();
+            match state {
+                Some(s) => {
+                    let mut st = conn
+                        .prepare(&format!("SELECT {COLUMNS} FROM jobs WHERE state = ?1 ORDER BY seq DESC LIMIT ?2"))
+                        .map_err(db)?;
+                    for j in st.query_map(params![s.as_str(), limit], row_to_job).map_err(db)? {
+                        out.push(j.map_err(db)?);
+                    }
+                }
+                None => {
+                    let mut st = conn
+                        .prepare(&format!("SELECT {COLUMNS} FROM jobs ORDER BY seq DESC LIMIT ?1"))
+                        .map_err(db)?;
+                    for j in st.query_map(params![limit], row_to_job).map_err(db)? {
+                        out.push(j.map_err(db)?);
+                    }
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// Takes the oldest queued job and marks it running.
+    pub fn claim_next(&self) -> Result<Option<Job>, JobError> {
+        self.with(|conn| {
+            let tx = conn.unchecked_transaction().map_err(db)?;
+            let id: Option<String> = tx
+                .query_row("SELECT id FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 1", [], |r| r.get(0))
+                .optional()
+                .map_err(db)?;
+            let Some(id) = id else {
+                return Ok(None);
+            };
+            tx.execute(
+                "UPDATE jobs SET state = 'running', started_at = ?2, attempts = attempts + 1 WHERE id = ?1",
+                params![id, now()],
+            )
+            .map_err(db)?;
+            let job = Self::get_in(&tx, &id)?.ok_or_else(|| JobError::Db("a claimed job vanished".into()))?;
+            Self::state_event(&tx, &job)?;
+            tx.commit().map_err(db)?;
+            Ok(Some(job))
+        })
+    }
+
+    /// Records one finished artifact of a running job.
+    pub fn progress(
+        &self,
+        id: &str,
+        done: u64,
+        total: u64,
+        result: &Value,
+    ) -> Result<(), JobError> {
+        self.with(|conn| {
+            let tx = conn.unchecked_transaction().map_err(db)?;
+            let results: String = tx
+                .query_row("SELECT results FROM jobs WHERE id = ?1", params![id], |r| {
+                    r.get(0)
+                })
+                .map_err(db)?;
+            let mut list: Vec<Value> = serde_json::from_str(&results).unwrap_or_default();
+            list.push(result.clone());
+            tx.execute(
+                "UPDATE jobs SET done = ?2, total = ?3, results = ?4 WHERE id = ?1",
+                params![
+                    id,
+                    done as i64,
+                    total as i64,
+                    Value::Array(list).to_string()
+                ],
+            )
+            .map_err(db)?;
+            Self::event(
+                &tx,
+                id,
+                "progress",
+                &serde_json::json!({"job_id": id, "done": done, "total": total, "result": result}),
+            )?;
+            tx.commit().map_err(db)
+        })
+    }
+
+    /// Appends a line to the job's log, keeping the last lines only.
+    pub fn log(&self, id: &str, line: &str) -> Result<(), JobError> {
+        self.with(|conn| {
+            let log: String = conn
+                .query_row("SELECT log FROM jobs WHERE id = ?1", params![id], |r| {
+                    r.get(0)
+                })
+                .map_err(db)?;
+            let mut lines: Vec<&str> = log.lines().collect();
+            let stamped = format!("{} {}", now(), line.replace('\n', " "));
+            lines.push(&stamped);
+            let keep = lines.len().saturating_sub(LOG_TAIL);
+            let text = lines[keep..].join("\n");
+            conn.execute("UPDATE jobs SET log = ?2 WHERE id = ?1", params![id, text])
+                .map_err(db)?;
+            Ok(())
+        })
+    }
+
+    /// Ends a job in a final state with its report.
+    pub fn finish(
+        &self,
+        id: &str,
+        state: JobState,
+        report: Option<&Value>,
+        error: Option<&str>,
+    ) -> Result<Job, JobError> {
+        self.with(|conn| {
+            let tx = conn.unchecked_transaction().map_err(db)?;
+            let started: Option<String> = tx
+                .query_row("SELECT started_at FROM jobs WHERE id = ?1", params![id], |r| r.get(0))
+                .map_err(db)?;
+            let duration = started
+                .and_then(|s| crate::parse_time(&s))
+                .and_then(|s| std::time::SystemTime::now().duration_since(s).ok())
+                .map(|d| d.as_millis() as i64);
+            let results = report
+                .and_then(|r| r.get("artifacts"))
+                .map(|a| a.to_string());
+            tx.execute(
+                "UPDATE jobs SET state = ?2, report = ?3, error = ?4, finished_at = ?5, duration_ms = ?6,
+                        results = COALESCE(?7, results) WHERE id = ?1",
+                params![id, state.as_str(), report.map(|r| r.to_string()), error, now(), duration, results],
+            )
+            .map_err(db)?;
+            let job = Self::get_in(&tx, id)?.ok_or_else(|| JobError::NotFound(id.to_string()))?;
+            Self::state_event(&tx, &job)?;
+            tx.commit().map_err(db)?;
+            Ok(job)
+        })
+    }
+
+    /// Cancels a queued job at once, or asks a running one to stop between
+    /// artifacts. A finished job cannot be cancelled.
+    pub fn cancel(&self, id: &str) -> Result<Job, JobError> {
+        self.with(|conn| {
+            let tx = conn.unchecked_transaction().map_err(db)?;
+            let job = Self::get_in(&tx, id)?.ok_or_else(|| JobError::NotFound(id.to_string()))?;
+            match job.state {
+                JobState::Queued => {
+                    tx.execute(
+                        "UPDATE jobs SET state = 'cancelled', cancel_requested = 1, finished_at = ?2 WHERE id = ?1",
+                        params![id, now()],
+                    )
+                    .map_err(db)?;
+                    let job = Self::get_in(&tx, id)?.ok_or_else(|| JobError::NotFound(id.to_string()))?;
+                    Self::state_event(&tx, &job)?;
+                    tx.commit().map_err(db)?;
+                    Ok(job)
+                }
+                JobState::Running => {
+                    tx.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?1", params![id])
+                        .map_err(db)?;
+                    tx.commit().map_err(db)?;
+                    Self::get_in(conn, id)?.ok_or_else(|| JobError::NotFound(id.to_string()))
+                }
+                s => Err(JobError::Finished(id.to_string(), s)),
+            }
+        })
+    }
+
+    pub fn cancel_requested(&self, id: &str) -> bool {
+        self.with(|conn| {
+            conn.query_row(
+                "SELECT cancel_requested FROM jobs WHERE id = ?1",
+                params![id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(db)
+        })
+        .map(|v| v != 0)
+        .unwrap_or(false)
+    }
+
+    /// Puts back in the queue the jobs a crashed process left running.
+    /// Re-running is safe: an artifact already at its target is unchanged.
+    /// Jobs started by the CLI are not re-run by a server; they are marked
+    /// as errors if their process is gone (only the CLI knows, so they are
+    /// left to time out after `stale_after`).
+    pub fn requeue_interrupted(&self) -> Result<Vec<String>, JobError> {
+        self.with(|conn| {
+            let tx = conn.unchecked_transaction().map_err(db)?;
+            let ids: Vec<String> = {
+                let mut st = tx
+                    .prepare("SELECT id FROM jobs WHERE state = 'running' AND origin = 'api'")
+                    .map_err(db)?;
+                let rows = st.query_map([], |r| r.get(0)).map_err(db)?;
+                rows.collect::<Result<_, _>>().map_err(db)?
+            };
+            for id in &ids {
+                tx.execute(
+                    "UPDATE jobs SET state = 'queued', done = 0, results = '[]' WHERE id = ?1",
+                    params![id],
+                )
+                .map_err(db)?;
+                if let Some(job) = Self::get_in(&tx, id)? {
+                    Self::state_event(&tx, &job)?;
+                }
+            }
+            tx.commit().map_err(db)?;
+            Ok(ids)
+        })
+    }
+
+    /// Events after `after`, oldest first.
+    pub fn events_since(&self, after: i64, limit: usize) -> Result<Vec<Event>, JobError> {
+        self.with(|conn| {
+            let mut st = conn
+                .prepare(
+                    "SELECT id, job_id, kind, data FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
+                )
+                .map_err(db)?;
+            let rows = st
+                .query_map(params![after, limit as i64], |r| {
+                    Ok(Event {
+                        id: r.get(0)?,
+                        job_id: r.get(1)?,
+                        kind: r.get(2)?,
+                        data: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or(Value::Null),
+                    })
+                })
+                .map_err(db)?;
+            rows.collect::<Result<_, _>>().map_err(db)
+        })
+    }
+
+    pub fn last_event_id(&self) -> Result<i64, JobError> {
+        self.with(|conn| {
+            conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
+                .map_err(db)
+        })
+    }
+
+    /// Counts of jobs by state (for metrics).
+    pub fn counts(&self) -> Result<Vec<(String, String, u64)>, JobError> {
+        self.with(|conn| {
+            let mut st = conn
+                .prepare("SELECT direction, state, COUNT(*) FROM jobs GROUP BY direction, state")
+                .map_err(db)?;
+            let rows = st
+                .query_map([], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+                })
+                .map_err(db)?;
+            rows.collect::<Result<_, _>>().map_err(db)
+        })
+    }
+
+    /// Waits until `id` is in a final state or `timeout` passes.
+    pub fn wait(&self, id: &str, timeout: Duration) -> Result<Option<Job>, JobError> {
+        let start = Instant::now();
+        loop {
+            let job = self.get(id)?;
+            if job.as_ref().is_none_or(|j| j.state.is_final()) || start.elapsed() > timeout {
+                return Ok(job);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}

@@ -1,0 +1,220 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use super::*;
+
+fn store() -> (tempfile::TempDir, JobStore) {
+    let t = tempfile::tempdir().unwrap();
+    let s = JobStore::open(&t.path().join("jobs.db")).unwrap();
+    (t, s)
+}
+
+fn req(direction: &str) -> JobRequest {
+    JobRequest {
+        direction: direction.into(),
+        ..JobRequest::default()
+    }
+}
+
+#[test]
+fn a_job_moves_through_its_states_and_records_events() {
+    let (_t, s) = store();
+    let (job, created) = s
+        .create(
+            JobKind::Sync,
+            &req("upstream_to_collection"),
+            Origin::Api,
+            JobState::Queued,
+            "t1",
+            None,
+        )
+        .unwrap();
+    assert!(created);
+    assert_eq!(job.state, JobState::Queued);
+    let claimed = s.claim_next().unwrap().unwrap();
+    assert_eq!(
+        (claimed.id.as_str(), claimed.state, claimed.attempts),
+        (job.id.as_str(), JobState::Running, 1)
+    );
+    assert!(s.claim_next().unwrap().is_none(), "nothing else is queued");
+    s.progress(
+        &job.id,
+        1,
+        2,
+        &serde_json::json!({"id": "skill:a", "outcome": "updated"}),
+    )
+    .unwrap();
+    s.log(&job.id, "hello").unwrap();
+    let done = s.finish(&job.id, JobState::Success, None, None).unwrap();
+    assert_eq!(done.state, JobState::Success);
+    assert_eq!((done.done, done.total), (1, 2));
+    assert!(done.duration_ms.is_some() && done.finished_at.is_some());
+    assert!(done.log.iter().any(|l| l.ends_with("hello")));
+    let kinds: Vec<(String, Option<String>)> = s
+        .events_since(0, 100)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.kind, e.data["state"].as_str().map(str::to_string)))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            ("state".into(), Some("queued".into())),
+            ("state".into(), Some("running".into())),
+            ("progress".into(), None),
+            ("state".into(), Some("success".into())),
+        ]
+    );
+    let after = s.events_since(2, 100).unwrap();
+    assert_eq!(
+        after.first().unwrap().id,
+        3,
+        "replay starts after the given id"
+    );
+}
+
+#[test]
+fn idempotency_key_returns_the_same_job_and_refuses_a_different_request() {
+    let (_t, s) = store();
+    let r = req("collection_to_project");
+    let (a, created) = s
+        .create(
+            JobKind::Sync,
+            &r,
+            Origin::Api,
+            JobState::Queued,
+            "t",
+            Some("k1"),
+        )
+        .unwrap();
+    let (b, again) = s
+        .create(
+            JobKind::Sync,
+            &r,
+            Origin::Api,
+            JobState::Queued,
+            "t",
+            Some("k1"),
+        )
+        .unwrap();
+    assert!(created && !again);
+    assert_eq!(a.id, b.id);
+    let err = s
+        .create(
+            JobKind::Sync,
+            &req("upstream_to_collection"),
+            Origin::Api,
+            JobState::Queued,
+            "t",
+            Some("k1"),
+        )
+        .unwrap_err();
+    assert!(matches!(err, JobError::IdempotencyMismatch(_)));
+    assert_eq!(s.list(None, 10).unwrap().len(), 1);
+}
+
+#[test]
+fn cancel_queued_running_and_finished() {
+    let (_t, s) = store();
+    let (q, _) = s
+        .create(
+            JobKind::Sync,
+            &req("a"),
+            Origin::Api,
+            JobState::Queued,
+            "t",
+            None,
+        )
+        .unwrap();
+    assert_eq!(s.cancel(&q.id).unwrap().state, JobState::Cancelled);
+    assert!(
+        s.claim_next().unwrap().is_none(),
+        "a cancelled job is never run"
+    );
+    let (r, _) = s
+        .create(
+            JobKind::Sync,
+            &req("a"),
+            Origin::Api,
+            JobState::Queued,
+            "t",
+            None,
+        )
+        .unwrap();
+    s.claim_next().unwrap();
+    let running = s.cancel(&r.id).unwrap();
+    assert_eq!(running.state, JobState::Running);
+    assert!(s.cancel_requested(&r.id));
+    s.finish(&r.id, JobState::Cancelled, None, None).unwrap();
+    assert!(matches!(
+        s.cancel(&r.id),
+        Err(JobError::Finished(_, JobState::Cancelled))
+    ));
+    assert!(matches!(s.cancel("nope"), Err(JobError::NotFound(_))));
+}
+
+#[test]
+fn interrupted_api_jobs_are_queued_again_and_lists_filter_by_state() {
+    let t = tempfile::tempdir().unwrap();
+    let path = t.path().join("jobs.db");
+    let id = {
+        let s = JobStore::open(&path).unwrap();
+        let (j, _) = s
+            .create(
+                JobKind::Sync,
+                &req("a"),
+                Origin::Api,
+                JobState::Queued,
+                "t",
+                None,
+            )
+            .unwrap();
+        s.claim_next().unwrap();
+        s.create(
+            JobKind::Sync,
+            &req("b"),
+            Origin::Cli,
+            JobState::Running,
+            "t",
+            None,
+        )
+        .unwrap();
+        j.id
+    };
+    // A new process opens the same store: the API job runs again.
+    let s = JobStore::open(&path).unwrap();
+    assert_eq!(s.requeue_interrupted().unwrap(), vec![id.clone()]);
+    assert_eq!(s.get(&id).unwrap().unwrap().state, JobState::Queued);
+    assert_eq!(s.list(Some(JobState::Queued), 10).unwrap().len(), 1);
+    assert_eq!(s.list(Some(JobState::Running), 10).unwrap().len(), 1);
+    assert_eq!(s.list(None, 10).unwrap().len(), 2);
+    assert_eq!(s.claim_next().unwrap().unwrap().attempts, 2);
+}
+
+#[test]
+fn the_log_keeps_its_tail() {
+    let (_t, s) = store();
+    let (j, _) = s
+        .create(
+            JobKind::Sync,
+            &req("a"),
+            Origin::Cli,
+            JobState::Running,
+            "t",
+            None,
+        )
+        .unwrap();
+    for i in 0..250 {
+        s.log(&j.id, &format!("line {i}\nwith newline")).unwrap();
+    }
+    let log = s.get(&j.id).unwrap().unwrap().log;
+    assert_eq!(log.len(), 200);
+    assert!(log.last().unwrap().ends_with("line 249 with newline"));
+}
+
+#[test]
+fn ids_are_random_hex() {
+    let (a, b) = (random_id(), random_id());
+    assert_eq!(a.len(), 32);
+    assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_ne!(a, b);
+}

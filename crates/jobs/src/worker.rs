@@ -1,0 +1,274 @@
+//! Running jobs: `run_job` carries one job from `running` to its final state
+//! through the engine; `Workers` is the bounded pool of blocking threads a
+//! server keeps, which claims queued jobs in order.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use artisync_model::{ArtifactId, Direction, Outcome, Strategy};
+use artisync_store::Home;
+use artisync_sync::{Engine, PatchFormat, SyncError, SyncRequest};
+use serde_json::{json, Value};
+
+use crate::{Job, JobError, JobKind, JobState, JobStore};
+
+/// Turns a stored request into the engine's; `Err` is a message for the job.
+pub fn to_sync_request(job: &Job) -> Result<SyncRequest, String> {
+    let r = &job.request;
+    let direction: Direction = r
+        .direction
+        .parse()
+        .map_err(|e: artisync_model::ModelError| e.to_string())?;
+    let mut req = SyncRequest::new(direction);
+    for a in &r.artifacts {
+        req.artifacts.push(
+            a.parse()
+                .map_err(|e: artisync_model::ModelError| e.to_string())?,
+        );
+    }
+    req.project = r.project_path.as_ref().map(PathBuf::from);
+    if let Some(s) = &r.strategy {
+        req.strategy = s
+            .parse()
+            .map_err(|e: artisync_model::ModelError| e.to_string())?;
+    }
+    for (id, s) in &r.strategies {
+        let id: ArtifactId = id
+            .parse()
+            .map_err(|e: artisync_model::ModelError| e.to_string())?;
+        let s: Strategy = s
+            .parse()
+            .map_err(|e: artisync_model::ModelError| e.to_string())?;
+        req.strategies.insert(id, s);
+    }
+    req.dry_run = r.dry_run;
+    req.yes = r.yes;
+    Ok(req)
+}
+
+/// Runs `job` (already `running`) to its end and records everything on the
+/// way. `notify` is called after each recorded event.
+pub fn run_job(
+    home: &Home,
+    store: &JobStore,
+    job: &Job,
+    notify: &(dyn Fn() + Sync),
+) -> Result<Job, JobError> {
+    let collection = job
+        .request
+        .collection
+        .clone()
+        .unwrap_or_else(|| "default".into());
+    let engine = Engine::new(home.clone(), collection);
+    store.log(
+        &job.id,
+        &format!(
+            "started {} {} (attempt {})",
+            job.kind.as_str(),
+            job.direction,
+            job.attempts
+        ),
+    )?;
+    notify();
+    let finished = match job.kind {
+        JobKind::Sync => run_sync(&engine, store, job, notify),
+        JobKind::Patch => run_patch(home, &engine, store, job),
+    };
+    let (state, report, error) = match finished {
+        Ok(x) => x,
+        Err(message) => (JobState::Error, None, Some(message)),
+    };
+    let line = match &error {
+        Some(e) => format!("ended {}: {e}", state.as_str()),
+        None => format!("ended {}", state.as_str()),
+    };
+    store.log(&job.id, &line)?;
+    let job = store.finish(&job.id, state, report.as_ref(), error.as_deref())?;
+    notify();
+    Ok(job)
+}
+
+type Finished = (JobState, Option<Value>, Option<String>);
+
+fn run_sync(
+    engine: &Engine,
+    store: &JobStore,
+    job: &Job,
+    notify: &(dyn Fn() + Sync),
+) -> Result<Finished, String> {
+    let req = to_sync_request(job)?;
+    let mut failure: Option<JobError> = None;
+    let (mut done, mut total) = (0usize, 0usize);
+    let report = engine.sync_with(
+        &req,
+        &mut |p| {
+            (done, total) = (p.done, p.total);
+            let result = serde_json::to_value(p.result).unwrap_or(Value::Null);
+            let line = format!("{}: {} {}", p.result.id, p.result.outcome, p.result.message);
+            let recorded = store
+                .progress(&job.id, p.done as u64, p.total as u64, &result)
+                .and_then(|_| store.log(&job.id, &line));
+            if let Err(e) = recorded {
+                failure.get_or_insert(e);
+            }
+            notify();
+        },
+        &|| store.cancel_requested(&job.id),
+    );
+    if let Some(e) = failure {
+        return Err(e.to_string());
+    }
+    let report = report.map_err(|e: SyncError| e.to_string())?;
+    let cancelled = store.cancel_requested(&job.id) && done < total;
+    let state = if cancelled {
+        JobState::Cancelled
+    } else if report.has_errors() {
+        JobState::Error
+    } else if report.has_conflicts() {
+        JobState::Conflict
+    } else {
+        JobState::Success
+    };
+    let error = (state == JobState::Error).then(|| {
+        report
+            .artifacts
+            .iter()
+            .filter(|a| a.outcome == Outcome::Error)
+            .map(|a| format!("{}: {}", a.id, a.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    });
+    Ok((state, serde_json::to_value(&report).ok(), error))
+}
+
+fn run_patch(
+    home: &Home,
+    engine: &Engine,
+    store: &JobStore,
+    job: &Job,
+) -> Result<Finished, String> {
+    let r = &job.request;
+    let id: ArtifactId = r
+        .artifacts
+        .first()
+        .ok_or("a patch export names one artifact")?
+        .parse()
+        .map_err(|e: artisync_model::ModelError| e.to_string())?;
+    let project = r
+        .project_path
+        .as_ref()
+        .ok_or("a patch export needs project_path")?;
+    let format: PatchFormat = r
+        .format
+        .as_deref()
+        .unwrap_or("zip")
+        .parse()
+        .map_err(|e: artisync_model::ModelError| e.to_string())?;
+    let bundle = engine
+        .patch(&id, std::path::Path::new(project), format)
+        .map_err(|e| e.to_string())?;
+    let path = home
+        .patches_dir()
+        .join(format!("{}.{}", job.id, format.extension()));
+    artisync_store::fsio::write_file_atomic(&path, &bundle.bytes).map_err(|e| e.to_string())?;
+    store
+        .log(
+            &job.id,
+            &format!("wrote {} ({} bytes)", bundle.file_name, bundle.size),
+        )
+        .map_err(|e| e.to_string())?;
+    let mut report = serde_json::to_value(&bundle).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut report {
+        m.insert(
+            "download_url".into(),
+            json!(format!("/api/v1/patches/{}", job.id)),
+        );
+    }
+    Ok((JobState::Success, Some(report), None))
+}
+
+struct Shared {
+    stop: AtomicBool,
+    wake: (Mutex<u64>, Condvar),
+}
+
+/// A bounded pool of blocking worker threads claiming queued jobs.
+pub struct Workers {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts `n` workers. Jobs left running by a crash are queued again
+    /// first.
+    pub fn start(
+        home: Home,
+        store: Arc<JobStore>,
+        n: usize,
+        notify: Arc<dyn Fn() + Send + Sync>,
+    ) -> Result<Workers, JobError> {
+        store.requeue_interrupted()?;
+        let shared = Arc::new(Shared {
+            stop: AtomicBool::new(false),
+            wake: (Mutex::new(0), Condvar::new()),
+        });
+        let mut threads = Vec::new();
+        for i in 0..n.max(1) {
+            let (shared, store, home, notify) =
+                (shared.clone(), store.clone(), home.clone(), notify.clone());
+            let t = std::thread::Builder::new()
+                .name(format!("artisync-worker-{i}"))
+                .spawn(move || worker_loop(&home, &store, &shared, notify.as_ref()))
+                .map_err(|e| JobError::Db(format!("cannot start a worker: {e}")))?;
+            threads.push(t);
+        }
+        Ok(Workers { shared, threads })
+    }
+
+    /// Tells the workers a job was queued.
+    pub fn wake(&self) {
+        let (lock, cv) = &self.shared.wake;
+        if let Ok(mut n) = lock.lock() {
+            *n += 1;
+        }
+        cv.notify_all();
+    }
+
+    /// Stops after the jobs being run finish.
+    pub fn stop(self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.wake();
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+fn worker_loop(home: &Home, store: &JobStore, shared: &Shared, notify: &(dyn Fn() + Send + Sync)) {
+    let (lock, cv) = &shared.wake;
+    while !shared.stop.load(Ordering::SeqCst) {
+        // Remember the wake count before looking, so a wake between an
+        // empty look and the wait is not lost.
+        let seen = lock.lock().map(|n| *n).unwrap_or(0);
+        match store.claim_next() {
+            Ok(Some(job)) => {
+                notify();
+                if let Err(e) = run_job(home, store, &job, notify) {
+                    // The store itself failed; record what we can.
+                    let _ = store.finish(&job.id, JobState::Error, None, Some(&e.to_string()));
+                    notify();
+                }
+            }
+            Ok(None) | Err(_) => {
+                if let Ok(guard) = lock.lock() {
+                    if *guard == seen {
+                        let _ = cv.wait_timeout(guard, Duration::from_millis(500));
+                    }
+                }
+            }
+        }
+    }
+}
