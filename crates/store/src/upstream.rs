@@ -153,6 +153,24 @@ impl UpstreamCache {
         })
     }
 
+    /// Whether `url` has a cached repository.
+    pub fn contains(&self, url: &str) -> bool {
+        self.repo_dir(url).exists()
+    }
+
+    /// Removes the cached repository of `url`, and the cache folders if that
+    /// leaves them empty: for an operation that created the cache and then
+    /// failed, so that a refused input leaves no trace.
+    pub fn discard(&self, url: &str) {
+        let _ = std::fs::remove_dir_all(self.repo_dir(url));
+        // remove_dir only ever removes an empty folder.
+        if std::fs::remove_dir(&self.dir).is_ok() {
+            if let Some(parent) = self.dir.parent() {
+                let _ = std::fs::remove_dir(parent);
+            }
+        }
+    }
+
     /// The cached repository for `url` if it was ever fetched; never creates.
     pub fn open_existing(&self, url: &str) -> Result<Option<CachedRepo>, StoreError> {
         let dir = self.repo_dir(url);

@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use artisync_model::{
-    drift, ArtifactId, Content, Kind, ManifestEntry, Metadata, Name, ObjectId, RelPath, Shape,
-    SourceSpec, Status, Tier,
+    drift, ArtifactId, Content, Kind, Manifest, ManifestEntry, Metadata, Name, ObjectId, RelPath,
+    Shape, SourceSpec, Status, Tier,
 };
 use artisync_store::upstream::FetchOutcome;
 use artisync_store::{CachedRepo, Collection, Home, Project, Registry, ResolvedSource, StoreError};
@@ -68,15 +68,38 @@ impl Engine {
     /// spec into the collection, as one commit.
     pub fn add(&self, req: &AddRequest) -> Result<AddReport, SyncError> {
         let collection = self.collection()?;
-        let mut manifest = collection.manifest()?;
+        let manifest = collection.manifest()?;
+        // What can be checked without the upstream is checked before
+        // fetching, so such a bad input does not even touch the cache.
+        if let Some(name) = &req.name {
+            Name::new(name)?;
+        }
         let spec = SourceSpec::parse(&req.spec)?;
         let source = ResolvedSource::from_spec(&spec)?;
+        let cache_dir = self.cache();
+        let new_cache = !cache_dir.contains(&source.url);
+        let result = self.add_from(req, &collection, manifest, &source);
+        if result.is_err() && new_cache {
+            // A failed add leaves nothing behind, not even the cache of an
+            // upstream it fetched for the first time.
+            cache_dir.discard(&source.url);
+        }
+        result
+    }
+
+    fn add_from(
+        &self,
+        req: &AddRequest,
+        collection: &Collection,
+        mut manifest: Manifest,
+        source: &ResolvedSource,
+    ) -> Result<AddReport, SyncError> {
         let cache = self.cache().open_or_create(&source.url)?;
         let fetched = cache.fetch()?;
         let mut warnings = offline_warning(&source.url, &fetched);
         let (reference, commit) = cache.resolve(source.reference.as_deref())?;
 
-        let mut candidates = find_artifacts(&cache, commit, &source, req)?;
+        let mut candidates = find_artifacts(&cache, commit, source, req)?;
         if candidates.len() > 1 && !req.all {
             let names: Vec<String> = candidates.iter().map(|c| c.id.to_string()).collect();
             return Err(SyncError::Refused(format!(
