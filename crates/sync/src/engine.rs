@@ -223,7 +223,19 @@ impl Engine {
         }
         let mut out = Vec::new();
         for (url, artifacts) in by_url {
-            let fetched = self.cache().open_or_create(&url)?.fetch()?;
+            let cache = self.cache();
+            let new_cache = !cache.contains(&url);
+            let fetched = match cache.open_or_create(&url).and_then(|c| c.fetch()) {
+                Ok(f) => f,
+                Err(e) => {
+                    // Never fetched and unreachable: leave no empty cache
+                    // behind that would pass for a fetch.
+                    if new_cache {
+                        cache.discard(&url);
+                    }
+                    return Err(e.into());
+                }
+            };
             out.push(FetchReport {
                 url,
                 fetched_at: fetched.state.fetched_at,
