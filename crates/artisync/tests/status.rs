@@ -304,3 +304,45 @@ fn status_of_an_empty_collection() {
     let out = env.run_ok(&["status"]);
     assert!(out.stdout.contains("empty"), "{}", out.stdout);
 }
+
+#[test]
+fn human_status_of_a_fixed_scenario() {
+    let env = env();
+    env.init();
+    let up = UpstreamRepo::sample();
+    env.run_ok(&["add", &up.local(""), "--all"]);
+    let web = env.project("web");
+    let api = env.project("api");
+    env.run_ok(&[
+        "deploy",
+        "skill:pdf",
+        "command:review",
+        "--project",
+        web.to_str().unwrap(),
+    ]);
+    env.run_ok(&[
+        "deploy",
+        "skill:pdf",
+        "skill:changelog",
+        "--project",
+        api.to_str().unwrap(),
+    ]);
+    // web: a local edit; api: a deleted copy and a hand-made command.
+    append(
+        &web.join(".claude/skills/pdf/SKILL.md"),
+        "4. Note failed pages.\n",
+    );
+    std::fs::remove_dir_all(api.join(".claude/skills/changelog")).unwrap();
+    std::fs::create_dir_all(api.join(".claude/commands")).unwrap();
+    std::fs::write(api.join(".claude/commands/scratch.md"), "Notes.\n").unwrap();
+    // Upstream: the review command changes, and is fetched.
+    up.write("commands/review.md", "Review v2.\n");
+    up.commit("Review v2");
+    env.run_ok(&["fetch"]);
+
+    let out = env.run_ok(&["status"]);
+    let redact = artisync_testkit::Redactor::new()
+        .replace(env.root().to_str().unwrap(), "[TMP]")
+        .replace(up.path().to_str().unwrap(), "[UPSTREAM]");
+    insta::assert_snapshot!("status_human", redact.apply(&out.stdout));
+}
