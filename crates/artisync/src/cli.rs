@@ -152,6 +152,16 @@ pub enum Command {
         #[arg(long, value_name = "PATH")]
         project: Option<PathBuf>,
     },
+    /// Recent jobs (every sync, from the CLI or the server)
+    Jobs {
+        /// Only jobs in this state: queued, running, success, conflict, error, cancelled
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long, default_value = "20")]
+        limit: usize,
+    },
+    /// One job: state, progress, results and log
+    Job { id: String },
     /// Registered projects
     Project {
         #[command(subcommand)]

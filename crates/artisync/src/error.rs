@@ -75,3 +75,20 @@ impl From<anyhow::Error> for CliError {
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+impl From<artisync_jobs::JobError> for CliError {
+    fn from(e: artisync_jobs::JobError) -> Self {
+        let code = match &e {
+            artisync_jobs::JobError::NotFound(_) => "not_found",
+            artisync_jobs::JobError::Finished(..)
+            | artisync_jobs::JobError::IdempotencyMismatch(_) => "conflict",
+            artisync_jobs::JobError::Db(_) => "io",
+        };
+        CliError {
+            exit: 1,
+            code,
+            message: one_line(&e.to_string()),
+            silent: false,
+        }
+    }
+}

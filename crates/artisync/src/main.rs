@@ -10,6 +10,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use artisync_jobs::{JobKind, JobRequest, JobState, JobStore, Origin};
 use artisync_model::{ArtifactId, Kind, RelPath, Tier};
 use artisync_store::Home;
 use artisync_sync::{AddRequest, Engine, PatchFormat, Resolution, ResolveRequest, SyncRequest};
@@ -242,13 +243,55 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             }
             req.dry_run = *dry_run;
             req.yes = *yes;
-            let report = engine(cli)?.sync(&req)?;
+            // The sync runs in the foreground as a job recorded like any
+            // other, so `artisync jobs` and a running server see it.
+            let job_req = JobRequest {
+                direction: req.direction.to_string(),
+                artifacts: req.artifacts.iter().map(|a| a.to_string()).collect(),
+                project_path: project.as_ref().map(|p| {
+                    std::fs::canonicalize(p)
+                        .unwrap_or_else(|_| p.clone())
+                        .display()
+                        .to_string()
+                }),
+                collection: Some(cli.global.collection.clone()),
+                strategy: Some(req.strategy.to_string()),
+                strategies: req
+                    .strategies
+                    .iter()
+                    .map(|(id, s)| (id.to_string(), s.to_string()))
+                    .collect(),
+                dry_run: req.dry_run,
+                yes: req.yes,
+                format: None,
+            };
+            let e = engine(cli)?;
+            let store = JobStore::open(&e.home.jobs_db_path())?;
+            let trace = artisync_jobs::random_id();
+            let (job, _) = store.create(
+                JobKind::Sync,
+                &job_req,
+                Origin::Cli,
+                JobState::Running,
+                &trace,
+                None,
+            )?;
+            let (job, report) = artisync_jobs::run_sync_job(&e.home, &store, &job, &|| {})?;
+            let report = report.map_err(|message| CliError {
+                exit: 1,
+                code: "error",
+                message,
+                silent: false,
+            })?;
             for w in &report.warnings {
                 out.warn(w);
             }
-            emit(out, &report, |o| {
-                output::sync(o, &report, project.as_deref())
-            })?;
+            let mut doc = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
+            if let serde_json::Value::Object(m) = &mut doc {
+                m.insert("job_id".into(), serde_json::json!(job.id));
+                m.insert("state".into(), serde_json::json!(job.state));
+            }
+            emit(out, &doc, |o| output::sync(o, &report, project.as_deref()))?;
             if report.has_errors() {
                 return Err(CliError {
                     exit: 1,
@@ -356,6 +399,33 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                         .unwrap_or_else(|| "the absence of the artifact".into())
                 ))
             })
+        }
+        Command::Jobs { state, limit } => {
+            let state = state
+                .as_deref()
+                .map(|s| {
+                    JobState::from_name(s).ok_or_else(|| {
+                        CliError::usage(format!(
+                            "invalid job state {s:?}: use queued, running, success, conflict, error or cancelled"
+                        ))
+                    })
+                })
+                .transpose()?;
+            let e = engine(cli)?;
+            let jobs = JobStore::open(&e.home.jobs_db_path())?.list(state, *limit)?;
+            emit(out, &jobs, |o| output::jobs(o, &jobs))
+        }
+        Command::Job { id } => {
+            let e = engine(cli)?;
+            let job = JobStore::open(&e.home.jobs_db_path())?
+                .get(id)?
+                .ok_or_else(|| CliError {
+                    exit: 1,
+                    code: "not_found",
+                    message: format!("job {id} does not exist; 'artisync jobs' lists recent jobs"),
+                    silent: false,
+                })?;
+            emit(out, &job, |o| output::job(o, &job))
         }
         Command::Demo { dir } => demo::run(dir.as_deref(), out),
     }

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Write};
 
 use std::path::Path;
 
+use artisync_jobs::Job;
 use artisync_model::{FileMode, ObjectId, Outcome, Status};
 use artisync_sync::diff::{FileStatus, LineKind, Span};
 use artisync_sync::report::*;
@@ -609,4 +610,75 @@ pub fn resolved(o: &Out, r: &ResolveReport) {
         r.destination,
         r.hash.short()
     ));
+}
+
+pub fn jobs(o: &Out, jobs: &[Job]) {
+    if jobs.is_empty() {
+        o.line("No jobs yet.");
+        return;
+    }
+    o.line(&format!(
+        "{:<34} {:<10} {:<24} {:<9} {:>8}  CREATED",
+        "JOB", "STATE", "DIRECTION", "PROGRESS", "MS"
+    ));
+    for j in jobs {
+        o.line(&format!(
+            "{:<34} {:<10} {:<24} {:<9} {:>8}  {}",
+            j.id,
+            j.state.as_str(),
+            j.direction,
+            format!("{}/{}", j.done, j.total),
+            j.duration_ms
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into()),
+            j.created_at
+        ));
+    }
+}
+
+pub fn job(o: &Out, j: &Job) {
+    o.line(&o.paint(BOLD, &format!("job {}", j.id)));
+    o.line(&format!(
+        "  state      {} ({} of {} artifacts)",
+        j.state.as_str(),
+        j.done,
+        j.total
+    ));
+    o.line(&format!(
+        "  direction  {} ({}, started from the {})",
+        j.direction,
+        j.kind.as_str(),
+        j.origin.as_str()
+    ));
+    o.line(&format!("  created    {}", j.created_at));
+    o.line(&format!(
+        "  finished   {}",
+        j.finished_at.as_deref().unwrap_or("-")
+    ));
+    o.line(&format!(
+        "  duration   {}",
+        j.duration_ms
+            .map(|d| format!("{d} ms"))
+            .unwrap_or_else(|| "-".into())
+    ));
+    o.line(&format!("  trace id   {}", j.trace_id));
+    if let Some(e) = &j.error {
+        o.line(&format!("  error      {e}"));
+    }
+    if let Some(results) = j.results.as_array() {
+        for r in results {
+            o.line(&format!(
+                "  {:<28} {:<9} {}",
+                r["id"].as_str().unwrap_or("?"),
+                r["outcome"].as_str().unwrap_or("?"),
+                r["message"].as_str().unwrap_or("")
+            ));
+        }
+    }
+    if !j.log.is_empty() {
+        o.line("  log:");
+        for l in &j.log {
+            o.line(&format!("    {l}"));
+        }
+    }
 }

@@ -119,14 +119,12 @@ impl Multi {
         (out.code, report)
     }
 
-    /// What a dry run must leave untouched: everything, except that an
-    /// upstream_to_collection dry run fetches into the upstream cache (so
-    /// that its plan is the real run's).
+    /// What a dry run must leave untouched: everything but the job record
+    /// every sync gets, and the upstream cache, which an
+    /// upstream_to_collection dry run fetches into (so that its plan is the
+    /// real run's).
     fn snapshot(&self) -> Tree {
-        match self.dir {
-            Dir::UpstreamToCollection => state_snapshot(&self.env),
-            Dir::CollectionToProject => self.env.snapshot(),
-        }
+        state_snapshot(&self.env)
     }
 
     /// The destination's hash of every artifact, per `status`.

@@ -17,7 +17,7 @@ use serde_json::Value;
 use thiserror::Error;
 
 pub use store::JobStore;
-pub use worker::{run_job, Workers};
+pub use worker::{run_job, run_sync_job, to_sync_request, Workers};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

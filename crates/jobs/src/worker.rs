@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use artisync_model::{ArtifactId, Direction, Outcome, Strategy};
 use artisync_store::Home;
-use artisync_sync::{Engine, PatchFormat, SyncError, SyncRequest};
+use artisync_sync::{Engine, PatchFormat, SyncError, SyncReport, SyncRequest};
 use serde_json::{json, Value};
 
 use crate::{Job, JobError, JobKind, JobState, JobStore};
@@ -74,9 +74,40 @@ pub fn run_job(
     )?;
     notify();
     let finished = match job.kind {
-        JobKind::Sync => run_sync(&engine, store, job, notify),
+        JobKind::Sync => run_sync(&engine, store, job, notify).map(|(f, _)| f),
         JobKind::Patch => run_patch(home, &engine, store, job),
     };
+    end_job(store, job, finished, notify)
+}
+
+/// Runs a sync job (already `running`) in the foreground, as the CLI does,
+/// and returns the engine's report along with the finished job.
+pub fn run_sync_job(
+    home: &Home,
+    store: &JobStore,
+    job: &Job,
+    notify: &(dyn Fn() + Sync),
+) -> Result<(Job, Result<SyncReport, String>), JobError> {
+    let collection = job
+        .request
+        .collection
+        .clone()
+        .unwrap_or_else(|| "default".into());
+    let engine = Engine::new(home.clone(), collection);
+    store.log(&job.id, &format!("started sync {}", job.direction))?;
+    let (finished, report) = match run_sync(&engine, store, job, notify) {
+        Ok((f, r)) => (Ok(f), Ok(r)),
+        Err(e) => (Err(e.clone()), Err(e)),
+    };
+    Ok((end_job(store, job, finished, notify)?, report))
+}
+
+fn end_job(
+    store: &JobStore,
+    job: &Job,
+    finished: Result<Finished, String>,
+    notify: &(dyn Fn() + Sync),
+) -> Result<Job, JobError> {
     let (state, report, error) = match finished {
         Ok(x) => x,
         Err(message) => (JobState::Error, None, Some(message)),
@@ -98,7 +129,7 @@ fn run_sync(
     store: &JobStore,
     job: &Job,
     notify: &(dyn Fn() + Sync),
-) -> Result<Finished, String> {
+) -> Result<(Finished, SyncReport), String> {
     let req = to_sync_request(job)?;
     let mut failure: Option<JobError> = None;
     let (mut done, mut total) = (0usize, 0usize);
@@ -141,7 +172,7 @@ fn run_sync(
             .collect::<Vec<_>>()
             .join("; ")
     });
-    Ok((state, serde_json::to_value(&report).ok(), error))
+    Ok(((state, serde_json::to_value(&report).ok(), error), report))
 }
 
 fn run_patch(

@@ -290,10 +290,16 @@ pub fn run_json<S: AsRef<std::ffi::OsStr>>(env: &TestEnv, args: &[S]) -> (Output
     (out, v)
 }
 
-/// The environment's snapshot without the upstream cache.
+/// The environment's snapshot without the upstream cache, the job records
+/// (every sync, dry runs too, is recorded as a job) and the lock files: the
+/// tiers and the data artisync keeps about them.
 pub fn state_snapshot(env: &TestEnv) -> Tree {
     let home = env.home().strip_prefix(env.root()).unwrap().to_path_buf();
-    without(&env.snapshot(), &home.join("cache"))
+    let mut tree = without(&env.snapshot(), &home.join("cache"));
+    for bookkeeping in ["jobs.db", "jobs.db-wal", "jobs.db-shm", "locks"] {
+        tree = without(&tree, &home.join(bookkeeping));
+    }
+    tree
 }
 
 /// The entry of `id` in a `status --json` report.
