@@ -130,7 +130,11 @@ impl Project {
         }
     }
 
+    /// Writes the lockfile atomically. Callers hold the lockfile's lock, so
+    /// any temporary copy beside it is left over from a killed write and is
+    /// removed first.
     pub fn save_lock(&self, lock: &Lockfile) -> Result<(), StoreError> {
+        fsio::remove_leftovers(&self.lock_path());
         fsio::write_file_atomic(&self.lock_path(), lock.to_toml().as_bytes())
     }
 

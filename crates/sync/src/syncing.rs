@@ -790,6 +790,10 @@ impl Engine {
         id: &ArtifactId,
     ) -> Result<(ArtifactResult, bool), SyncError> {
         let _guard = self.artifact_lock(ctx.destination, id)?;
+        // A write killed after its atomic swap leaves the artifact whole but
+        // its temporary copy beside it; with the lock held, clear that now,
+        // also when this run has nothing left to write.
+        artisync_store::fsio::remove_leftovers(&target.path(id));
         let records = self.records(ctx)?;
         let (planned, sides) = match self.plan_one(ctx, target, id, &records)? {
             Err(skip) => return Ok((skip, false)),
