@@ -28,6 +28,14 @@ fn db(e: rusqlite::Error) -> JobError {
     JobError::Db(e.to_string())
 }
 
+/// A write transaction that takes SQLite's write lock at BEGIN, so that the
+/// busy timeout covers waiting for another process. A deferred transaction
+/// that reads and then writes fails at once ("database is locked") when
+/// another connection wrote in between.
+fn immediate(conn: &Connection) -> Result<rusqlite::Transaction<'_>, JobError> {
+    rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate).map_err(db)
+}
+
 const COLUMNS: &str = "id, kind, direction, request, state, origin, done, total, results, report, error, \
      log, trace_id, idempotency_key, cancel_requested, attempts, created_at, started_at, finished_at, duration_ms";
 
@@ -81,16 +89,18 @@ impl JobStore {
             .map_err(db)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(db)?;
-        let version: i64 = conn
+        // Read the schema version inside the write transaction: two
+        // processes opening a new store at once must not both migrate.
+        let tx = immediate(&conn)?;
+        let version: i64 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(db)?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-            let tx = conn.unchecked_transaction().map_err(db)?;
             tx.execute_batch(sql).map_err(db)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)
                 .map_err(db)?;
-            tx.commit().map_err(db)?;
         }
+        tx.commit().map_err(db)?;
         Ok(JobStore {
             conn: Mutex::new(conn),
         })
@@ -153,7 +163,7 @@ impl JobStore {
         idempotency_key: Option<&str>,
     ) -> Result<(Job, bool), JobError> {
         self.with(|conn| {
-            let tx = conn.unchecked_transaction().map_err(db)?;
+            let tx = immediate(conn)?;
             if let Some(key) = idempotency_key {
                 let existing = tx
                     .query_row(
@@ -235,7 +245,7 @@ impl JobStore {
     /// Takes the oldest queued job and marks it running.
     pub fn claim_next(&self) -> Result<Option<Job>, JobError> {
         self.with(|conn| {
-            let tx = conn.unchecked_transaction().map_err(db)?;
+            let tx = immediate(conn)?;
             let id: Option<String> = tx
                 .query_row("SELECT id FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 1", [], |r| r.get(0))
                 .optional()
@@ -264,7 +274,7 @@ impl JobStore {
         result: &Value,
     ) -> Result<(), JobError> {
         self.with(|conn| {
-            let tx = conn.unchecked_transaction().map_err(db)?;
+            let tx = immediate(conn)?;
             let results: String = tx
                 .query_row("SELECT results FROM jobs WHERE id = ?1", params![id], |r| {
                     r.get(0)
@@ -320,7 +330,7 @@ impl JobStore {
         error: Option<&str>,
     ) -> Result<Job, JobError> {
         self.with(|conn| {
-            let tx = conn.unchecked_transaction().map_err(db)?;
+            let tx = immediate(conn)?;
             let started: Option<String> = tx
                 .query_row("SELECT started_at FROM jobs WHERE id = ?1", params![id], |r| r.get(0))
                 .map_err(db)?;
@@ -348,7 +358,7 @@ impl JobStore {
     /// artifacts. A finished job cannot be cancelled.
     pub fn cancel(&self, id: &str) -> Result<Job, JobError> {
         self.with(|conn| {
-            let tx = conn.unchecked_transaction().map_err(db)?;
+            let tx = immediate(conn)?;
             let job = Self::get_in(&tx, id)?.ok_or_else(|| JobError::NotFound(id.to_string()))?;
             match job.state {
                 JobState::Queued => {
@@ -393,7 +403,7 @@ impl JobStore {
     /// left to time out after `stale_after`).
     pub fn requeue_interrupted(&self) -> Result<Vec<String>, JobError> {
         self.with(|conn| {
-            let tx = conn.unchecked_transaction().map_err(db)?;
+            let tx = immediate(conn)?;
             let ids: Vec<String> = {
                 let mut st = tx
                     .prepare("SELECT id FROM jobs WHERE state = 'running' AND origin = 'api'")
