@@ -711,12 +711,12 @@ impl Engine {
                     SyncError::Refused(format!("{} needs --project PATH", ctx.req.direction))
                 })?;
                 let project = Project::open(&self.home, &project_root)?;
-                let lock_entry = records
-                    .lock
-                    .as_ref()
-                    .and_then(|l| l.get(id))
-                    .filter(|l| l.collection == self.collection_name)
-                    .cloned();
+                // The entry as it is, whichever collection it names, is what
+                // undo puts back; only an entry of this collection is a base.
+                let recorded = records.lock.as_ref().and_then(|l| l.get(id)).cloned();
+                let lock_entry = recorded
+                    .clone()
+                    .filter(|l| l.collection == self.collection_name);
                 let theirs = if ctx.req.direction == Direction::CollectionToProject {
                     collection.read_artifact(id)?
                 } else {
@@ -751,7 +751,7 @@ impl Engine {
                     theirs,
                     base_before: BaseRecord::Lock {
                         project: project.root.clone(),
-                        entry: lock_entry,
+                        entry: recorded,
                     },
                 }))
             }
