@@ -453,6 +453,9 @@ impl Engine {
         for p in &projects {
             match p.lock() {
                 Ok(l) => locks.push((p, l)),
+                // A project named with --project must be readable; across all
+                // registered projects, one broken lockfile is only a warning.
+                Err(e) if project.is_some() => return Err(e.into()),
                 Err(e) => warnings.push(e.to_string()),
             }
         }
