@@ -346,6 +346,10 @@ fn malformed_lockfile() {
     std::fs::write(&lock, "[[artifact]]\nkind = 1\n").unwrap();
     s.env.run_ok(&["add", &s.up.local("commands/review.md")]);
     s.refuses(&["deploy", "command:review", "--project", w], &[l]);
+    // Asked about this project by name, reads fail rather than pretend
+    // nothing is deployed there.
+    s.refuses(&["status", "--project", w], &[l]);
+    s.refuses(&["versions", "skill:pdf", "--project", w], &[l]);
     // Status reads every project; a broken lockfile is a warning naming
     // the file, and the rest of the report still comes.
     let out = s.env.run_ok(&["status"]);
@@ -414,4 +418,23 @@ fn a_failed_first_add_leaves_no_cache_behind() {
     assert!(!env.home().join("cache").exists());
     // The same upstream imports fine afterwards.
     env.run_ok(&["add", &up.spec("main", "skills/pdf")]);
+}
+
+#[test]
+fn quiet_and_json_logs() {
+    let env = env();
+    env.init();
+    let up = UpstreamRepo::sample();
+    // -q: nothing on success, still the error line on failure.
+    let out = env.run_ok(&["-q", "add", &up.local("skills/pdf")]);
+    assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
+    env.run_err(&["-q", "show", "skill:nope"]);
+    // --log-format json: the error is one JSON object on one line.
+    let out = env.run(&["--log-format", "json", "show", "skill:nope"]);
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    let v: serde_json::Value = serde_json::from_str(out.stderr.trim()).unwrap();
+    assert_eq!(v["level"], "error");
+    assert_eq!(v["code"], "not_found");
+    assert!(v["message"].as_str().unwrap().contains("skill:nope"), "{v}");
 }

@@ -87,3 +87,47 @@ pub fn without(tree: &Tree, prefix: &Path) -> Tree {
         .map(|(p, v)| (p.clone(), v.clone()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn fails(before: &Tree, after: &Tree) -> String {
+        let r = std::panic::catch_unwind(|| assert_same_tree(before, after, "x"));
+        let e = r.expect_err("the trees differ");
+        e.downcast_ref::<String>().cloned().unwrap_or_default()
+    }
+
+    #[test]
+    fn every_kind_of_change_is_seen() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        fs::write(d.join("f"), "one").unwrap();
+        symlink("f", d.join("l")).unwrap();
+        fs::create_dir(d.join("sub")).unwrap();
+        let base = snapshot_tree(d);
+        assert_eq!(base.len(), 4, "{base:?}");
+        assert_same_tree(&base, &snapshot_tree(d), "nothing");
+
+        fs::write(d.join("f"), "two").unwrap();
+        assert!(fails(&base, &snapshot_tree(d)).contains("content changed: f"));
+        fs::write(d.join("f"), "one").unwrap();
+
+        fs::set_permissions(d.join("f"), fs::Permissions::from_mode(0o755)).unwrap();
+        assert!(fails(&base, &snapshot_tree(d)).contains("mode changed: f"));
+        fs::set_permissions(d.join("f"), fs::Permissions::from_mode(0o644)).unwrap();
+        assert_same_tree(&base, &snapshot_tree(d), "restored");
+
+        fs::remove_file(d.join("l")).unwrap();
+        symlink("g", d.join("l")).unwrap();
+        assert!(fails(&base, &snapshot_tree(d)).contains("content changed: l"));
+        fs::remove_file(d.join("l")).unwrap();
+        assert!(fails(&base, &snapshot_tree(d)).contains("removed: l"));
+        symlink("f", d.join("l")).unwrap();
+
+        fs::create_dir(d.join("sub/empty")).unwrap();
+        assert!(fails(&base, &snapshot_tree(d)).contains("added: sub/empty"));
+        assert!(snapshot_tree(&d.join("nothing-here")).is_empty());
+    }
+}
