@@ -791,3 +791,84 @@ fn project_to_collection_then_into_a_second_project() {
         "in_sync"
     );
 }
+
+/// A command (a single-file artifact) with CRLF line endings: merged, then
+/// conflicted, resolved with an edited text and undone, byte for byte.
+#[test]
+fn a_single_file_artifact_merges_conflicts_and_resolves() {
+    run_in_parallel(&Dir::BOTH, |&dir| {
+        let what = format!("command:review ({})", dir.as_str());
+        let env = env();
+        let collection = env.init();
+        let up = artisync_testkit::UpstreamRepo::new();
+        let crlf = |t: &str| t.replace('\n', "\r\n");
+        let base = crlf(&lines("review step", 12));
+        up.write("commands/review.md", &base);
+        up.commit("review");
+        env.run_ok(&["add", &up.local("commands/review.md")]);
+        let project = env.project("web");
+        let p = project.to_str().unwrap();
+        env.run_ok(&["deploy", "command:review", "--project", p]);
+        let (source, dest) = match dir {
+            Dir::UpstreamToCollection => (
+                up.path().join("commands/review.md"),
+                collection.join("commands/review.md"),
+            ),
+            Dir::CollectionToProject => (
+                collection.join("commands/review.md"),
+                project.join(".claude/commands/review.md"),
+            ),
+        };
+        let edit_source = |text: &str| {
+            fs::write(&source, text).unwrap();
+            if dir == Dir::UpstreamToCollection {
+                up.commit("edit");
+            }
+        };
+        let mut args = vec!["sync", "--direction", dir.as_str(), "command:review"];
+        let mut project_args = vec![];
+        if dir == Dir::CollectionToProject {
+            project_args = vec!["--project", p];
+        }
+        args.extend(&project_args);
+        args.push("--json");
+
+        // Different lines: merged, CRLF kept.
+        edit_source(&replace_line(&base, 2, "review step 2, upstream"));
+        fs::write(&dest, replace_line(&base, 10, "review step 10, local")).unwrap();
+        let (out, report) = run_json(&env, &args);
+        assert_eq!(out.code, 0, "{what}: {}", out.stderr);
+        assert_eq!(only_result(report.as_ref().unwrap())["outcome"], "merged");
+        let merged = replace_line(
+            &replace_line(&base, 2, "review step 2, upstream"),
+            10,
+            "review step 10, local",
+        );
+        assert_eq!(fs::read_to_string(&dest).unwrap(), merged, "{what}");
+
+        // The same line: a conflict that leaves the file alone.
+        edit_source(&replace_line(&merged, 6, "review step 6, upstream"));
+        let local = replace_line(&merged, 6, "review step 6, local");
+        fs::write(&dest, &local).unwrap();
+        let (out, report) = run_json(&env, &args);
+        assert_eq!(out.code, 3, "{what}: {}", out.stderr);
+        let r = only_result(report.as_ref().unwrap());
+        assert_eq!(r["conflicts"][0]["path"], "review.md", "{what}: {r:#}");
+        assert_eq!(fs::read_to_string(&dest).unwrap(), local, "{what}");
+
+        let hand = replace_line(&merged, 6, "review step 6, agreed");
+        let file = env.root().join("hand.md");
+        fs::write(&file, &hand).unwrap();
+        let mut resolve = vec!["resolve", "command:review"];
+        resolve.extend(&project_args);
+        let choice = format!("review.md=@{}", file.display());
+        resolve.extend(["--file", choice.as_str()]);
+        env.run_ok(&resolve);
+        assert_eq!(fs::read_to_string(&dest).unwrap(), hand, "{what}");
+
+        let mut undo = vec!["undo", "command:review"];
+        undo.extend(&project_args);
+        env.run_ok(&undo);
+        assert_eq!(fs::read_to_string(&dest).unwrap(), local, "{what}: undo");
+    });
+}
