@@ -68,7 +68,7 @@ fn write_version(dir: &Path, i: usize, v: usize) {
     )
     .unwrap();
     let extra = dir.join("ref/extra.md");
-    if v % 2 == 0 {
+    if v & 1 == 0 {
         fs::write(&extra, format!("extra {v}\n")).unwrap();
     } else if extra.exists() {
         fs::remove_file(&extra).unwrap();
