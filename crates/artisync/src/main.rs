@@ -22,7 +22,10 @@ use error::CliError;
 use output::Out;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_error(e),
+    };
     let out = Out::new(
         cli.global.json,
         cli.global.quiet,
@@ -35,6 +38,48 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit)
         }
     }
+}
+
+/// clap renders a usage error over several lines (message, usage, hint);
+/// artisync's errors are one line, so they are joined into one, honouring
+/// --json and --log-format json like every other error. Help and version
+/// output is printed as clap prints it.
+fn clap_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if !e.use_stderr() || e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    }
+    let text = e.render().to_string();
+    let words = |l: &str| l.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut message = Vec::new();
+    let mut usage = None;
+    for line in text.lines() {
+        if let Some(u) = line.strip_prefix("Usage:") {
+            usage = Some(words(u));
+        } else if line.starts_with("For more information") {
+            break;
+        } else if usage.is_none() && !line.trim().is_empty() {
+            message.push(words(line));
+        }
+    }
+    let mut message = message.join(" ");
+    if let Some(rest) = message.strip_prefix("error: ") {
+        message = rest.to_string();
+    }
+    match usage {
+        Some(u) => message = format!("{message}; usage: {u}"),
+        None => message.push_str("; see 'artisync --help'"),
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let json = args.iter().any(|a| a == "--json");
+    let log_json = args.iter().any(|a| a == "--log-format=json")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--log-format" && w[1] == "json");
+    let err = CliError::usage(message);
+    Out::new(json, false, log_json).error(&err);
+    ExitCode::from(err.exit)
 }
 
 fn parse_id(s: &str) -> Result<ArtifactId, CliError> {
