@@ -163,9 +163,34 @@ fn usage_errors_exit_with_2() {
     ] {
         assert_eq!(s.env.run(args).code, 2, "{args:?}");
     }
-    // clap's own usage errors exit with 2 as well.
-    assert_eq!(s.env.run(&["deploy", "skill:pdf"]).code, 2);
-    assert_eq!(s.env.run(&["no-such-command"]).code, 2);
+    // Errors found by the argument parser are one line too, and exit 2.
+    for (args, needle) in [
+        (&["deploy", "skill:pdf"][..], "--project"),
+        (&["no-such-command"], "no-such-command"),
+        (&["list", "--bogus"], "--bogus"),
+        (&["diff", "skill:pdf", "--lhs"], "--lhs"),
+        (&["--log-format", "yaml", "list"], "yaml"),
+        (&["show"], "<ID>"),
+    ] {
+        let before = s.env.snapshot();
+        let out = s.env.run(args);
+        assert_eq!(out.code, 2, "{args:?}");
+        let line = out.assert_error(&format!("{args:?}"));
+        assert!(line.contains(needle), "{args:?}: {line}");
+        assert_same_tree(&before, &s.env.snapshot(), &format!("{args:?}"));
+    }
+    let out = s.env.run(&["--json", "deploy", "skill:pdf"]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["error"]["code"], "usage");
+    // Help and version are not errors.
+    let help = s.env.run_ok(&["--help"]);
+    assert!(help.stdout.contains("Usage: artisync"), "{}", help.stdout);
+    let version = s.env.run_ok(&["--version"]);
+    assert!(
+        version.stdout.starts_with("artisync "),
+        "{}",
+        version.stdout
+    );
     // Everything else is exit code 1.
     assert_eq!(s.env.run(&["show", "skill:nope"]).code, 1);
 }
