@@ -167,6 +167,17 @@ pub enum Command {
         #[command(subcommand)]
         action: ProjectAction,
     },
+    /// Serve the HTTP API (and web UI) on 127.0.0.1
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8420", value_name = "ADDR")]
+        addr: String,
+        /// Also allow syncing projects under this directory (repeatable)
+        #[arg(long = "allow-root", value_name = "DIR")]
+        allow_root: Vec<PathBuf>,
+        /// Job worker threads
+        #[arg(long, default_value = "2")]
+        workers: usize,
+    },
     /// Build a demo home (an upstream with history, a collection, two projects with drift) and show it
     Demo {
         /// Where to build it (default: a new temporary directory)

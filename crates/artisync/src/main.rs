@@ -91,6 +91,67 @@ fn parse_ids(v: &[String]) -> Result<Vec<ArtifactId>, CliError> {
     v.iter().map(|s| parse_id(s)).collect()
 }
 
+/// Structured logs on stderr: text or JSON lines (`--log-format json`);
+/// request logs with `-v`.
+fn init_logging(cli: &Cli) {
+    let level = if cli.global.verbose {
+        tracing_subscriber::filter::LevelFilter::INFO
+    } else if cli.global.quiet {
+        tracing_subscriber::filter::LevelFilter::ERROR
+    } else {
+        tracing_subscriber::filter::LevelFilter::WARN
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level);
+    let _ = if cli.global.log_format == LogFormat::Json {
+        builder.json().try_init()
+    } else {
+        builder.with_ansi(false).try_init()
+    };
+}
+
+/// Runs the server until Ctrl-C, printing where it listens and the
+/// one-time login URL.
+pub fn serve(
+    home: Home,
+    addr: std::net::SocketAddr,
+    allow_roots: Vec<PathBuf>,
+    workers: usize,
+    out: &Out,
+) -> Result<(), CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)?;
+    let config = artisync_server::ServerConfig {
+        addr,
+        allow_roots,
+        workers,
+    };
+    let json = out.json;
+    runtime
+        .block_on(artisync_server::serve(home, config, move |addr, login| {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"addr": addr.to_string(), "login_url": login})
+                );
+            } else {
+                println!("artisync is serving on http://{addr}");
+                println!("Open this one-time link in your browser to log in: {login}");
+            }
+            let _ = std::io::Write::flush(&mut std::io::stdout());
+        }))
+        .map_err(|e| CliError {
+            exit: 1,
+            code: "serve",
+            message: e,
+            silent: false,
+        })
+}
+
 fn usage(e: artisync_model::ModelError) -> CliError {
     CliError::usage(e.to_string())
 }
@@ -471,6 +532,20 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                     silent: false,
                 })?;
             emit(out, &job, |o| output::job(o, &job))
+        }
+        Command::Serve {
+            addr,
+            allow_root,
+            workers,
+        } => {
+            let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
+                CliError::usage(format!(
+                    "--addr {addr:?}: expected IP:PORT, e.g. 127.0.0.1:8420"
+                ))
+            })?;
+            init_logging(cli);
+            let home = Home::from_env()?;
+            serve(home, addr, allow_root.clone(), *workers, out)
         }
         Command::Demo { dir } => demo::run(dir.as_deref(), out),
     }

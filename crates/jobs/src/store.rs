@@ -470,6 +470,19 @@ impl JobStore {
         })
     }
 
+    /// (direction, duration in ms) of every finished job.
+    pub fn durations(&self) -> Result<Vec<(String, u64)>, JobError> {
+        self.with(|conn| {
+            let mut st = conn
+                .prepare("SELECT direction, duration_ms FROM jobs WHERE duration_ms IS NOT NULL")
+                .map_err(db)?;
+            let rows = st
+                .query_map([], |r| Ok((r.get(0)?, r.get::<_, i64>(1)?.max(0) as u64)))
+                .map_err(db)?;
+            rows.collect::<Result<_, _>>().map_err(db)
+        })
+    }
+
     /// Waits until `id` is in a final state or `timeout` passes.
     pub fn wait(&self, id: &str, timeout: Duration) -> Result<Option<Job>, JobError> {
         let start = Instant::now();

@@ -686,6 +686,19 @@ impl Engine {
         }
     }
 
+    /// One tier's version of `id`, for downloads of single files.
+    pub fn tier_content_of(
+        &self,
+        id: &ArtifactId,
+        tier: Tier,
+        project: Option<&Path>,
+    ) -> Result<Option<Content>, SyncError> {
+        let collection = self.collection()?;
+        let manifest = collection.manifest()?;
+        let entry = manifest.get(id).ok_or_else(|| self.unknown(id))?;
+        Ok(self.tier_content(&collection, entry, tier, project)?.0)
+    }
+
     /// The structured diff of `id` between two tiers, `lhs` as old and `rhs`
     /// as new.
     pub fn diff(

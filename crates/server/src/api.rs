@@ -1,0 +1,845 @@
+//! The routes of DESIGN §6 and their handlers: thin adapters that validate
+//! input once, call the engine or the job store off the executor, and map
+//! the result to JSON.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use artisync_jobs::{Job, JobKind, JobRequest, JobState, Origin};
+use artisync_model::{ArtifactId, Direction, RelPath, Tier};
+use artisync_store::{Project, Registry};
+use artisync_sync::{Engine, PatchFormat, Resolution, ResolveRequest};
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::error::{current_trace_id, ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::{guard, SharedState};
+
+/// Request bodies larger than this are refused with 413.
+pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Every route: method, path. The OpenAPI document and its test are built
+/// from this list, so a route cannot be served without being described.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("post", "/api/v1/sync/jobs"),
+    ("get", "/api/v1/sync/jobs"),
+    ("get", "/api/v1/sync/jobs/{id}"),
+    ("post", "/api/v1/sync/jobs/{id}/cancel"),
+    ("get", "/api/v1/events"),
+    ("get", "/api/v1/artifacts"),
+    ("get", "/api/v1/artifacts/{id}"),
+    ("get", "/api/v1/artifacts/{id}/versions"),
+    ("get", "/api/v1/artifacts/{id}/diff"),
+    ("get", "/api/v1/artifacts/{id}/file"),
+    ("get", "/api/v1/artifacts/{id}/conflict"),
+    ("post", "/api/v1/sync/resolve"),
+    ("post", "/api/v1/sync/patch"),
+    ("get", "/api/v1/patches/{id}"),
+    ("post", "/api/v1/undo"),
+    ("get", "/api/v1/projects"),
+    ("post", "/api/v1/projects"),
+    ("get", "/api/v1/openapi.json"),
+    ("get", "/metrics"),
+    ("get", "/login"),
+];
+
+pub fn router(state: SharedState) -> Router {
+    Router::new()
+        .route("/api/v1/sync/jobs", post(create_job).get(list_jobs))
+        .route("/api/v1/sync/jobs/{id}", get(get_job))
+        .route("/api/v1/sync/jobs/{id}/cancel", post(cancel_job))
+        .route("/api/v1/events", get(crate::sse::events))
+        .route("/api/v1/artifacts", get(list_artifacts))
+        .route("/api/v1/artifacts/{id}", get(get_artifact))
+        .route("/api/v1/artifacts/{id}/versions", get(versions))
+        .route("/api/v1/artifacts/{id}/diff", get(diff))
+        .route("/api/v1/artifacts/{id}/file", get(file))
+        .route("/api/v1/artifacts/{id}/conflict", get(conflict))
+        .route("/api/v1/sync/resolve", post(resolve))
+        .route("/api/v1/sync/patch", post(create_patch))
+        .route("/api/v1/patches/{id}", get(download_patch))
+        .route("/api/v1/undo", post(undo))
+        .route("/api/v1/projects", get(list_projects).post(add_project))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/metrics", get(metrics))
+        .route("/login", get(login))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            guard::guard,
+        ))
+        .with_state(state)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such route; GET /api/v1/openapi.json lists them all")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method; GET /api/v1/openapi.json lists them all",
+    )
+}
+
+/// Runs blocking work (git, filesystem, SQLite) off the executor.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let trace = current_trace_id();
+    tokio::task::spawn_blocking(move || crate::error::TRACE_ID.sync_scope(trace, f)).await?
+}
+
+fn engine(state: &SharedState, collection: Option<&str>) -> Result<Engine, ApiError> {
+    let name = collection.unwrap_or("default");
+    // Validates the name before it becomes a path.
+    state.home.collection_dir(name).map_err(ApiError::from)?;
+    Ok(Engine::new(state.home.clone(), name))
+}
+
+fn parse_id(s: &str) -> Result<ArtifactId, ApiError> {
+    s.parse()
+        .map_err(|e: artisync_model::ModelError| ApiError::invalid(e.to_string()))
+}
+
+/// Validates a project path from a request (DESIGN §7): absolute, no `..`,
+/// an existing directory, not inside the data home, and either a registered
+/// project or under an allowed root (after resolving symlinks).
+pub fn check_project_path(state: &SharedState, raw: &str) -> Result<PathBuf, ApiError> {
+    let p = Path::new(raw);
+    if raw.is_empty() || !p.is_absolute() {
+        return Err(ApiError::invalid(format!(
+            "project_path {raw:?} must be an absolute path"
+        )));
+    }
+    if p.components().any(|c| matches!(c, Component::ParentDir)) || raw.contains('\0') {
+        return Err(ApiError::forbidden(format!(
+            "project_path {raw:?} may not contain '..'"
+        )));
+    }
+    let canonical = std::fs::canonicalize(p)
+        .map_err(|_| ApiError::not_found(format!("project_path {raw} does not exist")))?;
+    let meta = std::fs::metadata(&canonical)
+        .map_err(|e| ApiError::forbidden(format!("cannot read {raw}: {e}")))?;
+    if !meta.is_dir() {
+        return Err(ApiError::forbidden(format!(
+            "project_path {raw} is not a directory"
+        )));
+    }
+    if state.home.contains(&canonical) {
+        return Err(ApiError::forbidden(format!(
+            "project_path {raw} is inside artisync's data home"
+        )));
+    }
+    let registered = Registry::new(&state.home).contains(&canonical)?;
+    let allowed = state.allow_roots.iter().any(|r| canonical.starts_with(r));
+    if !registered && !allowed {
+        return Err(ApiError::forbidden(format!(
+            "project path {} is not registered; run 'artisync project add {}' or start serve with --allow-root",
+            canonical.display(),
+            canonical.display()
+        )));
+    }
+    Ok(canonical)
+}
+
+fn job_accepted(job: &Job) -> Response {
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({"job_id": job.id, "state": job.state, "trace_id": job.trace_id})),
+    )
+        .into_response()
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    match headers.get("idempotency-key") {
+        None => Ok(None),
+        Some(v) => {
+            let k = v
+                .to_str()
+                .map_err(|_| ApiError::bad_request("Idempotency-Key must be visible ASCII"))?
+                .trim();
+            if k.is_empty() || k.len() > 200 {
+                return Err(ApiError::bad_request(
+                    "Idempotency-Key must be 1-200 characters",
+                ));
+            }
+            Ok(Some(k.to_string()))
+        }
+    }
+}
+
+/// Checks a sync request fully before it becomes a job, and returns it with
+/// its project path made canonical.
+fn validate_sync(state: &SharedState, mut req: JobRequest) -> Result<JobRequest, ApiError> {
+    let direction: Direction = req
+        .direction
+        .parse()
+        .map_err(|e: artisync_model::ModelError| ApiError::invalid(e.to_string()))?;
+    if direction == Direction::ProjectToUpstream {
+        return Err(ApiError::invalid(
+            "project_to_upstream exports a patch and never writes upstream; use POST /api/v1/sync/patch",
+        ));
+    }
+    if req.format.is_some() {
+        return Err(ApiError::invalid(
+            "format only applies to POST /api/v1/sync/patch",
+        ));
+    }
+    let engine = engine(state, req.collection.as_deref())?;
+    let collection = engine.collection()?;
+    let manifest = collection.manifest()?;
+    let project = match (direction, req.project_path.as_deref()) {
+        (Direction::UpstreamToCollection, Some(_)) => {
+            return Err(ApiError::invalid(
+                "upstream_to_collection does not take project_path",
+            ))
+        }
+        (Direction::UpstreamToCollection, None) => None,
+        (_, None) => return Err(ApiError::invalid(format!("{direction} needs project_path"))),
+        (_, Some(p)) => Some(check_project_path(state, p)?),
+    };
+    let mut ids = Vec::new();
+    for a in &req.artifacts {
+        let id = parse_id(a)?;
+        let in_project = direction == Direction::ProjectToCollection
+            && project
+                .as_ref()
+                .is_some_and(|p| p.join(".claude").join(id.rel_path().as_str()).exists());
+        if manifest.get(&id).is_none() && !in_project {
+            return Err(ApiError::not_found(format!(
+                "{id} is not in collection '{}'",
+                engine.collection_name
+            )));
+        }
+        ids.push(id);
+    }
+    if let Some(s) = &req.strategy {
+        s.parse::<artisync_model::Strategy>()
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+    }
+    for (id, s) in &req.strategies {
+        let id = parse_id(id)?;
+        if !ids.is_empty() && !ids.contains(&id) {
+            return Err(ApiError::invalid(format!(
+                "strategies names {id}, which artifacts does not include"
+            )));
+        }
+        s.parse::<artisync_model::Strategy>()
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+    }
+    req.project_path = project.map(|p| p.display().to_string());
+    req.artifacts = ids.iter().map(|i| i.to_string()).collect();
+    Ok(req)
+}
+
+async fn create_job(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<JobRequest>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let s = state.clone();
+    let job = blocking(move || {
+        let req = validate_sync(&s, req)?;
+        let (job, _) = s.jobs.create(
+            JobKind::Sync,
+            &req,
+            Origin::Api,
+            JobState::Queued,
+            &current_trace_id(),
+            key.as_deref(),
+        )?;
+        Ok(job)
+    })
+    .await?;
+    state.job_queued();
+    Ok(job_accepted(&job))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListJobs {
+    state: Option<String>,
+    limit: Option<usize>,
+}
+
+async fn list_jobs(
+    State(state): State<SharedState>,
+    ApiQuery(q): ApiQuery<ListJobs>,
+) -> Result<Json<Value>, ApiError> {
+    let filter = match q.state.as_deref() {
+        None => None,
+        Some(s) => Some(JobState::from_name(s).ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "invalid state {s:?}: use queued, running, success, conflict, error or cancelled"
+            ))
+        })?),
+    };
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let jobs = blocking(move || Ok(state.jobs.list(filter, limit)?)).await?;
+    Ok(Json(json!({ "jobs": jobs })))
+}
+
+fn valid_job_id(id: &str) -> Result<(), ApiError> {
+    if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        Ok(())
+    } else {
+        Err(ApiError::not_found(format!("job {id} does not exist")))
+    }
+}
+
+async fn get_job(
+    State(state): State<SharedState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Job>, ApiError> {
+    valid_job_id(&id)?;
+    let job = blocking(move || {
+        state
+            .jobs
+            .get(&id)?
+            .ok_or_else(|| ApiError::not_found(format!("job {id} does not exist")))
+    })
+    .await?;
+    Ok(Json(job))
+}
+
+async fn cancel_job(
+    State(state): State<SharedState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Job>, ApiError> {
+    valid_job_id(&id)?;
+    let s = state.clone();
+    let job = blocking(move || Ok(s.jobs.cancel(&id)?)).await?;
+    state.job_queued();
+    Ok(Json(job))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scope {
+    project_path: Option<String>,
+    collection: Option<String>,
+}
+
+/// The validated project of an optional `project_path`.
+fn project_of(state: &SharedState, raw: Option<&str>) -> Result<Option<PathBuf>, ApiError> {
+    raw.map(|p| check_project_path(state, p)).transpose()
+}
+
+async fn list_artifacts(
+    State(state): State<SharedState>,
+    ApiQuery(q): ApiQuery<Scope>,
+) -> Result<Json<Value>, ApiError> {
+    let report = blocking(move || {
+        let project = project_of(&state, q.project_path.as_deref())?;
+        let e = engine(&state, q.collection.as_deref())?;
+        Ok(e.status(project.as_deref())?)
+    })
+    .await?;
+    Ok(Json(serde_json::to_value(report).unwrap_or(Value::Null)))
+}
+
+async fn get_artifact(
+    State(state): State<SharedState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<Scope>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let v = blocking(move || {
+        let project = project_of(&state, q.project_path.as_deref())?;
+        let e = engine(&state, q.collection.as_deref())?;
+        let info = e.show(&id)?;
+        let status = e
+            .status(project.as_deref())?
+            .artifacts
+            .into_iter()
+            .find(|a| a.id == id);
+        Ok(json!({"artifact": info, "status": status}))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+async fn versions(
+    State(state): State<SharedState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<Scope>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let v = blocking(move || {
+        let project = project_of(&state, q.project_path.as_deref())?;
+        let e = engine(&state, q.collection.as_deref())?;
+        Ok(e.versions(&id, project.as_deref())?)
+    })
+    .await?;
+    Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DiffQuery {
+    lhs: String,
+    rhs: String,
+    project_path: Option<String>,
+    collection: Option<String>,
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+/// Percent-encodes a query value.
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn file_url(
+    id: &ArtifactId,
+    tier: Tier,
+    path: &str,
+    project: Option<&Path>,
+    collection: Option<&str>,
+) -> String {
+    let mut u = format!("/api/v1/artifacts/{id}/file?tier={tier}&path={}", enc(path));
+    if let Some(p) = project {
+        u.push_str(&format!("&project_path={}", enc(&p.display().to_string())));
+    }
+    if let Some(c) = collection {
+        u.push_str(&format!("&collection={}", enc(c)));
+    }
+    u
+}
+
+async fn diff(
+    State(state): State<SharedState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<DiffQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let tier = |s: &str| {
+        s.parse::<Tier>()
+            .map_err(|e: artisync_model::ModelError| ApiError::bad_request(e.to_string()))
+    };
+    let (lhs, rhs) = (tier(&q.lhs)?, tier(&q.rhs)?);
+    let per_page = q.per_page.unwrap_or(200).clamp(1, 1000);
+    let page = q.page.unwrap_or(1).max(1);
+    let v = blocking(move || {
+        let project = project_of(&state, q.project_path.as_deref())?;
+        if (lhs == Tier::Project || rhs == Tier::Project) && project.is_none() {
+            return Err(ApiError::invalid(
+                "diffing the project tier needs project_path",
+            ));
+        }
+        let e = engine(&state, q.collection.as_deref())?;
+        let d = e.diff(&id, lhs, rhs, project.as_deref())?;
+        let total = d.diff.files.len();
+        let pages = total.div_ceil(per_page).max(1);
+        let mut files = Vec::new();
+        for f in d
+            .diff
+            .files
+            .iter()
+            .skip((page - 1) * per_page)
+            .take(per_page)
+        {
+            let mut v = serde_json::to_value(f).unwrap_or(Value::Null);
+            if f.binary || f.too_large {
+                let old_path = f.old_path.as_ref().unwrap_or(&f.path).to_string();
+                let c = q.collection.as_deref();
+                let old = f
+                    .old_size
+                    .map(|_| file_url(&id, lhs, &old_path, project.as_deref(), c));
+                let new = f
+                    .new_size
+                    .map(|_| file_url(&id, rhs, f.path.as_str(), project.as_deref(), c));
+                if let Value::Object(m) = &mut v {
+                    m.insert("downloads".into(), json!({"old": old, "new": new}));
+                }
+            }
+            files.push(v);
+        }
+        Ok(json!({
+            "id": d.id,
+            "lhs": d.lhs,
+            "rhs": d.rhs,
+            "stats": d.diff.stats,
+            "files": files,
+            "page": page,
+            "per_page": per_page,
+            "pages": pages,
+            "total_files": total,
+        }))
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileQuery {
+    tier: String,
+    path: String,
+    project_path: Option<String>,
+    collection: Option<String>,
+}
+
+async fn file(
+    State(state): State<SharedState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<FileQuery>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id)?;
+    let tier: Tier = q
+        .tier
+        .parse()
+        .map_err(|e: artisync_model::ModelError| ApiError::bad_request(e.to_string()))?;
+    let path = RelPath::new(&q.path).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let name = path.file_name().to_string();
+    let data = blocking(move || {
+        let project = project_of(&state, q.project_path.as_deref())?;
+        if tier == Tier::Project && project.is_none() {
+            return Err(ApiError::invalid("the project tier needs project_path"));
+        }
+        let e = engine(&state, q.collection.as_deref())?;
+        let content = e.tier_content_of(&id, tier, project.as_deref())?;
+        content
+            .and_then(|c| c.files.get(&path).map(|f| f.data.clone()))
+            .ok_or_else(|| {
+                ApiError::not_found(format!("{path} is not in the {tier} version of {id}"))
+            })
+    })
+    .await?;
+    let mut r = Response::new(Body::from(data));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/octet-stream"),
+    );
+    let disposition = format!("attachment; filename=\"{}\"", name.replace('"', ""));
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+async fn conflict(
+    State(state): State<SharedState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<Scope>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id)?;
+    let v = blocking(move || {
+        let project = project_of(&state, q.project_path.as_deref())?;
+        let e = engine(&state, q.collection.as_deref())?;
+        Ok(e.conflict(&id, project.as_deref())?)
+    })
+    .await?;
+    Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Choice {
+    Named(String),
+    Edited { edited: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ResolveBody {
+    artifact: String,
+    project_path: Option<String>,
+    collection: Option<String>,
+    all: Option<String>,
+    #[serde(default)]
+    files: BTreeMap<String, Choice>,
+}
+
+fn named(s: &str) -> Result<Resolution, ApiError> {
+    match s {
+        "ours" => Ok(Resolution::Ours),
+        "theirs" => Ok(Resolution::Theirs),
+        _ => Err(ApiError::invalid(format!(
+            "invalid resolution {s:?}: use \"ours\", \"theirs\" or {{\"edited\": TEXT}}"
+        ))),
+    }
+}
+
+async fn resolve(
+    State(state): State<SharedState>,
+    ApiJson(b): ApiJson<ResolveBody>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&b.artifact)?;
+    let mut req = ResolveRequest {
+        all: b.all.as_deref().map(named).transpose()?,
+        ..ResolveRequest::default()
+    };
+    for (path, choice) in b.files {
+        let path = RelPath::new(&path).map_err(|e| ApiError::invalid(e.to_string()))?;
+        let r = match choice {
+            Choice::Named(s) => named(&s)?,
+            Choice::Edited { edited } => Resolution::Edited(edited.into_bytes()),
+        };
+        req.files.insert(path, r);
+    }
+    let v = blocking(move || {
+        req.project = project_of(&state, b.project_path.as_deref())?;
+        let e = engine(&state, b.collection.as_deref())?;
+        Ok(e.resolve(&id, &req)?)
+    })
+    .await?;
+    Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchBody {
+    artifact: String,
+    project_path: String,
+    collection: Option<String>,
+    format: Option<String>,
+}
+
+async fn create_patch(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<PatchBody>,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(&headers)?;
+    let id = parse_id(&b.artifact)?;
+    if let Some(f) = &b.format {
+        f.parse::<PatchFormat>()
+            .map_err(|e| ApiError::invalid(e.to_string()))?;
+    }
+    let s = state.clone();
+    let job = blocking(move || {
+        let project = check_project_path(&s, &b.project_path)?;
+        let e = engine(&s, b.collection.as_deref())?;
+        if e.collection()?.manifest()?.get(&id).is_none() {
+            return Err(ApiError::not_found(format!(
+                "{id} is not in collection '{}'",
+                e.collection_name
+            )));
+        }
+        let req = JobRequest {
+            direction: Direction::ProjectToUpstream.to_string(),
+            artifacts: vec![id.to_string()],
+            project_path: Some(project.display().to_string()),
+            collection: b.collection,
+            format: Some(b.format.unwrap_or_else(|| "zip".into())),
+            ..JobRequest::default()
+        };
+        let (job, _) = s.jobs.create(
+            JobKind::Patch,
+            &req,
+            Origin::Api,
+            JobState::Queued,
+            &current_trace_id(),
+            key.as_deref(),
+        )?;
+        Ok(job)
+    })
+    .await?;
+    state.job_queued();
+    Ok(job_accepted(&job))
+}
+
+async fn download_patch(
+    State(state): State<SharedState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    valid_job_id(&id)?;
+    let (bytes, name) = blocking(move || {
+        let job = state
+            .jobs
+            .get(&id)?
+            .ok_or_else(|| ApiError::not_found(format!("job {id} does not exist")))?;
+        if job.kind != JobKind::Patch {
+            return Err(ApiError::not_found(format!(
+                "job {id} is not a patch export"
+            )));
+        }
+        if job.state != JobState::Success {
+            return Err(ApiError::conflict(format!(
+                "patch job {id} is {}; the bundle is ready when it succeeds",
+                job.state.as_str()
+            )));
+        }
+        let format: PatchFormat = job
+            .request
+            .format
+            .as_deref()
+            .unwrap_or("zip")
+            .parse()
+            .map_err(|e: artisync_model::ModelError| ApiError::internal(e.to_string()))?;
+        let path = state
+            .home
+            .patches_dir()
+            .join(format!("{id}.{}", format.extension()));
+        let bytes = std::fs::read(&path)
+            .map_err(|_| ApiError::not_found(format!("the bundle of job {id} is gone")))?;
+        let name = job
+            .report
+            .as_ref()
+            .and_then(|r| r["file_name"].as_str().map(str::to_string))
+            .unwrap_or_else(|| format!("patch.{}", format.extension()));
+        Ok((bytes, name))
+    })
+    .await?;
+    let mut r = Response::new(Body::from(bytes));
+    let ct = if name.ends_with(".zip") {
+        "application/zip"
+    } else if name.ends_with(".tar.gz") {
+        "application/gzip"
+    } else {
+        "application/mbox"
+    };
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{}\"",
+        name.replace('"', "")
+    )) {
+        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(r)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UndoBody {
+    artifact: Option<String>,
+    project_path: Option<String>,
+    collection: Option<String>,
+}
+
+async fn undo(
+    State(state): State<SharedState>,
+    ApiJson(b): ApiJson<UndoBody>,
+) -> Result<Json<Value>, ApiError> {
+    let id = b.artifact.as_deref().map(parse_id).transpose()?;
+    let v = blocking(move || {
+        let project = project_of(&state, b.project_path.as_deref())?;
+        let e = engine(&state, b.collection.as_deref())?;
+        Ok(e.undo(id.as_ref(), project.as_deref())?)
+    })
+    .await?;
+    Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
+}
+
+async fn list_projects(State(state): State<SharedState>) -> Result<Json<Value>, ApiError> {
+    let v = blocking(move || Ok(engine(&state, None)?.project_list()?)).await?;
+    Ok(Json(json!({ "projects": v })))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectBody {
+    path: String,
+}
+
+async fn add_project(
+    State(state): State<SharedState>,
+    ApiJson(b): ApiJson<ProjectBody>,
+) -> Result<Response, ApiError> {
+    let p = Path::new(&b.path);
+    if !p.is_absolute() {
+        return Err(ApiError::invalid(format!(
+            "path {:?} must be absolute",
+            b.path
+        )));
+    }
+    if p.components().any(|c| matches!(c, Component::ParentDir)) {
+        return Err(ApiError::forbidden(format!(
+            "path {:?} may not contain '..'",
+            b.path
+        )));
+    }
+    let (project, new) = blocking(move || {
+        let (project, new): (Project, bool) =
+            engine(&state, None)?.project_add(Path::new(&b.path))?;
+        Ok((project, new))
+    })
+    .await?;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!({"path": project.root, "added": new}))).into_response())
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+async fn metrics(State(state): State<SharedState>) -> Result<Response, ApiError> {
+    let text = blocking(move || Ok(state.metrics.render(&state.jobs))).await?;
+    let mut r = Response::new(Body::from(text));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    Ok(r)
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginQuery {
+    code: Option<String>,
+}
+
+/// Exchanges a one-time login code for an HttpOnly, SameSite=Strict session
+/// cookie and sends the browser to the UI.
+async fn login(State(state): State<SharedState>, ApiQuery(q): ApiQuery<LoginQuery>) -> Response {
+    let valid = q.code.as_ref().is_some_and(|c| {
+        state
+            .login_codes
+            .lock()
+            .map(|mut set| set.remove(c))
+            .unwrap_or(false)
+    });
+    if !valid {
+        let body = "<!doctype html><meta charset=utf-8><title>artisync: log in</title>\
+            <h1>This login link has expired</h1>\
+            <p>Each link printed by <code>artisync serve</code> works once. \
+            Restart <code>artisync serve</code> to print a new one, or use the API with the token \
+            in the data home's <code>server.token</code>.</p>";
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            body,
+        )
+            .into_response();
+    }
+    let session = format!(
+        "{}{}",
+        artisync_jobs::random_id(),
+        artisync_jobs::random_id()
+    );
+    if let Ok(mut s) = state.sessions.lock() {
+        s.insert(session.clone());
+    }
+    let mut r = Redirect::to("/").into_response();
+    let cookie = format!(
+        "{}={session}; HttpOnly; SameSite=Strict; Path=/",
+        guard::SESSION_COOKIE
+    );
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}

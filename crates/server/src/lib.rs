@@ -1,0 +1,228 @@
+#![recursion_limit = "512"]
+//! The artisync HTTP API (DESIGN §6–§8): an axum router over the same engine
+//! and job store the CLI uses. HTTP only: every decision is the engine's,
+//! every blocking call (git, filesystem, SQLite) runs off the async executor.
+//!
+//! It listens on 127.0.0.1 by default, needs a bearer token or the session
+//! cookie on every `/api` route, and refuses foreign Host and Origin headers.
+
+mod api;
+mod error;
+mod guard;
+mod metrics;
+mod openapi;
+mod sse;
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use artisync_jobs::{JobStore, Workers};
+use artisync_store::Home;
+use axum::Router;
+
+pub use error::ApiError;
+pub use metrics::Metrics;
+
+/// How `serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub addr: SocketAddr,
+    /// Directories under which any project may be synced, besides the
+    /// registered projects.
+    pub allow_roots: Vec<PathBuf>,
+    pub workers: usize,
+}
+
+/// What every handler shares.
+pub struct AppState {
+    pub home: Home,
+    pub jobs: Arc<JobStore>,
+    pub workers: Option<Workers>,
+    pub token: String,
+    pub login_codes: Mutex<HashSet<String>>,
+    pub sessions: Mutex<HashSet<String>>,
+    pub allow_roots: Vec<PathBuf>,
+    /// `host:port` values a request may name in Host (and Origin).
+    pub hosts: Vec<String>,
+    pub metrics: Metrics,
+    /// Signalled on every recorded job event, for SSE.
+    pub events: Arc<tokio::sync::Notify>,
+    pub event_seq: Arc<AtomicU64>,
+}
+
+pub type SharedState = Arc<AppState>;
+
+/// The API token in the data home, created (mode 0600) on first use.
+pub fn load_or_create_token(home: &Home) -> std::io::Result<String> {
+    let path = home.root().join("server.token");
+    if let Ok(t) = std::fs::read_to_string(&path) {
+        let t = t.trim().to_string();
+        if t.len() >= 32 {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+            return Ok(t);
+        }
+    }
+    std::fs::create_dir_all(home.root())?;
+    let token = format!(
+        "{}{}",
+        artisync_jobs::random_id(),
+        artisync_jobs::random_id()
+    );
+    let tmp = home.root().join(".server.token.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        f.write_all(token.as_bytes())?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, &path)?;
+    Ok(token)
+}
+
+/// Hosts a request may name: the bound address and its loopback aliases.
+pub fn allowed_hosts(addr: SocketAddr) -> Vec<String> {
+    let port = addr.port();
+    let mut hosts = vec![addr.to_string(), format!("localhost:{port}")];
+    if addr.ip().is_loopback() {
+        hosts.push(format!("127.0.0.1:{port}"));
+        hosts.push(format!("[::1]:{port}"));
+    }
+    hosts.sort();
+    hosts.dedup();
+    hosts
+}
+
+impl AppState {
+    /// State for a server on `addr`; starts `workers` job workers (none for
+    /// `0`, which tests use to control when jobs run).
+    pub fn new(
+        home: Home,
+        addr: SocketAddr,
+        allow_roots: Vec<PathBuf>,
+        workers: usize,
+    ) -> Result<SharedState, String> {
+        let token =
+            load_or_create_token(&home).map_err(|e| format!("cannot create the API token: {e}"))?;
+        let jobs = Arc::new(JobStore::open(&home.jobs_db_path()).map_err(|e| e.to_string())?);
+        let events = Arc::new(tokio::sync::Notify::new());
+        let event_seq = Arc::new(AtomicU64::new(0));
+        let workers = if workers > 0 {
+            let (ev, seq) = (events.clone(), event_seq.clone());
+            let notify: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
+                seq.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                ev.notify_waiters();
+            });
+            Some(
+                Workers::start(home.clone(), jobs.clone(), workers, notify)
+                    .map_err(|e| e.to_string())?,
+            )
+        } else {
+            None
+        };
+        let mut roots = Vec::new();
+        for r in allow_roots {
+            let c = std::fs::canonicalize(&r)
+                .map_err(|_| format!("--allow-root {} does not exist", r.display()))?;
+            if home.contains(&c) || home.root().starts_with(&c) {
+                return Err(format!(
+                    "--allow-root {} contains artisync's data home; choose a directory of projects",
+                    c.display()
+                ));
+            }
+            roots.push(c);
+        }
+        Ok(Arc::new(AppState {
+            home,
+            jobs,
+            workers,
+            token,
+            login_codes: Mutex::new(HashSet::new()),
+            sessions: Mutex::new(HashSet::new()),
+            allow_roots: roots,
+            hosts: allowed_hosts(addr),
+            metrics: Metrics::default(),
+            events,
+            event_seq,
+        }))
+    }
+
+    /// A new one-time login code for the browser.
+    pub fn new_login_code(&self) -> String {
+        let code = artisync_jobs::random_id();
+        if let Ok(mut c) = self.login_codes.lock() {
+            c.insert(code.clone());
+        }
+        code
+    }
+
+    /// Wakes the workers and the event streams after a job was queued.
+    pub fn job_queued(&self) {
+        if let Some(w) = &self.workers {
+            w.wake();
+        }
+        self.event_seq
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.events.notify_waiters();
+    }
+}
+
+/// The whole application: API, login, metrics, with the guards applied.
+pub fn app(state: SharedState) -> Router {
+    api::router(state)
+}
+
+/// Serves until Ctrl-C or SIGTERM. `on_ready` gets the bound address and
+/// the one-time login URL.
+pub async fn serve(
+    home: Home,
+    config: ServerConfig,
+    on_ready: impl FnOnce(SocketAddr, String),
+) -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let state = tokio::task::spawn_blocking(move || {
+        AppState::new(home, addr, config.allow_roots, config.workers)
+    })
+    .await
+    .map_err(|e| e.to_string())??;
+    let code = state.new_login_code();
+    on_ready(addr, format!("http://{addr}/login?code={code}"));
+    let app = app(state.clone());
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

@@ -1,0 +1,314 @@
+//! The OpenAPI 3 description of the API, built from the router's own route
+//! table (`api::ROUTES`) plus the request and response shapes below, so a
+//! route cannot exist without being described.
+
+use serde_json::{json, Map, Value};
+
+use crate::api::ROUTES;
+
+fn op(method: &str, path: &str) -> Value {
+    let (summary, body, ok, ok_schema): (&str, Option<&str>, &str, &str) = match (method, path) {
+        ("post", "/api/v1/sync/jobs") => (
+            "Start a sync job",
+            Some("SyncJobRequest"),
+            "202",
+            "JobAccepted",
+        ),
+        ("get", "/api/v1/sync/jobs") => {
+            ("Recent jobs, filterable by state", None, "200", "JobList")
+        }
+        ("get", "/api/v1/sync/jobs/{id}") => {
+            ("One job: state, progress, results, log", None, "200", "Job")
+        }
+        ("post", "/api/v1/sync/jobs/{id}/cancel") => {
+            ("Cancel a queued or running job", None, "200", "Job")
+        }
+        ("get", "/api/v1/events") => (
+            "Job events as Server-Sent Events (resumable with Last-Event-ID)",
+            None,
+            "200",
+            "EventStream",
+        ),
+        ("get", "/api/v1/artifacts") => (
+            "Artifacts with their per-tier status",
+            None,
+            "200",
+            "StatusReport",
+        ),
+        ("get", "/api/v1/artifacts/{id}") => (
+            "One artifact: metadata, source, status",
+            None,
+            "200",
+            "ArtifactDetail",
+        ),
+        ("get", "/api/v1/artifacts/{id}/versions") => {
+            ("Every version side by side", None, "200", "Versions")
+        }
+        ("get", "/api/v1/artifacts/{id}/diff") => (
+            "Structured diff of two tiers, paged by file",
+            None,
+            "200",
+            "Diff",
+        ),
+        ("get", "/api/v1/artifacts/{id}/file") => (
+            "One file of one tier's version (downloads)",
+            None,
+            "200",
+            "Binary",
+        ),
+        ("get", "/api/v1/artifacts/{id}/conflict") => (
+            "A staged conflict with every file's versions",
+            None,
+            "200",
+            "Conflict",
+        ),
+        ("post", "/api/v1/sync/resolve") => (
+            "Resolve a staged conflict per file",
+            Some("ResolveRequest"),
+            "200",
+            "ResolveReport",
+        ),
+        ("post", "/api/v1/sync/patch") => (
+            "Start a project → upstream patch export",
+            Some("PatchRequest"),
+            "202",
+            "JobAccepted",
+        ),
+        ("get", "/api/v1/patches/{id}") => ("Download a patch bundle", None, "200", "Binary"),
+        ("post", "/api/v1/undo") => (
+            "Restore the content before the last write",
+            Some("UndoRequest"),
+            "200",
+            "UndoReport",
+        ),
+        ("get", "/api/v1/projects") => ("Registered projects", None, "200", "ProjectList"),
+        ("post", "/api/v1/projects") => (
+            "Register a project",
+            Some("ProjectRequest"),
+            "201",
+            "ProjectAdded",
+        ),
+        ("get", "/api/v1/openapi.json") => ("This document", None, "200", "Object"),
+        ("get", "/metrics") => ("Prometheus metrics", None, "200", "Text"),
+        ("get", "/login") => (
+            "Exchange a one-time login code for a session cookie",
+            None,
+            "303",
+            "Text",
+        ),
+        _ => ("", None, "200", "Object"),
+    };
+    let mut params = Vec::new();
+    if path.contains("{id}") {
+        params.push(
+            json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"},
+            "description": "an artifact id (kind:name) or a job id"}),
+        );
+    }
+    let query: &[(&str, &str)] = match path {
+        "/api/v1/sync/jobs" if method == "get" => &[
+            ("state", "only jobs in this state"),
+            ("limit", "at most this many"),
+        ],
+        "/api/v1/events" => &[
+            ("since", "replay events after this id"),
+            ("job_id", "only this job's events"),
+        ],
+        "/api/v1/artifacts"
+        | "/api/v1/artifacts/{id}"
+        | "/api/v1/artifacts/{id}/versions"
+        | "/api/v1/artifacts/{id}/conflict" => &[
+            (
+                "project_path",
+                "a registered project or one under an allowed root",
+            ),
+            ("collection", "collection name"),
+        ],
+        "/api/v1/artifacts/{id}/diff" => &[
+            ("lhs", "upstream, collection or project"),
+            ("rhs", "upstream, collection or project"),
+            ("project_path", "needed for the project tier"),
+            ("collection", "collection name"),
+            ("page", "1-based page of files"),
+            ("per_page", "files per page (1-1000)"),
+        ],
+        "/api/v1/artifacts/{id}/file" => &[
+            ("tier", "upstream, collection or project"),
+            ("path", "the file's path in the artifact"),
+            ("project_path", "needed for the project tier"),
+            ("collection", "collection name"),
+        ],
+        "/login" => &[("code", "the one-time code serve printed")],
+        _ => &[],
+    };
+    for (name, d) in query {
+        params.push(json!({"name": name, "in": "query", "required": matches!(*name, "lhs" | "rhs" | "tier" | "path"),
+            "schema": {"type": "string"}, "description": d}));
+    }
+    if path == "/api/v1/sync/jobs" && method == "post" || path == "/api/v1/sync/patch" {
+        params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string"},
+            "description": "repeating a request with the same key returns the same job"}));
+    }
+    let content = match ok_schema {
+        "Binary" => {
+            json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
+        }
+        "Text" => json!({"text/plain": {"schema": {"type": "string"}}}),
+        "EventStream" => json!({"text/event-stream": {"schema": {"type": "string"}}}),
+        "Object" => json!({"application/json": {"schema": {"type": "object"}}}),
+        s => json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{s}")}}}),
+    };
+    let error = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
+    let mut responses = Map::new();
+    responses.insert(
+        ok.into(),
+        json!({"description": summary, "content": content}),
+    );
+    for (code, d) in [
+        ("400", "bad input"),
+        ("401", "missing or invalid credentials"),
+        ("403", "foreign Host or Origin, or a refused path"),
+        ("404", "not found"),
+        ("409", "conflicts with a job's state"),
+        ("413", "body too large"),
+        ("422", "invalid request"),
+    ] {
+        responses.insert(code.into(), error(d));
+    }
+    let mut o = json!({
+        "summary": summary,
+        "operationId": format!("{method}_{}", path.trim_start_matches('/').replace(['/', '{', '}', '.'], "_")),
+        "parameters": params,
+        "responses": responses,
+    });
+    if let (Some(b), Value::Object(m)) = (body, &mut o) {
+        m.insert(
+            "requestBody".into(),
+            json!({"required": true, "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{b}")}}}}),
+        );
+    }
+    if !path.starts_with("/api/") {
+        if let Value::Object(m) = &mut o {
+            m.insert("security".into(), json!([]));
+        }
+    }
+    o
+}
+
+fn schemas() -> Value {
+    let s = |v: Value| v;
+    let string = json!({"type": "string"});
+    let hash = json!({"type": "string", "pattern": "^[0-9a-f]{40}$", "nullable": true});
+    json!({
+        "Error": s(json!({"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
+            "required": ["code", "message", "trace_id"],
+            "properties": {"code": string, "message": string, "trace_id": string}}}})),
+        "Direction": {"type": "string", "enum": ["upstream_to_collection", "collection_to_project", "project_to_collection", "project_to_upstream"]},
+        "Strategy": {"type": "string", "enum": ["auto", "ours", "theirs"]},
+        "Status": {"type": "string", "enum": ["in_sync", "behind", "ahead", "diverged", "missing", "untracked", "conflict"]},
+        "Outcome": {"type": "string", "enum": ["updated", "merged", "unchanged", "conflict", "skipped", "error"]},
+        "JobState": {"type": "string", "enum": ["queued", "running", "success", "conflict", "error", "cancelled"]},
+        "SyncJobRequest": {"type": "object", "required": ["direction"], "additionalProperties": false, "properties": {
+            "direction": {"$ref": "#/components/schemas/Direction"},
+            "artifacts": {"type": "array", "items": string},
+            "project_path": string, "collection": string,
+            "strategy": {"$ref": "#/components/schemas/Strategy"},
+            "strategies": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Strategy"}},
+            "dry_run": {"type": "boolean"}, "yes": {"type": "boolean", "description": "confirms choices that discard changes"}}},
+        "JobAccepted": {"type": "object", "required": ["job_id", "state", "trace_id"], "properties": {
+            "job_id": string, "state": {"$ref": "#/components/schemas/JobState"}, "trace_id": string}},
+        "ArtifactResult": {"type": "object", "properties": {
+            "id": string, "outcome": {"$ref": "#/components/schemas/Outcome"}, "strategy": {"$ref": "#/components/schemas/Strategy"},
+            "from": hash, "to": hash,
+            "files": {"type": "array", "items": {"type": "object", "properties": {"path": string, "change": string}}},
+            "conflicts": {"type": "array", "items": {"type": "object", "properties": {"path": string, "kind": string}}},
+            "destructive": string, "message": string}},
+        "Job": {"type": "object", "required": ["id", "state", "direction"], "properties": {
+            "id": string, "kind": {"type": "string", "enum": ["sync", "patch"]}, "direction": string,
+            "request": {"$ref": "#/components/schemas/SyncJobRequest"},
+            "state": {"$ref": "#/components/schemas/JobState"}, "origin": {"type": "string", "enum": ["cli", "api"]},
+            "done": {"type": "integer"}, "total": {"type": "integer"},
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/ArtifactResult"}},
+            "report": {"type": "object", "nullable": true}, "error": {"type": "string", "nullable": true},
+            "log": {"type": "array", "items": string}, "trace_id": string,
+            "created_at": string, "started_at": {"type": "string", "nullable": true},
+            "finished_at": {"type": "string", "nullable": true}, "duration_ms": {"type": "integer", "nullable": true}}},
+        "JobList": {"type": "object", "properties": {"jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}}},
+        "ProjectState": {"type": "object", "properties": {"path": string, "status": {"$ref": "#/components/schemas/Status"},
+            "hash": hash, "deployed_hash": hash, "deployed_at": {"type": "string", "nullable": true}}},
+        "UpstreamState": {"type": "object", "properties": {"status": {"$ref": "#/components/schemas/Status"}, "hash": hash,
+            "commit": hash, "ref": string, "source": string, "fetched_at": string, "synced_commit": hash, "synced_hash": hash, "note": string}},
+        "ArtifactStatus": {"type": "object", "properties": {"id": string, "kind": string, "name": string,
+            "collection": {"type": "object", "properties": {"hash": hash}},
+            "upstream": {"$ref": "#/components/schemas/UpstreamState"},
+            "projects": {"type": "array", "items": {"$ref": "#/components/schemas/ProjectState"}}}},
+        "StatusReport": {"type": "object", "properties": {"collection": string,
+            "artifacts": {"type": "array", "items": {"$ref": "#/components/schemas/ArtifactStatus"}},
+            "untracked": {"type": "array", "items": {"type": "object"}}, "warnings": {"type": "array", "items": string}}},
+        "ArtifactDetail": {"type": "object", "properties": {"artifact": {"type": "object"}, "status": {"$ref": "#/components/schemas/ArtifactStatus"}}},
+        "Versions": {"type": "object", "properties": {"id": string, "upstream": {"type": "object", "nullable": true},
+            "collection": {"type": "object"}, "projects": {"type": "array", "items": {"$ref": "#/components/schemas/ProjectState"}}}},
+        "DiffLine": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["context", "added", "removed"]},
+            "old_line": {"type": "integer"}, "new_line": {"type": "integer"}, "text": string,
+            "eol": {"type": "string", "enum": ["lf", "crlf", "none"]},
+            "spans": {"type": "array", "items": {"type": "object", "properties": {"text": string, "changed": {"type": "boolean"}}}}}},
+        "DiffFile": {"type": "object", "properties": {"path": string, "old_path": string,
+            "status": {"type": "string", "enum": ["added", "deleted", "modified", "renamed"]}, "binary": {"type": "boolean"},
+            "old_size": {"type": "integer"}, "new_size": {"type": "integer"}, "added": {"type": "integer"}, "removed": {"type": "integer"},
+            "too_large": {"type": "boolean"},
+            "hunks": {"type": "array", "items": {"type": "object", "properties": {"old_start": {"type": "integer"},
+                "old_lines": {"type": "integer"}, "new_start": {"type": "integer"}, "new_lines": {"type": "integer"},
+                "lines": {"type": "array", "items": {"$ref": "#/components/schemas/DiffLine"}}}}},
+            "downloads": {"type": "object", "properties": {"old": {"type": "string", "nullable": true}, "new": {"type": "string", "nullable": true}}}}},
+        "Diff": {"type": "object", "properties": {"id": string, "lhs": {"type": "object"}, "rhs": {"type": "object"},
+            "stats": {"type": "object", "properties": {"files": {"type": "integer"}, "added": {"type": "integer"}, "removed": {"type": "integer"}}},
+            "files": {"type": "array", "items": {"$ref": "#/components/schemas/DiffFile"}},
+            "page": {"type": "integer"}, "per_page": {"type": "integer"}, "pages": {"type": "integer"}, "total_files": {"type": "integer"}}},
+        "Conflict": {"type": "object", "properties": {"id": string, "direction": string, "created_at": string,
+            "files": {"type": "array", "items": {"type": "object", "properties": {"path": string, "kind": string,
+                "base": {"type": "string", "nullable": true}, "ours": {"type": "string", "nullable": true},
+                "theirs": {"type": "string", "nullable": true}, "merged": {"type": "string", "nullable": true}}}}}},
+        "ResolveRequest": {"type": "object", "required": ["artifact"], "additionalProperties": false, "properties": {
+            "artifact": string, "project_path": string, "collection": string,
+            "all": {"type": "string", "enum": ["ours", "theirs"]},
+            "files": {"type": "object", "additionalProperties": {"oneOf": [
+                {"type": "string", "enum": ["ours", "theirs"]},
+                {"type": "object", "required": ["edited"], "properties": {"edited": string}}]}}}},
+        "ResolveReport": {"type": "object", "properties": {"id": string, "hash": hash, "files": {"type": "array", "items": {"type": "object"}}}},
+        "PatchRequest": {"type": "object", "required": ["artifact", "project_path"], "additionalProperties": false, "properties": {
+            "artifact": string, "project_path": string, "collection": string,
+            "format": {"type": "string", "enum": ["zip", "tar.gz", "mbox"]}}},
+        "UndoRequest": {"type": "object", "additionalProperties": false, "properties": {"artifact": string, "project_path": string, "collection": string}},
+        "UndoReport": {"type": "object", "properties": {"id": string, "undone": string, "restored": hash}},
+        "ProjectRequest": {"type": "object", "required": ["path"], "additionalProperties": false, "properties": {"path": string}},
+        "ProjectAdded": {"type": "object", "properties": {"path": string, "added": {"type": "boolean"}}},
+        "ProjectList": {"type": "object", "properties": {"projects": {"type": "array", "items": {"type": "object",
+            "properties": {"path": string, "added_at": string, "artifacts": {"type": "integer"}}}}}},
+    })
+}
+
+/// The OpenAPI 3 document.
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for (method, path) in ROUTES {
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        if let Value::Object(m) = entry {
+            m.insert(method.to_string(), op(method, path));
+        }
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "artisync", "version": env!("CARGO_PKG_VERSION"),
+            "description": "Keep Claude Code skills, commands and agents in step across upstream, collection and projects."},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}, {"session": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas(),
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "artisync_session"}
+            }
+        }
+    })
+}
