@@ -11,7 +11,10 @@ use serde_json::Value;
 
 use crate::{Event, Job, JobError, JobKind, JobRequest, JobState, Origin};
 
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/001_jobs.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/001_jobs.sql"),
+    include_str!("../migrations/002_pid.sql"),
+];
 
 /// Lines of log kept per job.
 const LOG_TAIL: usize = 200;
@@ -106,7 +109,10 @@ impl JobStore {
         })
     }
 
-    fn with<T>(&self, f: impl FnOnce(&Connection) -> Result<T, JobError>) -> Result<T, JobError> {
+    pub(crate) fn with<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, JobError>,
+    ) -> Result<T, JobError> {
         let guard = self
             .conn
             .lock()
@@ -186,8 +192,8 @@ impl JobStore {
                 .map_err(db)?;
             let started = (state == JobState::Running).then(now);
             tx.execute(
-                "INSERT INTO jobs (id, seq, kind, direction, request, state, origin, trace_id, idempotency_key, created_at, started_at, attempts)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "INSERT INTO jobs (id, seq, kind, direction, request, state, origin, trace_id, idempotency_key, created_at, started_at, attempts, pid)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
                     id,
                     seq,
@@ -201,6 +207,7 @@ impl JobStore {
                     now(),
                     started,
                     i64::from(state == JobState::Running),
+                    i64::from(std::process::id()),
                 ],
             )
             .map_err(db)?;
@@ -418,6 +425,28 @@ impl JobStore {
                 )
                 .map_err(db)?;
                 if let Some(job) = Self::get_in(&tx, id)? {
+                    Self::state_event(&tx, &job)?;
+                }
+            }
+            // A CLI job is run by its own process; if that process is gone,
+            // the job can never finish: say so instead of leaving it running.
+            let orphans: Vec<(String, i64)> = {
+                let mut st = tx
+                    .prepare("SELECT id, COALESCE(pid, 0) FROM jobs WHERE state = 'running' AND origin = 'cli'")
+                    .map_err(db)?;
+                let rows = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(db)?;
+                rows.collect::<Result<_, _>>().map_err(db)?
+            };
+            for (id, pid) in orphans {
+                if pid > 0 && Path::new(&format!("/proc/{pid}")).exists() {
+                    continue;
+                }
+                tx.execute(
+                    "UPDATE jobs SET state = 'error', error = ?2, finished_at = ?3 WHERE id = ?1",
+                    params![id, "the artisync process running this job ended before it finished; run the sync again", now()],
+                )
+                .map_err(db)?;
+                if let Some(job) = Self::get_in(&tx, &id)? {
                     Self::state_event(&tx, &job)?;
                 }
             }

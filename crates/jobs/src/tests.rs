@@ -218,3 +218,34 @@ fn ids_are_random_hex() {
     assert!(a.chars().all(|c| c.is_ascii_hexdigit()));
     assert_ne!(a, b);
 }
+
+#[test]
+fn a_cli_job_whose_process_died_ends_in_error() {
+    let (_t, s) = store();
+    let (j, _) = s
+        .create(
+            JobKind::Sync,
+            &req("a"),
+            Origin::Cli,
+            JobState::Running,
+            "t",
+            None,
+        )
+        .unwrap();
+    // A pid that certainly is not running any more: a child that has exited.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let dead = child.id();
+    child.wait().unwrap();
+    s.with(|c| {
+        c.execute(
+            "UPDATE jobs SET pid = ?1 WHERE id = ?2",
+            rusqlite::params![dead, j.id],
+        )
+        .map_err(|e| JobError::Db(e.to_string()))
+    })
+    .unwrap();
+    s.requeue_interrupted().unwrap();
+    let after = s.get(&j.id).unwrap().unwrap();
+    assert_eq!(after.state, JobState::Error);
+    assert!(after.error.unwrap().contains("ended before it finished"));
+}
