@@ -69,7 +69,7 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
         .route("/login", get(login))
-        .fallback(not_found)
+        .fallback(crate::web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
@@ -77,10 +77,6 @@ pub fn router(state: SharedState) -> Router {
             guard::guard,
         ))
         .with_state(state)
-}
-
-async fn not_found() -> ApiError {
-    ApiError::not_found("no such route; GET /api/v1/openapi.json lists them all")
 }
 
 async fn method_not_allowed() -> ApiError {

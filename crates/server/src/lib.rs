@@ -12,6 +12,7 @@ mod guard;
 mod metrics;
 mod openapi;
 mod sse;
+mod web;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
