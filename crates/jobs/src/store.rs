@@ -88,8 +88,18 @@ impl JobStore {
         }
         let conn = Connection::open(path).map_err(db)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(db)?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(db)?;
+        // Switching a new database to WAL needs an exclusive lock, and
+        // SQLite answers "database is locked" for it at once instead of
+        // waiting for the busy timeout; another process opening the store
+        // at the same moment holds that lock only briefly, so retry.
+        let start = Instant::now();
+        while let Err(e) = conn.pragma_update(None, "journal_mode", "WAL") {
+            let busy = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy);
+            if !busy || start.elapsed() > Duration::from_secs(10) {
+                return Err(db(e));
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(db)?;
         // Read the schema version inside the write transaction: two
