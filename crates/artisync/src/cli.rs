@@ -183,6 +183,12 @@ pub enum Command {
         /// Where to build it (default: a new temporary directory)
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
+        /// Where to serve the web UI (another free port if this one is taken)
+        #[arg(long, default_value = "127.0.0.1:8420", value_name = "ADDR")]
+        addr: String,
+        /// Only build the demo home and show its status; do not serve it
+        #[arg(long)]
+        no_serve: bool,
     },
 }
 

@@ -114,7 +114,15 @@ pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
     Ok(home_dir)
 }
 
-pub fn run(dir: Option<&Path>, out: &Out) -> Result<(), CliError> {
+/// Where a demo was built.
+pub struct Built {
+    pub dir: PathBuf,
+    pub home: PathBuf,
+}
+
+/// Builds the demo and shows its status; with `serving`, the JSON document
+/// is left to the server's ready line.
+pub fn run(dir: Option<&Path>, out: &Out, serving: bool) -> Result<Built, CliError> {
     let dir = match dir {
         Some(d) => {
             if d.exists()
@@ -140,9 +148,11 @@ pub fn run(dir: Option<&Path>, out: &Out) -> Result<(), CliError> {
     let engine = Engine::new(Home::at(&home), "default");
     let report = engine.status(None)?;
     if out.json {
-        let v = serde_json::json!({"dir": dir, "home": home, "status": report});
-        out.line(&serde_json::to_string_pretty(&v).map_err(anyhow::Error::from)?);
-        return Ok(());
+        if !serving {
+            let v = serde_json::json!({"dir": dir, "home": home, "status": report});
+            out.line(&serde_json::to_string_pretty(&v).map_err(anyhow::Error::from)?);
+        }
+        return Ok(Built { dir, home });
     }
     out.line(&format!("Demo built in {}", dir.display()));
     out.line("");
@@ -157,5 +167,9 @@ pub fn run(dir: Option<&Path>, out: &Out) -> Result<(), CliError> {
     ));
     out.line("  artisync diff skill:changelog --lhs collection --rhs upstream");
     out.line("  artisync versions command:review");
-    Ok(())
+    if serving {
+        out.line("");
+        out.line("Serving the web UI on this demo home (Ctrl-C to stop):");
+    }
+    Ok(Built { dir, home })
 }

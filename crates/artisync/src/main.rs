@@ -547,6 +547,36 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             let home = Home::from_env()?;
             serve(home, addr, allow_root.clone(), *workers, out)
         }
-        Command::Demo { dir } => demo::run(dir.as_deref(), out),
+        Command::Demo {
+            dir,
+            addr,
+            no_serve,
+        } => {
+            let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
+                CliError::usage(format!(
+                    "--addr {addr:?}: expected IP:PORT, e.g. 127.0.0.1:8420"
+                ))
+            })?;
+            let built = demo::run(dir.as_deref(), out, !*no_serve)?;
+            if *no_serve {
+                return Ok(());
+            }
+            init_logging(cli);
+            // Another free port if the usual one is taken.
+            let addr = match std::net::TcpListener::bind(addr) {
+                Ok(l) => {
+                    drop(l);
+                    addr
+                }
+                Err(_) => std::net::SocketAddr::new(addr.ip(), 0),
+            };
+            serve(
+                Home::at(&built.home),
+                addr,
+                vec![built.dir.join("projects")],
+                2,
+                out,
+            )
+        }
     }
 }

@@ -27,6 +27,7 @@ use axum::Router;
 
 pub use error::ApiError;
 pub use metrics::Metrics;
+pub use openapi::document as openapi_document;
 
 /// How `serve` was asked to run.
 #[derive(Debug, Clone)]
