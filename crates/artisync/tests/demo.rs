@@ -1,0 +1,70 @@
+//! `artisync demo --no-serve`: the demo home has the drift it promises:
+//! an update available upstream, local changes in a project, a pair that
+//! diverged (and conflicts when synced), and an untracked artifact.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+
+use artisync_testkit::TestEnv;
+use serde_json::Value;
+
+fn find<'a>(status: &'a Value, id: &str) -> &'a Value {
+    status["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap_or_else(|| panic!("{id} missing: {status:#}"))
+}
+
+#[test]
+fn demo_builds_a_home_with_real_drift() {
+    let env = TestEnv::new(Path::new(env!("CARGO_BIN_EXE_artisync")));
+    let dir = env.root().join("demo");
+    let out = env.json(&["demo", "--no-serve", "--dir", dir.to_str().unwrap()]);
+    let home = out["home"].as_str().unwrap().to_string();
+    let status = &out["status"];
+    assert_eq!(
+        find(status, "skill:changelog")["upstream"]["status"],
+        "behind"
+    );
+    assert_eq!(
+        find(status, "command:review")["upstream"]["status"],
+        "diverged"
+    );
+    let pdf = find(status, "skill:pdf");
+    let web = pdf["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["path"].as_str().unwrap().ends_with("projects/web-app"))
+        .unwrap();
+    assert_eq!(web["status"], "ahead");
+    assert_eq!(status["untracked"][0]["id"], "command:scratch");
+
+    // The demo home is an ordinary home: syncing the diverged pair conflicts.
+    let sync = env
+        .command(&[
+            "sync",
+            "--direction",
+            "upstream_to_collection",
+            "command:review",
+            "--json",
+        ])
+        .env("ARTISYNC_HOME", &home)
+        .output()
+        .unwrap();
+    assert_eq!(
+        sync.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&sync.stderr)
+    );
+    let report: Value = serde_json::from_slice(&sync.stdout).unwrap();
+    assert_eq!(report["artifacts"][0]["outcome"], "conflict");
+
+    // A directory that is not empty is refused.
+    let again = env.run(&["demo", "--no-serve", "--dir", dir.to_str().unwrap()]);
+    assert_eq!(again.code, 2, "{}", again.stderr);
+}
