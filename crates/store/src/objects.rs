@@ -100,7 +100,8 @@ impl<'a> Node<'a> {
     }
 }
 
-/// Reads the tree or blob `id` from `repo` as artifact content.
+/// Reads the tree or blob `id` from `repo` as artifact content, with the
+/// exclusion rule applied and submodules left out, as for any tier.
 pub fn read_content(
     repo: &Repository,
     id: ObjectId,
@@ -135,6 +136,9 @@ fn walk(
 ) -> Result<(), StoreError> {
     for e in tree.iter() {
         let Some(name) = e.name() else { continue };
+        if artisync_model::is_excluded(name) {
+            continue;
+        }
         let child = rel.child(name)?;
         match e.kind() {
             Some(ObjectType::Tree) => {

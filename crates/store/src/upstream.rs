@@ -3,13 +3,11 @@
 //! `refs/artisync/seen/*` ref), so old commits stay available as merge bases.
 //! Nothing here pushes or writes to an upstream.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use artisync_model::content::{tree_id, TreeEntry};
 use artisync_model::{
-    blob_id, is_excluded, Content, FileEntry, FileMode, Location, ObjectId, RelPath, Shape,
-    SourceSpec,
+    blob_id, is_excluded, Content, FileMode, Location, ObjectId, RelPath, Shape, SourceSpec,
 };
 use git2::{ObjectType, Oid, Repository};
 use serde::{Deserialize, Serialize};
@@ -546,57 +544,27 @@ impl CachedRepo {
         path: &RelPath,
         shape: Shape,
     ) -> Result<Option<Content>, StoreError> {
+        let read = |oid| {
+            crate::objects::read_content(
+                &self.repo,
+                ObjectId::from_git(oid),
+                shape,
+                path.file_name(),
+            )
+        };
         match (self.entry_at(commit, path)?, shape) {
             (Some((ObjectType::Blob, oid, mode)), Shape::File) => {
-                let entry = self.blob_entry(oid, mode)?;
-                let name = RelPath::new(path.file_name())?;
-                Ok(Some(Content::file(name, entry)))
+                let mut content = read(oid)?;
+                // A single file keeps the mode its tree entry gives it.
+                let mode = FileMode::from_git_mode(mode as u32).unwrap_or(FileMode::Regular);
+                if let Some(e) = content.as_mut().and_then(|c| c.files.values_mut().next()) {
+                    e.mode = mode;
+                }
+                Ok(content)
             }
-            (Some((ObjectType::Tree, oid, _)), Shape::Dir) => {
-                let mut files = BTreeMap::new();
-                self.walk_tree(oid, &RelPath::root(), &mut files)?;
-                Ok(Some(Content::dir(files)))
-            }
+            (Some((ObjectType::Tree, oid, _)), Shape::Dir) => read(oid),
             _ => Ok(None),
         }
-    }
-
-    fn blob_entry(&self, oid: Oid, mode: i32) -> Result<FileEntry, StoreError> {
-        let blob = self
-            .repo
-            .find_blob(oid)
-            .map_err(StoreError::git("reading a blob"))?;
-        Ok(FileEntry {
-            mode: FileMode::from_git_mode(mode as u32).unwrap_or(FileMode::Regular),
-            data: blob.content().to_vec(),
-        })
-    }
-
-    fn walk_tree(
-        &self,
-        oid: Oid,
-        rel: &RelPath,
-        out: &mut BTreeMap<RelPath, FileEntry>,
-    ) -> Result<(), StoreError> {
-        let tree = self
-            .repo
-            .find_tree(oid)
-            .map_err(StoreError::git("reading a tree"))?;
-        for e in tree.iter() {
-            let Some(name) = e.name() else { continue };
-            if is_excluded(name) {
-                continue;
-            }
-            let child = rel.child(name)?;
-            match e.kind() {
-                Some(ObjectType::Tree) => self.walk_tree(e.id(), &child, out)?,
-                Some(ObjectType::Blob) => {
-                    out.insert(child, self.blob_entry(e.id(), e.filemode())?);
-                }
-                _ => {}
-            }
-        }
-        Ok(())
     }
 }
 
