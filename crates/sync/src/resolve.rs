@@ -316,10 +316,10 @@ impl Engine {
         self.record_base(&collection, id, &base_before, &pending.new_base)?;
         self.pending().remove(&pending.destination, id)?;
         let commit = match &pending.destination {
-            Destination::Collection { .. } => collection.commit(&format!(
-                "Resolve conflict in {id}\n\nSync {}\n",
-                pending.direction
-            ))?,
+            Destination::Collection { .. } => self.commit_locked(
+                &collection,
+                &format!("Resolve conflict in {id}\n\nSync {}\n", pending.direction),
+            )?,
             Destination::Project { .. } => None,
         };
         Ok(ResolveReport {
@@ -366,10 +366,18 @@ impl Engine {
             )));
         }
         let previous = self.load(id, entry.previous)?;
-        let collection = self.collection()?;
+        // A project's undo of a collection_to_project write needs no
+        // collection at all (it may have been another collection's).
+        let needs_collection = matches!(destination, Destination::Collection { .. })
+            || matches!(entry.base_before, BaseRecord::Manifest { .. });
+        let collection = if needs_collection {
+            Some(self.collection()?)
+        } else {
+            None
+        };
         let base_now = match &entry.base_before {
             BaseRecord::Manifest { .. } => BaseRecord::Manifest {
-                entry: collection.manifest()?.get(id).cloned(),
+                entry: need(collection.as_ref())?.manifest()?.get(id).cloned(),
             },
             BaseRecord::Lock { project, .. } => BaseRecord::Lock {
                 project: project.clone(),
@@ -386,11 +394,12 @@ impl Engine {
             "undo",
             Some(entry.seq),
         )?;
-        self.restore_base(&collection, id, &entry.base_before)?;
+        self.restore_base(collection.as_ref(), id, &entry.base_before)?;
         let commit = match &destination {
-            Destination::Collection { .. } => {
-                collection.commit(&format!("Undo {} of {id}\n", entry.action))?
-            }
+            Destination::Collection { .. } => self.commit_locked(
+                need(collection.as_ref())?,
+                &format!("Undo {} of {id}\n", entry.action),
+            )?,
             Destination::Project { .. } => None,
         };
         Ok(UndoReport {
@@ -404,12 +413,15 @@ impl Engine {
 
     fn restore_base(
         &self,
-        collection: &Collection,
+        collection: Option<&Collection>,
         id: &ArtifactId,
         record: &BaseRecord,
     ) -> Result<(), SyncError> {
         match record {
             BaseRecord::Manifest { entry } => {
+                let collection = collection.ok_or_else(|| {
+                    SyncError::Refused("internal: undo needs the collection".into())
+                })?;
                 let _g = self.record_lock(&format!("manifest:{}", self.collection_name))?;
                 let mut m = collection.manifest()?;
                 match entry {
@@ -431,4 +443,9 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// The collection an undo needs when its record is the manifest's.
+fn need(c: Option<&Collection>) -> Result<&Collection, SyncError> {
+    c.ok_or_else(|| SyncError::Refused("internal: undo needs the collection".into()))
 }

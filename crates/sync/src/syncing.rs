@@ -586,13 +586,23 @@ impl Engine {
         })
     }
 
+    /// Commits the collection while holding its commit lock, so that
+    /// concurrent syncs, resolves and undos never interleave their commits.
+    pub(crate) fn commit_locked(
+        &self,
+        collection: &Collection,
+        message: &str,
+    ) -> Result<Option<ObjectId>, SyncError> {
+        let _guard = self.record_lock(&format!("collection-commit:{}", self.collection_name))?;
+        Ok(collection.commit(message)?)
+    }
+
     pub(crate) fn commit_collection(
         &self,
         collection: &Collection,
         subject: &str,
         results: &[ArtifactResult],
     ) -> Result<Option<ObjectId>, SyncError> {
-        let _guard = self.record_lock(&format!("collection-commit:{}", self.collection_name))?;
         let body: Vec<String> = results
             .iter()
             .filter(|r| r.outcome != Outcome::Skipped)
@@ -613,7 +623,7 @@ impl Engine {
         } else {
             format!("{subject}: {} artifacts", ids.len())
         };
-        Ok(collection.commit(&format!("{subject}\n\n{}\n", body.join("\n")))?)
+        self.commit_locked(collection, &format!("{subject}\n\n{}\n", body.join("\n")))
     }
 
     fn records(&self, ctx: &RunCtx<'_>) -> Result<Records, SyncError> {
