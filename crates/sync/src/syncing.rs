@@ -892,7 +892,10 @@ impl Engine {
     ) -> Result<(), SyncError> {
         let objects = self.objects()?;
         let previous_id = previous.map(|c| objects.put(c)).transpose()?;
-        let written = new.map(|c| objects.put(c)).transpose()?;
+        // The new content is only named, not stored: undo restores what was
+        // there before, and the next sync's base (the source) is stored by
+        // the caller.
+        let written = new.map(Content::hash);
         self.journal().append(UndoEntry {
             seq: 0,
             time: artisync_store::now(),
