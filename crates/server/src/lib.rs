@@ -25,6 +25,7 @@ use artisync_jobs::{JobStore, Workers};
 use artisync_store::Home;
 use axum::Router;
 
+pub use api::{BODY_LIMIT, ROUTES};
 pub use error::ApiError;
 pub use metrics::Metrics;
 pub use openapi::document as openapi_document;
