@@ -199,6 +199,10 @@ pub async fn serve(
     })
     .await
     .map_err(|e| e.to_string())??;
+    // Take over SIGINT and SIGTERM before saying we are ready: a signal
+    // sent as soon as the address is printed must shut down gracefully, not
+    // kill the process with the default action.
+    let shutdown = shutdown_signal()?;
     let code = state.new_login_code();
     on_ready(addr, format!("http://{addr}/login?code={code}"));
     let app = app(state.clone());
@@ -206,26 +210,24 @@ pub async fn serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(shutdown)
     .await
     .map_err(|e| e.to_string())?;
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// Registers the handlers of SIGINT and SIGTERM at once and returns a
+/// future that ends when either arrives.
+fn shutdown_signal() -> Result<impl std::future::Future<Output = ()>, String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut int =
+        signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle SIGINT: {e}"))?;
+    let mut term =
+        signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+    Ok(async move {
+        tokio::select! {
+            _ = int.recv() => {},
+            _ = term.recv() => {},
         }
-    };
-    tokio::select! {
-        () = ctrl_c => {},
-        () = term => {},
-    }
+    })
 }
