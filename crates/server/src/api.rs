@@ -145,7 +145,38 @@ pub fn check_project_path(state: &SharedState, raw: &str) -> Result<PathBuf, Api
             canonical.display()
         )));
     }
+    if !registered {
+        check_claude_dirs(&canonical)?;
+    }
     Ok(canonical)
+}
+
+/// A project admitted through an allowed root must keep its writes inside
+/// itself: `.claude/` and its kind folders may be symlinks only to places
+/// within the project, or a sync would write (and a read would read)
+/// wherever they point. A registered project was chosen by its owner, as
+/// it is.
+fn check_claude_dirs(root: &Path) -> Result<(), ApiError> {
+    let claude = root.join(".claude");
+    let dirs = std::iter::once(claude.clone()).chain(
+        artisync_model::Kind::ALL
+            .iter()
+            .map(|k| claude.join(k.folder())),
+    );
+    for dir in dirs {
+        if std::fs::symlink_metadata(&dir).is_err() {
+            continue;
+        }
+        let inside = std::fs::canonicalize(&dir).is_ok_and(|c| c.starts_with(root));
+        if !inside {
+            return Err(ApiError::forbidden(format!(
+                "{} leads out of project {}; a project under an allowed root must keep .claude inside itself (or register it with 'artisync project add')",
+                dir.display(),
+                root.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn job_accepted(job: &Job) -> Response {

@@ -292,3 +292,45 @@ async fn registering_a_project_refuses_bad_paths() {
     let v = fx.get("/api/v1/projects").await.json();
     assert_eq!(v["projects"].as_array().unwrap().len(), 1, "{v}");
 }
+
+#[tokio::test]
+async fn a_project_whose_claude_dir_leads_out_of_the_root_is_refused() {
+    let fx = Fixture::new(0);
+    let outside = fx.root.join("outside");
+    fs::create_dir_all(outside.join(".claude/skills/pdf")).unwrap();
+    fs::write(outside.join(".claude/skills/pdf/SKILL.md"), "secret\n").unwrap();
+    // `.claude` itself, or a kind folder in it, is a symlink out of the
+    // allowed root.
+    let whole = fx.projects.join("whole");
+    fs::create_dir_all(&whole).unwrap();
+    symlink(outside.join(".claude"), whole.join(".claude")).unwrap();
+    let kind = fx.projects.join("kind");
+    fs::create_dir_all(kind.join(".claude")).unwrap();
+    symlink(outside.join(".claude/skills"), kind.join(".claude/skills")).unwrap();
+    let before = snapshot_tree(&outside);
+    for project in [&whole, &kind] {
+        let path = project.to_str().unwrap();
+        for n in 0..ENDPOINTS {
+            let (req, r) = call(&fx, n, path).await;
+            let what = format!("{path} on {req}");
+            r.assert_error(StatusCode::FORBIDDEN, &what);
+        }
+    }
+    fx.run_queued();
+    assert_same_tree(
+        &before,
+        &snapshot_tree(&outside),
+        "requests into a symlinked .claude",
+    );
+    // A symlink that stays inside the project is fine.
+    let inside = fx.projects.join("inside");
+    fs::create_dir_all(inside.join("config/claude")).unwrap();
+    symlink("config/claude", inside.join(".claude")).unwrap();
+    let r = fx
+        .get(&format!(
+            "/api/v1/artifacts?project_path={}",
+            enc(inside.to_str().unwrap())
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
