@@ -783,22 +783,12 @@ async fn add_project(
     State(state): State<SharedState>,
     ApiJson(b): ApiJson<ProjectBody>,
 ) -> Result<Response, ApiError> {
-    let p = Path::new(&b.path);
-    if !p.is_absolute() {
-        return Err(ApiError::invalid(format!(
-            "path {:?} must be absolute",
-            b.path
-        )));
-    }
-    if p.components().any(|c| matches!(c, Component::ParentDir)) {
-        return Err(ApiError::forbidden(format!(
-            "path {:?} may not contain '..'",
-            b.path
-        )));
-    }
+    // Registering through the API is held to the same rule as syncing: a
+    // client cannot widen what the server may write to beyond the allowed
+    // roots. Other projects are registered with `artisync project add`.
     let (project, new) = blocking(move || {
-        let (project, new): (Project, bool) =
-            engine(&state, None)?.project_add(Path::new(&b.path))?;
+        let root = check_project_path(&state, &b.path)?;
+        let (project, new): (Project, bool) = engine(&state, None)?.project_add(&root)?;
         Ok((project, new))
     })
     .await?;

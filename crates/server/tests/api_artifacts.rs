@@ -739,4 +739,21 @@ async fn projects_are_listed_and_registered() {
     fx.post("/api/v1/projects", &json!({"paths": "/x"}))
         .await
         .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "unknown field");
+    // A directory outside the allowed roots cannot be registered through
+    // the API, so a client cannot widen where the server may write.
+    let outside = tempfile::tempdir().unwrap();
+    let r = fx
+        .post(
+            "/api/v1/projects",
+            &json!({"path": outside.path().to_str().unwrap()}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text());
+    assert_eq!(
+        fx.get("/api/v1/projects").await.json()["projects"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
