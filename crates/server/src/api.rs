@@ -367,13 +367,23 @@ async fn list_artifacts(
     State(state): State<SharedState>,
     ApiQuery(q): ApiQuery<Scope>,
 ) -> Result<Json<Value>, ApiError> {
-    let report = blocking(move || {
-        let project = project_of(&state, q.project_path.as_deref())?;
-        let e = engine(&state, q.collection.as_deref())?;
-        Ok(e.status(project.as_deref())?)
+    scoped(state, q, |e, project| e.status(project)).await
+}
+
+/// Runs an engine read for the project and collection of `scope` off the
+/// executor and returns its report as JSON.
+async fn scoped<T: serde::Serialize + Send + 'static>(
+    state: SharedState,
+    scope: Scope,
+    read: impl FnOnce(&Engine, Option<&Path>) -> Result<T, artisync_sync::SyncError> + Send + 'static,
+) -> Result<Json<Value>, ApiError> {
+    let v = blocking(move || {
+        let project = project_of(&state, scope.project_path.as_deref())?;
+        let e = engine(&state, scope.collection.as_deref())?;
+        Ok(read(&e, project.as_deref())?)
     })
     .await?;
-    Ok(Json(serde_json::to_value(report).unwrap_or(Value::Null)))
+    Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
 }
 
 async fn get_artifact(
@@ -403,13 +413,7 @@ async fn versions(
     ApiQuery(q): ApiQuery<Scope>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    let v = blocking(move || {
-        let project = project_of(&state, q.project_path.as_deref())?;
-        let e = engine(&state, q.collection.as_deref())?;
-        Ok(e.versions(&id, project.as_deref())?)
-    })
-    .await?;
-    Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
+    scoped(state, q, move |e, project| e.versions(&id, project)).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -569,13 +573,7 @@ async fn conflict(
     ApiQuery(q): ApiQuery<Scope>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    let v = blocking(move || {
-        let project = project_of(&state, q.project_path.as_deref())?;
-        let e = engine(&state, q.collection.as_deref())?;
-        Ok(e.conflict(&id, project.as_deref())?)
-    })
-    .await?;
-    Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
+    scoped(state, q, move |e, project| e.conflict(&id, project)).await
 }
 
 #[derive(Debug, Deserialize)]
