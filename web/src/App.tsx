@@ -1,0 +1,85 @@
+// The shell: header with navigation, the jobs panel and the live/polling
+// indicator; the view of the current URL; the login-expired view once the
+// API says 401.
+import { useEffect, useRef, useSyncExternalStore } from "react";
+import { session } from "./api/client";
+import { useJobEvents } from "./api/events";
+import { ArtifactPage } from "./artifacts/ArtifactPage";
+import { ArtifactsList } from "./artifacts/ArtifactsList";
+import { LoginExpired } from "./auth/LoginExpired";
+import { JobPage, JobsPage } from "./jobs/JobsPage";
+import { JobsPanel } from "./jobs/JobsPanel";
+import { Link, match, useLocation } from "./router";
+
+function View() {
+  const loc = useLocation();
+  const p = loc.pathname;
+  let m: Record<string, string> | null;
+  if (p === "/" || p === "/artifacts") return <ArtifactsList />;
+  if ((m = match("/artifacts/:id/conflict", p))) return <ArtifactPage id={m.id ?? ""} conflict={{ project: loc.search.get("project") ?? undefined }} />;
+  if ((m = match("/artifacts/:id", p))) return <ArtifactPage id={m.id ?? ""} />;
+  if (p === "/jobs") return <JobsPage />;
+  if ((m = match("/jobs/:id", p))) return <JobPage id={m.id ?? ""} />;
+  return (
+    <div className="page">
+      <h1>Not found</h1>
+      <p>
+        Nothing lives at <code>{p}</code>. <Link to="/">Go to the artifacts.</Link>
+      </p>
+    </div>
+  );
+}
+
+function LiveIndicator() {
+  const { live } = useJobEvents();
+  const text = live === "sse" ? "live" : live === "connecting" ? "connecting" : "polling";
+  return (
+    <span className={`live live-${live}`} title={live === "polling" ? "The event stream is down; job updates are polled" : "Job updates arrive as they happen"}>
+      <span aria-hidden="true">●</span> {text}
+    </span>
+  );
+}
+
+export function App() {
+  const expired = useSyncExternalStore(session.subscribe, () => session.expired);
+  const loc = useLocation();
+  const main = useRef<HTMLElement>(null);
+  const first = useRef(true);
+
+  // Move focus to the new view after navigation, as a page load would.
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    main.current?.focus({ preventScroll: true });
+    window.scrollTo(0, 0);
+  }, [loc.pathname]);
+
+  return (
+    <>
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <header className="top">
+        <Link to="/" className="brand">
+          artisync
+        </Link>
+        <nav aria-label="Main">
+          <Link to="/" aria-current={loc.pathname === "/" || loc.pathname.startsWith("/artifacts") ? "page" : undefined}>
+            Artifacts
+          </Link>
+          <Link to="/jobs" aria-current={loc.pathname.startsWith("/jobs") ? "page" : undefined}>
+            Job history
+          </Link>
+        </nav>
+        <span className="spacer" />
+        <LiveIndicator />
+        <JobsPanel />
+      </header>
+      <main id="main" ref={main} tabIndex={-1}>
+        {expired ? <LoginExpired /> : <View />}
+      </main>
+    </>
+  );
+}

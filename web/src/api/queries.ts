@@ -1,0 +1,156 @@
+// Server state: query keys and the hooks views use. Jobs and artifacts are
+// invalidated by job events (events.tsx), so views never poll on their own
+// while the event stream is up.
+import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { api, apiText, url } from "./client";
+import { isFinal } from "./types";
+import type {
+  ArtifactDetail,
+  Conflict,
+  Diff,
+  Job,
+  JobAccepted,
+  PatchRequest,
+  ProjectList,
+  ResolveReport,
+  ResolveRequest,
+  StatusReport,
+  SyncJobRequest,
+  Tier,
+  UndoReport,
+  UndoRequest,
+  Versions,
+} from "./types";
+
+const enc = encodeURIComponent;
+
+export const keys = {
+  artifacts: ["artifacts"] as const,
+  artifact: (id: string) => ["artifacts", "one", id] as const,
+  versions: (id: string) => ["artifacts", "versions", id] as const,
+  diff: (id: string, lhs: Tier, rhs: Tier, project: string | undefined, page: number) =>
+    ["artifacts", "diff", id, lhs, rhs, project ?? "", page] as const,
+  file: (id: string, tier: Tier, path: string, project: string | undefined) =>
+    ["artifacts", "file", id, tier, path, project ?? ""] as const,
+  conflict: (id: string, project: string | undefined) => ["artifacts", "conflict", id, project ?? ""] as const,
+  projects: ["projects"] as const,
+  jobs: ["jobs"] as const,
+  jobList: (state: string | undefined) => ["jobs", "list", state ?? ""] as const,
+  job: (id: string) => ["jobs", "one", id] as const,
+};
+
+export function useArtifacts() {
+  return useQuery({ queryKey: keys.artifacts, queryFn: ({ signal }) => api<StatusReport>("/api/v1/artifacts", { signal }) });
+}
+
+export function useArtifact(id: string) {
+  return useQuery({
+    queryKey: keys.artifact(id),
+    queryFn: ({ signal }) => api<ArtifactDetail>(`/api/v1/artifacts/${enc(id)}`, { signal }),
+  });
+}
+
+export function useVersions(id: string) {
+  return useQuery({
+    queryKey: keys.versions(id),
+    queryFn: ({ signal }) => api<Versions>(`/api/v1/artifacts/${enc(id)}/versions`, { signal }),
+  });
+}
+
+export function useDiff(id: string, lhs: Tier, rhs: Tier, project: string | undefined, page: number, enabled: boolean) {
+  return useQuery({
+    queryKey: keys.diff(id, lhs, rhs, project, page),
+    enabled,
+    queryFn: ({ signal }) =>
+      api<Diff>(`/api/v1/artifacts/${enc(id)}/diff`, {
+        signal,
+        query: { lhs, rhs, project_path: project, page, per_page: 100 },
+      }),
+  });
+}
+
+/** The URL of one file of one tier's version (for downloads and expanding context). */
+export function fileUrl(id: string, tier: Tier, path: string, project: string | undefined): string {
+  return url(`/api/v1/artifacts/${enc(id)}/file`, { tier, path, project_path: tier === "project" ? project : undefined });
+}
+
+export function fetchFileText(qc: QueryClient, id: string, tier: Tier, path: string, project: string | undefined) {
+  return qc.fetchQuery({
+    queryKey: keys.file(id, tier, path, project),
+    queryFn: () => apiText(fileUrl(id, tier, path, project)),
+    staleTime: 30_000,
+  });
+}
+
+export function useConflict(id: string, project: string | undefined, enabled = true) {
+  return useQuery({
+    queryKey: keys.conflict(id, project),
+    enabled,
+    retry: false,
+    queryFn: ({ signal }) =>
+      api<Conflict>(`/api/v1/artifacts/${enc(id)}/conflict`, { signal, query: { project_path: project } }),
+  });
+}
+
+export function useProjects() {
+  return useQuery({ queryKey: keys.projects, queryFn: ({ signal }) => api<ProjectList>("/api/v1/projects", { signal }) });
+}
+
+/**
+ * While a job is unfinished its query is also refreshed on a slow timer,
+ * even with the event stream up: an event that arrives while the query's
+ * first fetch is in flight is folded into that fetch (TanStack Query does
+ * not restart a fetch that has no data yet), so the fetch can return the
+ * state from before the event and no later event would correct it.
+ */
+export const UNFINISHED_REFRESH_MS = 1500;
+
+export function useJobs(state?: string, pollMs?: number | false) {
+  return useQuery({
+    queryKey: keys.jobList(state),
+    queryFn: ({ signal }) => api<{ jobs?: Job[] }>("/api/v1/sync/jobs", { signal, query: { state, limit: 50 } }),
+    refetchInterval: (q) => pollMs || ((q.state.data?.jobs ?? []).some((j) => !isFinal(j.state)) ? UNFINISHED_REFRESH_MS : false),
+  });
+}
+
+export function useJob(id: string | undefined, pollMs?: number | false) {
+  return useQuery({
+    queryKey: keys.job(id ?? ""),
+    enabled: !!id,
+    queryFn: ({ signal }) => api<Job>(`/api/v1/sync/jobs/${enc(id ?? "")}`, { signal }),
+    refetchInterval: (q) => (q.state.data && isFinal(q.state.data.state) ? false : pollMs || UNFINISHED_REFRESH_MS),
+  });
+}
+
+export function getJob(id: string) {
+  return api<Job>(`/api/v1/sync/jobs/${enc(id)}`);
+}
+
+export function startSync(req: SyncJobRequest) {
+  return api<JobAccepted>("/api/v1/sync/jobs", { method: "POST", body: req });
+}
+
+export function startPatch(req: PatchRequest) {
+  return api<JobAccepted>("/api/v1/sync/patch", { method: "POST", body: req });
+}
+
+/** After a write: everything about artifacts may have changed. */
+export function invalidateArtifacts(qc: QueryClient) {
+  return qc.invalidateQueries({ queryKey: keys.artifacts });
+}
+
+export function useResolve() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (req: ResolveRequest) => api<ResolveReport>("/api/v1/sync/resolve", { method: "POST", body: req }),
+    onSuccess: () => invalidateArtifacts(qc),
+  });
+}
+
+export function useUndo() {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (req: UndoRequest) => api<UndoReport>("/api/v1/undo", { method: "POST", body: req }),
+    onSuccess: () => invalidateArtifacts(qc),
+  });
+}

@@ -1,0 +1,180 @@
+// `/artifacts/:id`: the artifact's versions, the diff of any two of them
+// (pair and layout in the URL), and its actions: Sync, Undo, patch export,
+// and resolving a staged conflict (`/artifacts/:id/conflict?project=`).
+import { useQueryClient } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
+import { errorMessage } from "../api/client";
+import { fetchFileText, useArtifact, useDiff, useVersions } from "../api/queries";
+import type { ArtifactStatus, DiffFile, Tier } from "../api/types";
+import { ConflictDialog } from "../conflicts/ConflictDialog";
+import { DiffView } from "../diff/DiffView";
+import type { Mode } from "../diff/rows";
+import { SyncDialog } from "../jobs/SyncDialog";
+import { PatchDialog } from "../patch/PatchDialog";
+import { Link, artifactHref, navigate, useSearchParams } from "../router";
+import { basename } from "../ui/format";
+import { StatusBadge } from "../ui/StatusBadge";
+import { useBusyArtifacts } from "./ArtifactsList";
+import { PairSelector, type Pair } from "./PairSelector";
+import { UndoDialog } from "./UndoDialog";
+import { VersionsPanel } from "./VersionsPanel";
+
+const TIERS: Tier[] = ["upstream", "collection", "project"];
+
+/** The most useful pair to show first: a drifted project, else the upstream. */
+export function defaultPair(status: ArtifactStatus | undefined): Pair {
+  const projects = status?.projects ?? [];
+  const drifted = projects.find((p) => p.status && p.status !== "in_sync");
+  if (drifted?.path) return { lhs: "collection", rhs: "project", project: drifted.path };
+  if (status?.upstream) return { lhs: "collection", rhs: "upstream" };
+  const first = projects[0]?.path;
+  return first ? { lhs: "collection", rhs: "project", project: first } : { lhs: "collection", rhs: "collection" };
+}
+
+function pairFromUrl(params: URLSearchParams, fallback: Pair): Pair {
+  const lhs = params.get("lhs") as Tier | null;
+  const rhs = params.get("rhs") as Tier | null;
+  if (!lhs || !rhs || !TIERS.includes(lhs) || !TIERS.includes(rhs)) return fallback;
+  const project = params.get("project") ?? undefined;
+  if ((lhs === "project" || rhs === "project") && !project) return fallback;
+  return { lhs, rhs, project: lhs === "project" || rhs === "project" ? project : undefined };
+}
+
+type Open = null | "sync" | "undo" | "patch";
+
+export function ArtifactPage({ id, conflict }: { id: string; conflict?: { project?: string | undefined } | undefined }) {
+  const detail = useArtifact(id);
+  const versions = useVersions(id);
+  const [params, setParams] = useSearchParams();
+  const [open, setOpen] = useState<Open>(null);
+  const qc = useQueryClient();
+  const busy = useBusyArtifacts();
+
+  const status = detail.data?.status ?? undefined;
+  const info = detail.data?.artifact;
+  const projects = useMemo(() => (versions.data?.projects ?? status?.projects ?? []).map((p) => p.path ?? "").filter(Boolean), [versions.data, status]);
+  const pair = pairFromUrl(params, defaultPair(status));
+  const narrow = typeof window !== "undefined" && window.matchMedia?.("(max-width: 800px)").matches;
+  const mode: Mode = params.get("view") === "unified" || params.get("view") === "split" ? (params.get("view") as Mode) : narrow ? "unified" : "split";
+  const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
+  const ready = !!status || detail.isError;
+  const diff = useDiff(id, pair.lhs, pair.rhs, pair.project, page, ready);
+
+  const setPair = (p: Pair) => setParams({ lhs: p.lhs, rhs: p.rhs, project: p.project ?? null, page: null });
+  const loadText = (file: DiffFile) => fetchFileText(qc, id, pair.rhs, file.path ?? "", pair.project);
+
+  const conflicts: { where: string; project?: string | undefined }[] = [];
+  if (status?.upstream?.status === "conflict") conflicts.push({ where: "collection (from upstream)" });
+  for (const p of status?.projects ?? []) if (p.status === "conflict" && p.path) conflicts.push({ where: `project ${basename(p.path)}`, project: p.path });
+
+  const closeConflict = () => navigate(artifactHref(id));
+
+  if (detail.error && !detail.data) {
+    return (
+      <div className="page">
+        <p>
+          <Link to="/">← Artifacts</Link>
+        </p>
+        <h1>{id}</h1>
+        <p role="alert" className="error">
+          {errorMessage(detail.error)}
+        </p>
+      </div>
+    );
+  }
+
+  return (
+    <div className="page">
+      <p>
+        <Link to="/">← Artifacts</Link>
+      </p>
+      <header className="artifact-head">
+        <div>
+          <h1>
+            <span className={`kind kind-${info?.kind ?? ""}`}>{info?.kind}</span> {info?.name ?? id}
+            {busy.has(id) || busy.has("*") ? <StatusBadge status="running" /> : null}
+          </h1>
+          {info?.metadata?.description ? <p className="lead">{String(info.metadata.description)}</p> : null}
+          {info?.source ? <p className="muted mono wrap">{info.source}</p> : null}
+        </div>
+        <div className="actions" role="toolbar" aria-label="Artifact actions">
+          <button type="button" className="primary" onClick={() => setOpen("sync")}>
+            Sync…
+          </button>
+          <button type="button" onClick={() => setOpen("undo")}>
+            Undo…
+          </button>
+          <button type="button" onClick={() => setOpen("patch")} disabled={!info?.source || projects.length === 0} title={info?.source ? undefined : "This artifact has no upstream"}>
+            Export patch…
+          </button>
+        </div>
+      </header>
+      {conflicts.length > 0 ? (
+        <div className="conflict-banner" role="status">
+          <strong>Conflict pending.</strong>{" "}
+          {conflicts.map((c) => (
+            <Link
+              key={c.where}
+              className="button"
+              to={`/artifacts/${encodeURIComponent(id)}/conflict${c.project ? `?project=${encodeURIComponent(c.project)}` : ""}`}
+            >
+              Resolve in {c.where}
+            </Link>
+          ))}
+        </div>
+      ) : null}
+      {versions.data ? <VersionsPanel versions={versions.data} /> : versions.error ? <p className="error">{errorMessage(versions.error)}</p> : <p>Loading versions…</p>}
+      <section aria-labelledby="diff-title" className="diff-section">
+        <h2 id="diff-title">Diff</h2>
+        <PairSelector pair={pair} projects={projects} hasUpstream={!!status?.upstream || !!versions.data?.upstream} onChange={setPair} />
+        {diff.data?.lhs && diff.data.rhs ? (
+          <p className="muted">
+            {diff.data.lhs.label} → {diff.data.rhs.label} · {diff.data.stats?.files ?? 0} files, +{diff.data.stats?.added ?? 0} −{diff.data.stats?.removed ?? 0}
+          </p>
+        ) : null}
+        {diff.isLoading ? <p>Loading the diff…</p> : null}
+        {diff.error ? (
+          <p role="alert" className="error">
+            {errorMessage(diff.error)}
+          </p>
+        ) : null}
+        {diff.data ? (
+          <>
+            <DiffView
+              key={`${pair.lhs}|${pair.rhs}|${pair.project ?? ""}|${page}|${diff.data.lhs?.hash ?? ""}|${diff.data.rhs?.hash ?? ""}`}
+              files={diff.data.files ?? []}
+              mode={mode}
+              onModeChange={(m) => setParams({ view: m })}
+              loadText={loadText}
+            />
+            {(diff.data.pages ?? 1) > 1 ? (
+              <nav className="pager" aria-label="Diff pages">
+                <button type="button" disabled={page <= 1} onClick={() => setParams({ page: String(page - 1) })}>
+                  Previous files
+                </button>
+                <span>
+                  Page {page} of {diff.data.pages} ({diff.data.total_files} files)
+                </span>
+                <button type="button" disabled={page >= (diff.data.pages ?? 1)} onClick={() => setParams({ page: String(page + 1) })}>
+                  Next files
+                </button>
+              </nav>
+            ) : null}
+          </>
+        ) : null}
+      </section>
+      {open === "sync" ? (
+        <SyncDialog
+          artifacts={[id]}
+          projects={projects}
+          defaultProject={pair.project ?? projects[0]}
+          defaultDirection={pair.project ? (pair.lhs === "project" ? "project_to_collection" : "collection_to_project") : "upstream_to_collection"}
+          onClose={() => setOpen(null)}
+        />
+      ) : null}
+      {open === "undo" ? <UndoDialog artifact={id} projects={projects} onClose={() => setOpen(null)} /> : null}
+      {open === "patch" ? <PatchDialog artifact={id} projects={projects} defaultProject={pair.project} onClose={() => setOpen(null)} /> : null}
+      {conflict ? <ConflictDialog artifact={id} project={conflict.project} onClose={closeConflict} /> : null}
+    </div>
+  );
+}

@@ -1,0 +1,221 @@
+// `/`: every artifact with a status badge per tier, filters (kind, status,
+// project, text) kept in the URL, and a sync of the selected artifacts.
+import { useEffect, useMemo, useRef, useState } from "react";
+import { errorMessage } from "../api/client";
+import { useArtifacts, useJobs } from "../api/queries";
+import { usePollInterval } from "../api/events";
+import type { ArtifactStatus, Status } from "../api/types";
+import { Link, artifactHref, useSearchParams } from "../router";
+import { StatusBadge } from "../ui/StatusBadge";
+import { basename, short, STATUS_LABEL } from "../ui/format";
+import { SyncDialog } from "../jobs/SyncDialog";
+
+const STATUSES: (Status | "running")[] = ["in_sync", "behind", "ahead", "diverged", "conflict", "missing", "untracked", "running"];
+
+/** Artifacts a queued or running job is working on ("*" for all). */
+export function useBusyArtifacts(): Set<string> {
+  const poll = usePollInterval();
+  const { data } = useJobs(undefined, poll);
+  return useMemo(() => {
+    const s = new Set<string>();
+    for (const j of data?.jobs ?? []) {
+      if (j.state !== "running" && j.state !== "queued") continue;
+      const arts = j.request?.artifacts ?? [];
+      if (arts.length === 0) s.add("*");
+      arts.forEach((a) => s.add(a));
+    }
+    return s;
+  }, [data]);
+}
+
+function statusesOf(a: ArtifactStatus, project: string | null): Status[] {
+  const out: Status[] = [];
+  if (a.upstream?.status && !project) out.push(a.upstream.status);
+  for (const p of a.projects ?? []) if (p.status && (!project || p.path === project)) out.push(p.status);
+  return out;
+}
+
+export function ArtifactsList() {
+  const { data, error, isLoading } = useArtifacts();
+  const [params, setParams] = useSearchParams();
+  const kind = params.get("kind");
+  const status = params.get("status");
+  const project = params.get("project");
+  const q = params.get("q") ?? "";
+  const busy = useBusyArtifacts();
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [syncing, setSyncing] = useState(false);
+  const search = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (e.key === "/" && !(t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT"))) {
+        e.preventDefault();
+        search.current?.focus();
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, []);
+
+  const artifacts = useMemo(() => data?.artifacts ?? [], [data]);
+  const projects = useMemo(() => {
+    const s = new Set<string>();
+    artifacts.forEach((a) => a.projects?.forEach((p) => p.path && s.add(p.path)));
+    return [...s].sort();
+  }, [artifacts]);
+
+  const shown = artifacts.filter((a) => {
+    const id = a.id ?? "";
+    if (kind && a.kind !== kind) return false;
+    if (project && !(a.projects ?? []).some((p) => p.path === project)) return false;
+    if (status) {
+      const isBusy = busy.has(id) || busy.has("*");
+      if (status === "running" ? !isBusy : !statusesOf(a, project).includes(status as Status)) return false;
+    }
+    if (q && !`${id} ${a.name ?? ""}`.toLowerCase().includes(q.toLowerCase())) return false;
+    return true;
+  });
+
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const n = new Set(s);
+      if (n.has(id)) n.delete(id);
+      else n.add(id);
+      return n;
+    });
+
+  return (
+    <div className="page">
+      <h1>Artifacts</h1>
+      <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          Search
+          <input
+            ref={search}
+            type="search"
+            value={q}
+            placeholder="id or name  ( / )"
+            onChange={(e) => setParams({ q: e.target.value || null })}
+          />
+        </label>
+        <label>
+          Kind
+          <select value={kind ?? ""} onChange={(e) => setParams({ kind: e.target.value || null })}>
+            <option value="">any</option>
+            <option value="skill">skill</option>
+            <option value="command">command</option>
+            <option value="agent">agent</option>
+          </select>
+        </label>
+        <label>
+          Status
+          <select value={status ?? ""} onChange={(e) => setParams({ status: e.target.value || null })}>
+            <option value="">any</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {STATUS_LABEL[s]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Project
+          <select value={project ?? ""} onChange={(e) => setParams({ project: e.target.value || null })}>
+            <option value="">all</option>
+            {projects.map((p) => (
+              <option key={p} value={p}>
+                {basename(p)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" disabled={selected.size === 0} onClick={() => setSyncing(true)}>
+          Sync selected ({selected.size})…
+        </button>
+      </form>
+      {isLoading ? <p>Loading…</p> : null}
+      {error ? <p role="alert" className="error">{errorMessage(error)}</p> : null}
+      {(data?.warnings ?? []).map((w) => (
+        <p key={w} className="warn">
+          {w}
+        </p>
+      ))}
+      <table className="table artifacts">
+        <thead>
+          <tr>
+            <th scope="col">
+              <span className="sr-only">Select</span>
+            </th>
+            <th scope="col">Artifact</th>
+            <th scope="col">Upstream → collection</th>
+            <th scope="col">Collection</th>
+            <th scope="col">Collection → projects</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((a) => {
+            const id = a.id ?? "";
+            const isBusy = busy.has(id) || busy.has("*");
+            return (
+              <tr key={id} data-artifact={id}>
+                <td>
+                  <input type="checkbox" aria-label={`Select ${id}`} checked={selected.has(id)} onChange={() => toggle(id)} />
+                </td>
+                <th scope="row">
+                  <Link to={artifactHref(id)} className="artifact-link">
+                    <span className={`kind kind-${a.kind ?? ""}`}>{a.kind}</span> {a.name}
+                  </Link>
+                  {isBusy ? <StatusBadge status="running" /> : null}
+                </th>
+                <td>{a.upstream ? <StatusBadge status={a.upstream.status} tier="upstream" /> : <span className="muted">no upstream</span>}</td>
+                <td className="mono">{short(a.collection?.hash)}</td>
+                <td>
+                  <ul className="plain project-badges">
+                    {(a.projects ?? [])
+                      .filter((p) => !project || p.path === project)
+                      .map((p) => (
+                        <li key={p.path}>
+                          <span className="project-name" title={p.path}>
+                            {basename(p.path ?? "")}
+                          </span>{" "}
+                          <StatusBadge status={p.status} tier={p.path ?? "project"} />
+                        </li>
+                      ))}
+                    {(a.projects ?? []).length === 0 ? <li className="muted">not deployed</li> : null}
+                  </ul>
+                </td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {!isLoading && shown.length === 0 ? <p className="empty">No artifact matches these filters.</p> : null}
+      {(data?.untracked ?? []).length > 0 ? (
+        <details className="untracked">
+          <summary>Untracked in projects ({data?.untracked?.length})</summary>
+          <ul>
+            {(data?.untracked ?? []).map((u, i) => {
+              const x = u as { id?: string; path?: string };
+              return (
+                <li key={i} className="mono">
+                  {x.id} in {x.path}
+                </li>
+              );
+            })}
+          </ul>
+        </details>
+      ) : null}
+      {syncing ? (
+        <SyncDialog
+          artifacts={[...selected]}
+          projects={projects}
+          defaultProject={project ?? undefined}
+          onClose={() => setSyncing(false)}
+          onStarted={() => setSelected(new Set())}
+        />
+      ) : null}
+    </div>
+  );
+}

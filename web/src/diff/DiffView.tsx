@@ -1,0 +1,241 @@
+// The diff of two versions of an artifact: a file list with status and
+// counts, then every file's hunks in one virtualised, horizontally
+// scrolling box, split (side by side) or unified, changed words marked.
+// Unchanged regions the API left out are collapsed rows that expand by
+// reading the new side's text (`loadText`).
+import { useMemo, useRef, useState, type ReactNode } from "react";
+import type { DiffFile } from "../api/types";
+import { buildRows, fileRowIndex, splitLines, widestLine, type Cell, type Gap, type Mode, type Row, type Span } from "./rows";
+import { VirtualRows, type VirtualRowsHandle } from "./VirtualRows";
+
+export const ROW_HEIGHT = 20;
+
+interface Props {
+  files: DiffFile[];
+  mode: Mode;
+  onModeChange?(mode: Mode): void;
+  /** The full text of a file's new side, to expand collapsed regions. */
+  loadText?(file: DiffFile): Promise<string>;
+  /** Height of the scrolling box before it is measured. */
+  fallbackHeight?: number;
+}
+
+const SIGN = { added: "+", removed: "−", context: " " } as const;
+const KIND_WORD = { added: "added", removed: "removed", context: "unchanged" } as const;
+
+function Text({ text, spans }: { text: string; spans?: Span[] | undefined }) {
+  if (!spans || spans.length === 0) return <>{text}</>;
+  return (
+    <>
+      {spans.map((s, i) =>
+        s.changed ? (
+          <mark key={i} className="w-changed">
+            {s.text}
+          </mark>
+        ) : (
+          <span key={i}>{s.text}</span>
+        ),
+      )}
+    </>
+  );
+}
+
+function Downloads({ file }: { file: DiffFile }) {
+  const d = file.downloads;
+  if (!d || (!d.old && !d.new)) return null;
+  return (
+    <span className="downloads">
+      {d.old ? (
+        <a href={d.old} download>
+          Download old
+        </a>
+      ) : null}
+      {d.new ? (
+        <a href={d.new} download>
+          Download new
+        </a>
+      ) : null}
+    </span>
+  );
+}
+
+function fileTitle(f: DiffFile): string {
+  return f.old_path && f.old_path !== f.path ? `${f.old_path} → ${f.path ?? ""}` : (f.path ?? "");
+}
+
+function Counts({ file }: { file: DiffFile }) {
+  return (
+    <span className="counts">
+      <span className="c-add" aria-label={`${file.added ?? 0} added lines`}>
+        +{file.added ?? 0}
+      </span>{" "}
+      <span className="c-del" aria-label={`${file.removed ?? 0} removed lines`}>
+        −{file.removed ?? 0}
+      </span>
+    </span>
+  );
+}
+
+function SideCell({ cell, side }: { cell: Cell | undefined; side: "old" | "new" }) {
+  if (!cell) return <div className={`dcell dcell-${side} dcell-empty`} />;
+  return (
+    <div className={`dcell dcell-${side} k-${cell.kind}`}>
+      <span className="ln">{cell.line || ""}</span>
+      <span className="sign" aria-label={KIND_WORD[cell.kind]}>
+        {SIGN[cell.kind]}
+      </span>
+      <span className="code">
+        <Text text={cell.text} spans={cell.spans} />
+      </span>
+    </div>
+  );
+}
+
+export function DiffView({ files, mode, onModeChange, loadText, fallbackHeight }: Props) {
+  const [gaps, setGaps] = useState<ReadonlySet<string>>(new Set());
+  const [texts, setTexts] = useState<ReadonlyMap<number, string[]>>(new Map());
+  const [loading, setLoading] = useState<string | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const box = useRef<VirtualRowsHandle>(null);
+
+  const rows = useMemo(() => buildRows(files, mode, { gaps, texts }), [files, mode, gaps, texts]);
+  const headers = useMemo(() => fileRowIndex(rows), [rows]);
+  const widest = useMemo(() => widestLine(files), [files]);
+  const width = mode === "split" ? `max(100%, calc(${2 * widest}ch + 18ch))` : `max(100%, calc(${widest}ch + 16ch))`;
+
+  const expand = async (gap: Gap) => {
+    const file = files[gap.fileIndex];
+    if (!file) return;
+    setLoadError(null);
+    if (!texts.has(gap.fileIndex)) {
+      if (!loadText) return;
+      setLoading(gap.key);
+      try {
+        const text = await loadText(file);
+        setTexts((m) => new Map(m).set(gap.fileIndex, splitLines(text)));
+      } catch (e) {
+        setLoadError(`Cannot load ${file.path ?? "the file"}: ${e instanceof Error ? e.message : String(e)}`);
+        setLoading(null);
+        return;
+      }
+      setLoading(null);
+    }
+    setGaps((s) => new Set(s).add(gap.key));
+  };
+
+  const renderRow = (i: number): ReactNode => {
+    const r: Row | undefined = rows[i];
+    if (!r) return null;
+    switch (r.t) {
+      case "file":
+        return (
+          <div className="drow dfile" id={`file-${r.fileIndex}`}>
+            <span className="path">{fileTitle(r.file)}</span>
+            <span className={`fstatus fs-${r.file.status ?? ""}`}>{r.file.status}</span>
+            {r.file.binary ? <span className="fstatus">binary</span> : null}
+            <Counts file={r.file} />
+            <Downloads file={r.file} />
+          </div>
+        );
+      case "note":
+        return (
+          <div className="drow dnote">
+            {r.text} <Downloads file={r.file} />
+          </div>
+        );
+      case "hunk":
+        return <div className="drow dhunk">{r.text}</div>;
+      case "gap": {
+        const n = r.gap.newEnd === null ? null : r.gap.newEnd - r.gap.newStart + 1;
+        const label = n === null ? "Show the rest of the file" : `Show ${n} unchanged line${n === 1 ? "" : "s"}`;
+        return (
+          <div className="drow dgap">
+            <button type="button" className="gap-button" onClick={() => void expand(r.gap)} disabled={loading === r.gap.key || !loadText}>
+              ⋯ {loading === r.gap.key ? "Loading…" : label}
+            </button>
+          </div>
+        );
+      }
+      case "line":
+        return (
+          <div className={`drow dline k-${r.kind}`}>
+            <span className="ln">{r.old ?? ""}</span>
+            <span className="ln">{r.new ?? ""}</span>
+            <span className="sign" aria-label={KIND_WORD[r.kind]}>
+              {SIGN[r.kind]}
+            </span>
+            <span className="code">
+              <Text text={r.text} spans={r.spans} />
+            </span>
+          </div>
+        );
+      case "pair":
+        return (
+          <div className="drow dpair">
+            <SideCell cell={r.left} side="old" />
+            <SideCell cell={r.right} side="new" />
+          </div>
+        );
+    }
+  };
+
+  const lineRows = rows.filter((r) => r.t === "line" || r.t === "pair").length;
+
+  return (
+    <div className="diff" data-mode={mode}>
+      <div className="diff-toolbar">
+        <fieldset className="segmented">
+          <legend className="sr-only">Diff layout</legend>
+          {(["split", "unified"] as const).map((m) => (
+            <label key={m} className={mode === m ? "on" : ""}>
+              <input type="radio" name="diff-mode" value={m} checked={mode === m} onChange={() => onModeChange?.(m)} />
+              {m === "split" ? "Split" : "Unified"}
+            </label>
+          ))}
+        </fieldset>
+        <span className="muted" data-testid="diff-size">
+          {files.length} file{files.length === 1 ? "" : "s"}, {lineRows.toLocaleString("en")} rows
+        </span>
+      </div>
+      {loadError ? (
+        <p role="alert" className="error">
+          {loadError}
+        </p>
+      ) : null}
+      <div className="diff-body">
+        <nav className="file-list" aria-label="Changed files">
+          <ul>
+            {files.map((f, i) => (
+              <li key={`${f.path ?? ""}:${i}`}>
+                <button
+                  type="button"
+                  onClick={() => {
+                    const row = headers.get(i);
+                    if (row !== undefined) box.current?.scrollToRow(row);
+                  }}
+                >
+                  <span className={`fstatus fs-${f.status ?? ""}`}>{f.status}</span> <span className="path">{fileTitle(f)}</span>{" "}
+                  <Counts file={f} />
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        {files.length === 0 ? (
+          <p className="empty">The two versions are identical.</p>
+        ) : (
+          <VirtualRows
+            ref={box}
+            className="diff-rows"
+            label={`Diff, ${mode}`}
+            count={rows.length}
+            rowHeight={ROW_HEIGHT}
+            renderRow={renderRow}
+            width={width}
+            {...(fallbackHeight ? { fallbackHeight } : {})}
+          />
+        )}
+      </div>
+    </div>
+  );
+}

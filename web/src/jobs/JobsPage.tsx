@@ -1,0 +1,211 @@
+// /jobs: recent jobs, filterable by state. /jobs/:id: one job's request,
+// progress, per-artifact results and log.
+import { useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { usePollInterval } from "../api/events";
+import { api, errorMessage } from "../api/client";
+import { keys, useJob, useJobs } from "../api/queries";
+import { isFinal, type ArtifactResult, type Job, type PatchReport } from "../api/types";
+import { Link, artifactHref, useSearchParams } from "../router";
+import { DIRECTION_LABEL, duration, short, when } from "../ui/format";
+import { JobStateBadge, Progress, jobTitle } from "./JobsPanel";
+
+const STATES = ["queued", "running", "success", "conflict", "error", "cancelled"] as const;
+
+export function JobsPage() {
+  const [params, setParams] = useSearchParams();
+  const state = params.get("state") ?? undefined;
+  const poll = usePollInterval();
+  const { data, isLoading, error } = useJobs(state, poll);
+  return (
+    <div className="page">
+      <h1>Jobs</h1>
+      <label className="inline">
+        State{" "}
+        <select value={state ?? ""} onChange={(e) => setParams({ state: e.target.value || null })}>
+          <option value="">any</option>
+          {STATES.map((s) => (
+            <option key={s}>{s}</option>
+          ))}
+        </select>
+      </label>
+      {isLoading ? <p>Loading…</p> : null}
+      {error ? <p role="alert" className="error">{errorMessage(error)}</p> : null}
+      <table className="table">
+        <thead>
+          <tr>
+            <th scope="col">Job</th>
+            <th scope="col">State</th>
+            <th scope="col">Progress</th>
+            <th scope="col">Duration</th>
+            <th scope="col">Created</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(data?.jobs ?? []).map((j) => (
+            <tr key={j.id}>
+              <td>
+                <Link to={`/jobs/${j.id}`}>{jobTitle(j)}</Link>
+              </td>
+              <td>
+                <JobStateBadge state={j.state} />
+              </td>
+              <td>
+                <Progress job={j} /> {j.done ?? 0}/{j.total ?? 0}
+              </td>
+              <td>{duration(j.duration_ms)}</td>
+              <td>{when(j.created_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ResultsTable({ results, project }: { results: ArtifactResult[]; project?: string | undefined }) {
+  if (results.length === 0) return <p className="muted">No results yet.</p>;
+  return (
+    <table className="table results">
+      <thead>
+        <tr>
+          <th scope="col">Artifact</th>
+          <th scope="col">Outcome</th>
+          <th scope="col">Strategy</th>
+          <th scope="col">From → to</th>
+          <th scope="col">Files</th>
+          <th scope="col">Message</th>
+        </tr>
+      </thead>
+      <tbody>
+        {results.map((r, i) => (
+          <tr key={`${r.id ?? ""}:${i}`} data-outcome={r.outcome}>
+            <td>
+              <Link to={artifactHref(r.id ?? "")}>{r.id}</Link>
+            </td>
+            <td>
+              <span className={`badge outcome-${r.outcome ?? ""}`}>{r.outcome}</span>
+              {r.destructive ? (
+                <span className="badge badge-destructive" title={r.destructive}>
+                  destructive
+                </span>
+              ) : null}
+            </td>
+            <td>{r.strategy}</td>
+            <td className="mono">
+              {short(r.from)} → {short(r.to)}
+            </td>
+            <td>
+              <ul className="plain">
+                {(r.files ?? []).map((f) => (
+                  <li key={f.path}>
+                    <span className="mono">{f.path}</span> {f.change}
+                  </li>
+                ))}
+              </ul>
+            </td>
+            <td>
+              {r.message}
+              {r.destructive ? <div className="warn">{r.destructive}</div> : null}
+              {r.outcome === "conflict" && r.id ? (
+                <div>
+                  <Link to={`/artifacts/${encodeURIComponent(r.id)}/conflict${project ? `?project=${encodeURIComponent(project)}` : ""}`}>
+                    Resolve the conflict
+                  </Link>
+                </div>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function PatchLinks({ report }: { report: PatchReport }) {
+  return (
+    <p className="patch-links">
+      <a href={report.download_url} download={report.file_name} className="button">
+        Download {report.file_name}
+      </a>{" "}
+      {report.propose_url ? (
+        <a href={report.propose_url} target="_blank" rel="noreferrer noopener">
+          Propose the change upstream
+        </a>
+      ) : (
+        <span className="muted">The upstream ({report.upstream}) is not on GitHub: send the bundle to its maintainers.</span>
+      )}
+    </p>
+  );
+}
+
+export function JobPage({ id }: { id: string }) {
+  const poll = usePollInterval();
+  const { data: job, error, isLoading } = useJob(id, poll);
+  const qc = useQueryClient();
+  const [cancelError, setCancelError] = useState<string | null>(null);
+  if (isLoading) return <p className="page">Loading…</p>;
+  if (error || !job) return <p role="alert" className="page error">{errorMessage(error)}</p>;
+  const results = (job.results ?? []) as ArtifactResult[];
+  const patch = job.kind === "patch" && job.state === "success" ? (job.report as unknown as PatchReport | null) : null;
+  const cancel = async () => {
+    setCancelError(null);
+    try {
+      await api<Job>(`/api/v1/sync/jobs/${id}/cancel`, { method: "POST" });
+      await qc.invalidateQueries({ queryKey: keys.jobs });
+    } catch (e) {
+      setCancelError(errorMessage(e));
+    }
+  };
+  return (
+    <div className="page">
+      <p>
+        <Link to="/jobs">← Jobs</Link>
+      </p>
+      <h1>{jobTitle(job)}</h1>
+      <dl className="facts">
+        <dt>State</dt>
+        <dd>
+          <JobStateBadge state={job.state} />
+        </dd>
+        <dt>Direction</dt>
+        <dd>{DIRECTION_LABEL[job.direction] ?? job.direction}</dd>
+        <dt>Progress</dt>
+        <dd>
+          <Progress job={job} /> {job.done ?? 0} of {job.total ?? 0}
+        </dd>
+        {job.request?.project_path ? (
+          <>
+            <dt>Project</dt>
+            <dd className="mono">{job.request.project_path}</dd>
+          </>
+        ) : null}
+        <dt>Created</dt>
+        <dd>{when(job.created_at)}</dd>
+        <dt>Duration</dt>
+        <dd>{duration(job.duration_ms)}</dd>
+        <dt>Trace id</dt>
+        <dd className="mono">{job.trace_id}</dd>
+        {job.error ? (
+          <>
+            <dt>Error</dt>
+            <dd className="error">{job.error}</dd>
+          </>
+        ) : null}
+      </dl>
+      {!isFinal(job.state) ? (
+        <button type="button" onClick={() => void cancel()}>
+          Cancel job
+        </button>
+      ) : null}
+      {cancelError ? <p role="alert" className="error">{cancelError}</p> : null}
+      {patch ? <PatchLinks report={patch} /> : null}
+      <h2>Results</h2>
+      <ResultsTable results={results} project={job.request?.project_path} />
+      <h2>Log</h2>
+      <pre className="log" tabIndex={0} aria-label="Job log">
+        {(job.log ?? []).join("\n") || "(empty)"}
+      </pre>
+    </div>
+  );
+}

@@ -1,0 +1,101 @@
+// The notification panel: recent jobs with progress and duration, from the
+// header. The list follows job events (or polls while they are down).
+import { useEffect, useRef, useState } from "react";
+import { usePollInterval } from "../api/events";
+import { useJobs } from "../api/queries";
+import type { Job } from "../api/types";
+import { Link } from "../router";
+import { DIRECTION_LABEL, duration, when } from "../ui/format";
+
+export function JobStateBadge({ state }: { state: Job["state"] | undefined }) {
+  return (
+    <span className={`badge job-${state ?? "unknown"}`} data-state={state}>
+      {state ?? "unknown"}
+    </span>
+  );
+}
+
+export function Progress({ job }: { job: Job }) {
+  const total = job.total ?? 0;
+  const done = job.done ?? 0;
+  return (
+    <progress
+      className="job-progress"
+      max={Math.max(total, 1)}
+      value={total === 0 && (job.state === "success" || job.state === "conflict") ? 1 : done}
+      aria-label={`${done} of ${total} artifacts`}
+    />
+  );
+}
+
+export function jobTitle(job: Job): string {
+  const what = job.kind === "patch" ? "Patch" : job.request?.dry_run ? "Dry run" : "Sync";
+  const arts = job.request?.artifacts?.length ? job.request.artifacts.join(", ") : "all artifacts";
+  return `${what} ${arts} (${DIRECTION_LABEL[job.direction] ?? job.direction})`;
+}
+
+export function JobsPanel() {
+  const [open, setOpen] = useState(false);
+  const poll = usePollInterval();
+  const { data } = useJobs(undefined, poll);
+  const jobs = data?.jobs ?? [];
+  const running = jobs.filter((j) => j.state === "running" || j.state === "queued").length;
+  const panel = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+
+  useEffect(() => {
+    if (!open) return;
+    const onDoc = (e: MouseEvent) => {
+      if (!panel.current?.contains(e.target as Node) && !button.current?.contains(e.target as Node)) setOpen(false);
+    };
+    document.addEventListener("mousedown", onDoc);
+    return () => document.removeEventListener("mousedown", onDoc);
+  }, [open]);
+
+  return (
+    <div className="jobs-panel-wrap">
+      <button
+        ref={button}
+        type="button"
+        className="jobs-button"
+        aria-expanded={open}
+        aria-controls="jobs-panel"
+        onClick={() => setOpen((o) => !o)}
+      >
+        Jobs{running > 0 ? <span className="pill" aria-label={`${running} running`}>{running}</span> : null}
+      </button>
+      {open ? (
+        <div
+          ref={panel}
+          id="jobs-panel"
+          className="jobs-panel"
+          role="region"
+          aria-label="Recent jobs"
+          onKeyDown={(e) => {
+            if (e.key === "Escape") {
+              setOpen(false);
+              button.current?.focus();
+            }
+          }}
+        >
+          {jobs.length === 0 ? <p className="muted">No jobs yet.</p> : null}
+          <ul>
+            {jobs.slice(0, 12).map((j) => (
+              <li key={j.id}>
+                <Link to={`/jobs/${j.id}`} onClick={() => setOpen(false)}>
+                  <JobStateBadge state={j.state} /> {jobTitle(j)}
+                </Link>
+                <div className="job-meta">
+                  <Progress job={j} /> {j.done ?? 0}/{j.total ?? 0} · {duration(j.duration_ms)} · {when(j.created_at)}
+                </div>
+              </li>
+            ))}
+          </ul>
+          <Link to="/jobs" onClick={() => setOpen(false)}>
+            All jobs
+          </Link>
+        </div>
+      ) : null}
+    </div>
+  );
+}

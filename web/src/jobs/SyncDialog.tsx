@@ -1,0 +1,209 @@
+// The Sync action: direction, project, a strategy per artifact, a dry-run
+// preview (the plan the real run will follow), then confirm. A plan that
+// discards changes (theirs over local changes, ours over an incoming
+// update) needs a second, explicit confirmation and is sent with `yes`.
+import { useEffect, useRef, useState } from "react";
+import { errorMessage } from "../api/client";
+import { usePollInterval } from "../api/events";
+import { startSync, useJob } from "../api/queries";
+import { isFinal, type ArtifactResult, type Direction, type Strategy, type SyncJobRequest } from "../api/types";
+import { Dialog } from "../ui/Dialog";
+import { DIRECTION_LABEL, basename } from "../ui/format";
+import { ResultsTable } from "./JobsPage";
+import { useTrackJob } from "./tracker";
+
+const DIRECTIONS: Direction[] = ["upstream_to_collection", "collection_to_project", "project_to_collection"];
+
+interface Props {
+  artifacts: string[];
+  projects: string[];
+  defaultDirection?: Direction | undefined;
+  defaultProject?: string | undefined;
+  onClose(): void;
+  onStarted?(jobId: string): void;
+}
+
+export function SyncDialog({ artifacts, projects, defaultDirection, defaultProject, onClose, onStarted }: Props) {
+  const [direction, setDirection] = useState<Direction>(defaultDirection ?? (defaultProject ? "collection_to_project" : "upstream_to_collection"));
+  const [project, setProject] = useState<string>(defaultProject ?? projects[0] ?? "");
+  const [strategies, setStrategies] = useState<Record<string, Strategy>>(() => Object.fromEntries(artifacts.map((a) => [a, "auto"])));
+  const [previewId, setPreviewId] = useState<string | null>(null);
+  const [confirmDestructive, setConfirmDestructive] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const poll = usePollInterval();
+  const preview = useJob(previewId ?? undefined, poll);
+  const track = useTrackJob();
+  const confirmButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (confirmDestructive) confirmButton.current?.focus();
+  }, [confirmDestructive]);
+
+  const needsProject = direction !== "upstream_to_collection";
+  const request = (dryRun: boolean, yes: boolean): SyncJobRequest => {
+    const req: SyncJobRequest = { direction, artifacts, dry_run: dryRun };
+    if (needsProject) req.project_path = project;
+    const custom = Object.entries(strategies).filter(([, s]) => s !== "auto");
+    if (custom.length) req.strategies = Object.fromEntries(custom);
+    if (yes) req.yes = true;
+    return req;
+  };
+  const reset = () => {
+    setPreviewId(null);
+    setConfirmDestructive(false);
+    setError(null);
+  };
+
+  const runPreview = async () => {
+    reset();
+    setBusy(true);
+    try {
+      const job = await startSync(request(true, false));
+      setPreviewId(job.job_id);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const results = (preview.data?.results ?? []) as ArtifactResult[];
+  const previewDone = !!preview.data && isFinal(preview.data.state);
+  const destructive = results.filter((r) => r.destructive);
+
+  const runSync = async () => {
+    if (destructive.length > 0 && !confirmDestructive) {
+      setConfirmDestructive(true);
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      const job = await startSync(request(false, destructive.length > 0));
+      track({
+        id: job.job_id,
+        label: `Sync ${artifacts.join(", ")} (${DIRECTION_LABEL[direction]})`,
+        artifacts,
+        project: needsProject ? project : undefined,
+      });
+      onStarted?.(job.job_id);
+      onClose();
+    } catch (e) {
+      setError(errorMessage(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog title={`Sync ${artifacts.length === 1 ? artifacts[0] : `${artifacts.length} artifacts`}`} onClose={onClose} wide>
+      <form
+        className="form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void runPreview();
+        }}
+      >
+        <label>
+          Direction
+          <select
+            value={direction}
+            onChange={(e) => {
+              setDirection(e.target.value as Direction);
+              reset();
+            }}
+          >
+            {DIRECTIONS.map((d) => (
+              <option key={d} value={d}>
+                {DIRECTION_LABEL[d]}
+              </option>
+            ))}
+          </select>
+        </label>
+        {needsProject ? (
+          <label>
+            Project
+            <select
+              value={project}
+              onChange={(e) => {
+                setProject(e.target.value);
+                reset();
+              }}
+            >
+              {projects.map((p) => (
+                <option key={p} value={p}>
+                  {basename(p)} ({p})
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        <fieldset>
+          <legend>Strategy per artifact</legend>
+          <p className="hint">
+            auto merges against the last synced version; ours keeps the destination; theirs takes the incoming version.
+          </p>
+          {artifacts.map((a) => (
+            <label key={a} className="inline">
+              <span className="mono">{a}</span>{" "}
+              <select
+                aria-label={`Strategy for ${a}`}
+                value={strategies[a] ?? "auto"}
+                onChange={(e) => {
+                  setStrategies((s) => ({ ...s, [a]: e.target.value as Strategy }));
+                  reset();
+                }}
+              >
+                <option value="auto">auto</option>
+                <option value="ours">ours (keep destination)</option>
+                <option value="theirs">theirs (take incoming)</option>
+              </select>
+            </label>
+          ))}
+        </fieldset>
+        <div className="actions">
+          <button type="submit" disabled={busy || (needsProject && !project)}>
+            Preview (dry run)
+          </button>
+          <button type="button" className="primary" disabled={busy || !previewDone} onClick={() => void runSync()}>
+            {destructive.length > 0 ? "Sync…" : "Sync"}
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+      {error ? (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      ) : null}
+      {previewId ? (
+        <section aria-label="Dry-run preview" className="preview">
+          <h3>Preview {previewDone ? `(${preview.data?.state})` : "(running…)"}</h3>
+          {previewDone ? <ResultsTable results={results} project={needsProject ? project : undefined} /> : <p>Planning…</p>}
+          {preview.data?.error ? <p className="error">{preview.data.error}</p> : null}
+          {previewDone ? <p className="hint">Nothing has been written. Sync runs exactly this plan.</p> : null}
+        </section>
+      ) : null}
+      {confirmDestructive ? (
+        <section className="confirm-destructive" role="alertdialog" aria-label="Confirm discarding changes">
+          <h3>This sync discards changes</h3>
+          <ul>
+            {destructive.map((r) => (
+              <li key={r.id}>{r.destructive}</li>
+            ))}
+          </ul>
+          <p>The previous content is kept and can be restored with Undo.</p>
+          <div className="actions">
+            <button ref={confirmButton} type="button" className="danger" disabled={busy} onClick={() => void runSync()}>
+              Yes, discard and sync
+            </button>
+            <button type="button" onClick={() => setConfirmDestructive(false)}>
+              Go back
+            </button>
+          </div>
+        </section>
+      ) : null}
+    </Dialog>
+  );
+}
