@@ -23,7 +23,12 @@ export function Dialog({ title, onClose, children, wide, initialFocus }: Props) 
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const el = ref.current;
-    const first = (initialFocus ? el?.querySelector<HTMLElement>(initialFocus) : null) ?? el?.querySelector<HTMLElement>(FOCUSABLE) ?? el;
+    // The first control of the body, not the close button, unless told otherwise.
+    const first =
+      (initialFocus ? el?.querySelector<HTMLElement>(initialFocus) : null) ??
+      el?.querySelector<HTMLElement>(`.dialog-body :is(${FOCUSABLE})`) ??
+      el?.querySelector<HTMLElement>(FOCUSABLE) ??
+      el;
     first?.focus();
     return () => {
       if (opener && document.contains(opener)) opener.focus();
