@@ -555,16 +555,19 @@ async fn file(
             })
     })
     .await?;
-    let mut r = Response::new(Body::from(data));
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/octet-stream"),
-    );
+    Ok(attachment(data, &name, "application/octet-stream"))
+}
+
+/// A download: `bytes` with its content type and a file name to save as.
+fn attachment(bytes: Vec<u8>, name: &str, content_type: &'static str) -> Response {
+    let mut r = Response::new(Body::from(bytes));
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     let disposition = format!("attachment; filename=\"{}\"", name.replace('"', ""));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(r)
+    r
 }
 
 async fn conflict(
@@ -725,7 +728,6 @@ async fn download_patch(
         Ok((bytes, name))
     })
     .await?;
-    let mut r = Response::new(Body::from(bytes));
     let ct = if name.ends_with(".zip") {
         "application/zip"
     } else if name.ends_with(".tar.gz") {
@@ -733,15 +735,7 @@ async fn download_patch(
     } else {
         "application/mbox"
     };
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ct));
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"{}\"",
-        name.replace('"', "")
-    )) {
-        r.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(r)
+    Ok(attachment(bytes, &name, ct))
 }
 
 #[derive(Debug, Deserialize)]
