@@ -326,6 +326,7 @@ impl Engine {
             path: project.root.clone(),
         };
         let target = crate::syncing::Target::Project(project.clone());
+        let objects = self.objects()?;
         let mut deployed = Vec::new();
         for (id, content) in &staged {
             // Each artifact is written under its lock and journaled, so that
@@ -342,6 +343,7 @@ impl Engine {
                 entry: None,
             };
             self.write_artifact(
+                &objects,
                 &target,
                 &destination,
                 id,

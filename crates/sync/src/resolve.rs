@@ -302,7 +302,9 @@ impl Engine {
             ))
         })?;
         let base_before = self.current_base_record(&pending)?;
+        let objects = self.objects()?;
         self.write_artifact(
+            &objects,
             &target,
             &pending.destination,
             id,
@@ -384,7 +386,9 @@ impl Engine {
                 entry: Project::open(&self.home, project)?.lock()?.get(id).cloned(),
             },
         };
+        let objects = self.objects()?;
         self.write_artifact(
+            &objects,
             &target,
             &destination,
             id,

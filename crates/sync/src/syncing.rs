@@ -858,6 +858,7 @@ impl Engine {
         let wrote = match &planned.write {
             Some(content) => {
                 self.write_artifact(
+                    &ctx.objects,
                     target,
                     ctx.destination,
                     id,
@@ -881,6 +882,7 @@ impl Engine {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn write_artifact(
         &self,
+        objects: &ObjectStore,
         target: &Target,
         destination: &Destination,
         id: &ArtifactId,
@@ -890,7 +892,6 @@ impl Engine {
         action: &str,
         undoes: Option<u64>,
     ) -> Result<(), SyncError> {
-        let objects = self.objects()?;
         let previous_id = previous.map(|c| objects.put(c)).transpose()?;
         // The new content is only named, not stored: undo restores what was
         // there before, and the next sync's base (the source) is stored by
