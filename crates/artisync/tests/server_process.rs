@@ -345,25 +345,14 @@ fn a_cli_sync_and_a_server_job_on_one_artifact_are_serialised() {
         assert_eq!(job["state"], "success", "{what}: {job:#}");
         assert!(job["error"].is_null(), "{what}: {job:#}");
 
-        let now = read_files(&skill);
-        let (winner, loser) = if now == version("a", round) {
-            ("a", "b")
-        } else if now == version("b", round) {
-            ("b", "a")
-        } else {
-            panic!(
-                "{what}: the project holds neither version:\n{}",
-                show_files(&now)
-            );
-        };
-        let entry = lock_entry(&project, ID)
-            .unwrap_or_else(|| panic!("{what}: {ID} missing from the lockfile"));
-        assert_eq!(entry["collection"].as_str(), Some(winner), "{what}");
-        let st = env.json(&["--collection", winner, "status", "--project", p]);
-        let a = artifact(&st, ID);
-        let pe = project_entry(a, &project);
-        assert_eq!(pe["hash"], a["collection"]["hash"], "{what}: {a:#}");
-        assert_eq!(pe["status"], "in_sync", "{what}");
+        let (winner, loser) = assert_one_version_won(
+            &env,
+            &project,
+            &skill,
+            ID,
+            |side| version(side, round),
+            &what,
+        );
         // One write replaced the other's complete version: undo of the
         // last brings the other back whole.
         env.run_ok(&["--collection", winner, "undo", ID, "--project", p]);

@@ -149,27 +149,14 @@ fn two_collections_syncing_into_one_project_artifact_are_serialised() {
         all_at_once(&env, &[sync(order[0]), sync(order[1])]);
 
         let what = format!("round {round}");
-        let now = read_files(&skill);
-        let (winner, loser) = if now == version("a", round) {
-            ("a", "b")
-        } else if now == version("b", round) {
-            ("b", "a")
-        } else {
-            panic!(
-                "{what}: the project holds neither version:\n{}",
-                show_files(&now)
-            );
-        };
-        // The lockfile is valid TOML and names the winner at its hash.
-        let entry = lock_entry(&project, ID)
-            .unwrap_or_else(|| panic!("{what}: {ID} missing from the lockfile"));
-        assert_eq!(entry["collection"].as_str(), Some(winner), "{what}");
-        let st = env.json(&["--collection", winner, "status", "--project", p]);
-        let a = artifact(&st, ID);
-        let pe = project_entry(a, &project);
-        assert_eq!(pe["hash"], a["collection"]["hash"], "{what}: {a:#}");
-        assert_eq!(pe["deployed_hash"], pe["hash"], "{what}: {a:#}");
-        assert_eq!(pe["status"], "in_sync", "{what}");
+        let (winner, loser) = assert_one_version_won(
+            &env,
+            &project,
+            &skill,
+            ID,
+            |side| version(side, round),
+            &what,
+        );
 
         // The two writes happened one after the other: the last one
         // replaced the other's complete version, which undo brings back.

@@ -409,3 +409,39 @@ pub fn run_in_parallel<T: Sync>(items: &[T], f: impl Fn(&T) + Sync) {
     });
     assert_eq!(panics, 0, "{panics} thread(s) failed; see the panics above");
 }
+
+/// After two concurrent writes of `id` into `project` from collections "a"
+/// and "b" (whose versions `version` gives): the project holds one side's
+/// complete version, never a mix; the lockfile names that side at its hash;
+/// and status says the pair is in sync. Returns (winner, loser).
+pub fn assert_one_version_won(
+    env: &TestEnv,
+    project: &Path,
+    skill: &Path,
+    id: &str,
+    version: impl Fn(&str) -> Files,
+    what: &str,
+) -> (&'static str, &'static str) {
+    let now = read_files(skill);
+    let (winner, loser) = if now == version("a") {
+        ("a", "b")
+    } else if now == version("b") {
+        ("b", "a")
+    } else {
+        panic!(
+            "{what}: the project holds neither version:\n{}",
+            show_files(&now)
+        );
+    };
+    let entry =
+        lock_entry(project, id).unwrap_or_else(|| panic!("{what}: {id} missing from the lockfile"));
+    assert_eq!(entry["collection"].as_str(), Some(winner), "{what}");
+    let p = project.to_str().unwrap();
+    let st = env.json(&["--collection", winner, "status", "--project", p]);
+    let a = artifact(&st, id);
+    let pe = project_entry(a, project);
+    assert_eq!(pe["hash"], a["collection"]["hash"], "{what}: {a:#}");
+    assert_eq!(pe["deployed_hash"], pe["hash"], "{what}: {a:#}");
+    assert_eq!(pe["status"], "in_sync", "{what}");
+    (winner, loser)
+}
