@@ -208,7 +208,7 @@ pub fn write_content(dest: &Path, content: &Content) -> Result<(), StoreError> {
             }
             write_entry(&tmp, entry)
         }
-        Shape::Dir => build_dir(&tmp, content),
+        Shape::Dir => build_dir(&tmp, dest, content),
     };
     if let Err(e) = built {
         let _ = fs::remove_dir_all(&tmp).or_else(|_| fs::remove_file(&tmp));
@@ -217,16 +217,73 @@ pub fn write_content(dest: &Path, content: &Content) -> Result<(), StoreError> {
     replace(&tmp, dest)
 }
 
-fn build_dir(tmp: &Path, content: &Content) -> Result<(), StoreError> {
+fn build_dir(tmp: &Path, dest: &Path, content: &Content) -> Result<(), StoreError> {
     fs::create_dir(tmp).map_err(StoreError::io("create directory", tmp))?;
+    let old_is_dir = fs::symlink_metadata(dest).is_ok_and(|m| m.is_dir());
     for (rel, entry) in &content.files {
         let path = tmp.join(rel.as_str());
         if let Some(p) = path.parent() {
             fs::create_dir_all(p).map_err(StoreError::io("create directory", p))?;
         }
+        if old_is_dir && link_unchanged(dest, rel, entry, &path)? {
+            continue;
+        }
         write_entry(&path, entry)?;
     }
     Ok(())
+}
+
+/// Hard-links the old artifact's file at `rel` into the new tree when it
+/// already holds exactly `entry` (same bytes, same permission bits), instead
+/// of writing a copy: after the swap the old name is removed, so the file is
+/// again this artifact's alone, and a sync that changes one file of a skill
+/// creates one file, not all of them. Only plain files that no other path
+/// shares, reached through real directories inside `dest`, are linked; in
+/// every other case (or if linking fails) the caller writes the file.
+/// Returns whether it linked.
+fn link_unchanged(
+    dest: &Path,
+    rel: &RelPath,
+    entry: &FileEntry,
+    new: &Path,
+) -> Result<bool, StoreError> {
+    use std::os::unix::fs::MetadataExt;
+    let want_mode = match entry.mode {
+        FileMode::Regular => 0o644,
+        FileMode::Executable => 0o755,
+        FileMode::Symlink => return Ok(false),
+    };
+    let comps: Vec<&str> = rel.components().collect();
+    let mut dir = dest.to_path_buf();
+    for c in &comps[..comps.len().saturating_sub(1)] {
+        dir.push(c);
+        if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
+            return Ok(false);
+        }
+    }
+    let old = dest.join(rel.as_str());
+    let Ok(m) = fs::symlink_metadata(&old) else {
+        return Ok(false);
+    };
+    if !m.is_file() || m.nlink() != 1 || m.len() != entry.data.len() as u64 {
+        return Ok(false);
+    }
+    if m.mode() & 0o7777 != want_mode {
+        return Ok(false);
+    }
+    if fs::read(&old).map_or(true, |bytes| bytes != entry.data) {
+        return Ok(false);
+    }
+    if fs::hard_link(&old, new).is_err() {
+        return Ok(false);
+    }
+    // Linked the file that was checked, not one renamed over it since.
+    // Otherwise unlink it again, so that the write does not go through it.
+    if fs::symlink_metadata(new).is_ok_and(|n| n.dev() == m.dev() && n.ino() == m.ino()) {
+        return Ok(true);
+    }
+    fs::remove_file(new).map_err(StoreError::io("remove", new))?;
+    Ok(false)
 }
 
 /// Moves the finished `tmp` to `dest`. A file is replaced by one rename. A
@@ -399,5 +456,93 @@ mod tests {
             .unwrap()
             .unwrap();
         assert_eq!(c.files.len(), 1);
+    }
+
+    fn ino(p: &Path) -> (u64, u64) {
+        use std::os::unix::fs::MetadataExt;
+        let m = fs::symlink_metadata(p).unwrap();
+        (m.ino(), m.nlink())
+    }
+
+    fn skill(reference: &str) -> Content {
+        let mut files = BTreeMap::new();
+        files.insert(
+            RelPath::new("SKILL.md").unwrap(),
+            FileEntry::regular("hi\n"),
+        );
+        files.insert(
+            RelPath::new("scripts/run.sh").unwrap(),
+            FileEntry {
+                mode: FileMode::Executable,
+                data: b"#!/bin/sh\n".to_vec(),
+            },
+        );
+        files.insert(
+            RelPath::new("reference.md").unwrap(),
+            FileEntry::regular(reference),
+        );
+        Content::dir(files)
+    }
+
+    #[test]
+    fn unchanged_files_are_carried_over_and_changed_ones_written() {
+        let t = tempfile::tempdir().unwrap();
+        let dest = t.path().join("skills/x");
+        write_content(&dest, &skill("one\n")).unwrap();
+        let (skill_md, run_sh) = (
+            ino(&dest.join("SKILL.md")),
+            ino(&dest.join("scripts/run.sh")),
+        );
+        let reference = ino(&dest.join("reference.md"));
+        let new = skill("two\n");
+        write_content(&dest, &new).unwrap();
+        assert_eq!(read_content(&dest, Shape::Dir).unwrap().unwrap(), new);
+        // The same files, each again linked from this artifact only.
+        assert_eq!(ino(&dest.join("SKILL.md")), skill_md);
+        assert_eq!(ino(&dest.join("scripts/run.sh")), run_sh);
+        assert_ne!(ino(&dest.join("reference.md")).0, reference.0);
+    }
+
+    #[test]
+    fn shared_or_redirected_files_are_written_not_linked() {
+        let t = tempfile::tempdir().unwrap();
+        let dest = t.path().join("skills/x");
+        write_content(&dest, &skill("one\n")).unwrap();
+        // A file the user hard-linked elsewhere, and a subdirectory that is
+        // a symlink to a directory outside the artifact.
+        fs::hard_link(dest.join("SKILL.md"), t.path().join("elsewhere.md")).unwrap();
+        let outside = t.path().join("outside");
+        fs::create_dir(&outside).unwrap();
+        fs::write(outside.join("run.sh"), "#!/bin/sh\n").unwrap();
+        fs::set_permissions(outside.join("run.sh"), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::remove_dir_all(dest.join("scripts")).unwrap();
+        std::os::unix::fs::symlink(&outside, dest.join("scripts")).unwrap();
+        let (shared, out) = (ino(&dest.join("SKILL.md")), ino(&outside.join("run.sh")));
+        write_content(&dest, &skill("two\n")).unwrap();
+        assert_eq!(
+            read_content(&dest, Shape::Dir).unwrap().unwrap(),
+            skill("two\n")
+        );
+        assert_ne!(ino(&dest.join("SKILL.md")).0, shared.0);
+        assert_ne!(ino(&dest.join("scripts/run.sh")).0, out.0);
+        // What lay outside is untouched and no longer shared.
+        assert_eq!(ino(&t.path().join("elsewhere.md")), (shared.0, 1));
+        assert_eq!(ino(&outside.join("run.sh")), out);
+    }
+
+    #[test]
+    fn a_file_with_other_permissions_is_rewritten() {
+        let t = tempfile::tempdir().unwrap();
+        let dest = t.path().join("skills/x");
+        write_content(&dest, &skill("one\n")).unwrap();
+        fs::set_permissions(dest.join("SKILL.md"), fs::Permissions::from_mode(0o600)).unwrap();
+        let before = ino(&dest.join("SKILL.md"));
+        write_content(&dest, &skill("one\n")).unwrap();
+        assert_ne!(ino(&dest.join("SKILL.md")).0, before.0);
+        let mode = fs::symlink_metadata(dest.join("SKILL.md"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644);
     }
 }

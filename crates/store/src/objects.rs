@@ -46,8 +46,19 @@ impl ObjectStore {
 
 /// Writes `content` into `repo`'s object database as a tree (or a blob for a
 /// single-file artifact) and returns its id.
+///
+/// Objects already stored are neither written nor touched again: when the
+/// whole content is present (the common case for a sync's base), this costs
+/// one lookup. New objects go through `Odb::write`, which writes each loose
+/// object once, instead of the blob stream that opens a temporary file even
+/// for an object that exists.
 pub fn write_content(repo: &Repository, content: &Content) -> Result<ObjectId, StoreError> {
-    let odb = || StoreError::git("writing to an object database");
+    let err = || StoreError::git("writing to an object database");
+    let odb = repo.odb().map_err(err())?;
+    let id = content.hash();
+    if odb.exists(id.to_git()) {
+        return Ok(id);
+    }
     match content.shape {
         Shape::File => {
             let data = content
@@ -56,7 +67,7 @@ pub fn write_content(repo: &Repository, content: &Content) -> Result<ObjectId, S
                 .next()
                 .map(|e| e.data.as_slice())
                 .unwrap_or(b"");
-            Ok(ObjectId::from_git(repo.blob(data).map_err(odb())?))
+            Ok(ObjectId::from_git(put_blob(&odb, data)?))
         }
         Shape::Dir => {
             let mut root = Node::default();
@@ -64,9 +75,19 @@ pub fn write_content(repo: &Repository, content: &Content) -> Result<ObjectId, S
                 let comps: Vec<&str> = path.components().collect();
                 root.insert(&comps, entry);
             }
-            Ok(ObjectId::from_git(root.write(repo)?))
+            Ok(ObjectId::from_git(root.write(repo, &odb)?))
         }
     }
+}
+
+/// Stores one blob unless it is already there.
+fn put_blob(odb: &git2::Odb<'_>, data: &[u8]) -> Result<Oid, StoreError> {
+    let err = || StoreError::git("writing a blob");
+    let oid = Oid::hash_object(ObjectType::Blob, data).map_err(err())?;
+    if odb.exists(oid) {
+        return Ok(oid);
+    }
+    odb.write(ObjectType::Blob, data).map_err(err())
 }
 
 #[derive(Default)]
@@ -84,16 +105,16 @@ impl<'a> Node<'a> {
         }
     }
 
-    fn write(&self, repo: &Repository) -> Result<Oid, StoreError> {
+    fn write(&self, repo: &Repository, odb: &git2::Odb<'_>) -> Result<Oid, StoreError> {
         let err = || StoreError::git("writing a tree");
         let mut tb = repo.treebuilder(None).map_err(err())?;
         for (name, e) in &self.files {
-            let oid = repo.blob(&e.data).map_err(err())?;
+            let oid = put_blob(odb, &e.data)?;
             tb.insert(name, oid, e.mode.git_mode() as i32)
                 .map_err(err())?;
         }
         for (name, sub) in &self.dirs {
-            let oid = sub.write(repo)?;
+            let oid = sub.write(repo, odb)?;
             tb.insert(name, oid, 0o040000).map_err(err())?;
         }
         tb.write().map_err(err())
