@@ -120,8 +120,12 @@ pub fn serve(
     workers: usize,
     out: &Out,
 ) -> Result<(), CliError> {
+    // Handlers run their file, git and SQLite work on the blocking pool;
+    // a few threads keep two cores busy, and more would only add memory
+    // (each thread keeps its own allocator arena) and context switches.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .max_blocking_threads(8)
         .enable_all()
         .build()
         .map_err(anyhow::Error::from)?;

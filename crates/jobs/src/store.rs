@@ -11,17 +11,27 @@ use serde_json::Value;
 
 use crate::{Event, Job, JobError, JobKind, JobRequest, JobState, Origin};
 
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_jobs.sql"),
     include_str!("../migrations/002_pid.sql"),
+    include_str!("../migrations/003_seq_index.sql"),
 ];
 
 /// Lines of log kept per job.
 const LOG_TAIL: usize = 200;
 
 pub struct JobStore {
+    /// The one connection that writes; SQLite allows one writer at a time.
     conn: Mutex<Connection>,
+    /// Read-only connections, taken one per read: in WAL mode they read a
+    /// consistent snapshot without waiting for the writer, so polling a
+    /// job never queues behind a worker's or a POST's transaction.
+    readers: Mutex<Vec<Connection>>,
+    path: std::path::PathBuf,
 }
+
+/// Readers kept open between reads; more are opened under load.
+const IDLE_READERS: usize = 8;
 
 fn now() -> String {
     artisync_store::now_millis()
@@ -116,6 +126,8 @@ impl JobStore {
         tx.commit().map_err(db)?;
         Ok(JobStore {
             conn: Mutex::new(conn),
+            readers: Mutex::new(Vec::new()),
+            path: path.to_path_buf(),
         })
     }
 
@@ -128,6 +140,66 @@ impl JobStore {
             .lock()
             .map_err(|_| JobError::Db("the job store lock is poisoned".into()))?;
         f(&guard)
+    }
+
+    /// Moves WAL checkpoints off the write path for a long-running process:
+    /// the writer stops checkpointing on commit (where one in a thousand
+    /// commits would copy the log into the database and wait for the disk),
+    /// and a background thread checkpoints every `every` on a connection of
+    /// its own without blocking writers or readers. The thread ends when
+    /// the store is dropped.
+    pub fn checkpoint_in_background(
+        store: &std::sync::Arc<JobStore>,
+        every: Duration,
+    ) -> Result<(), JobError> {
+        let conn = Connection::open(&store.path).map_err(db)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(db)?;
+        store.with(|w| w.pragma_update(None, "wal_autocheckpoint", 0).map_err(db))?;
+        let weak = std::sync::Arc::downgrade(store);
+        std::thread::Builder::new()
+            .name("artisync-checkpoint".into())
+            .spawn(move || loop {
+                std::thread::sleep(every);
+                if weak.strong_count() == 0 {
+                    return;
+                }
+                // PASSIVE never waits for other connections; what it could
+                // not copy now it copies next time.
+                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+            })
+            .map_err(|e| JobError::Db(format!("cannot start the checkpoint thread: {e}")))?;
+        Ok(())
+    }
+
+    /// Runs `f` on a read-only connection of its own.
+    pub(crate) fn read<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, JobError>,
+    ) -> Result<T, JobError> {
+        let idle = self.readers.lock().ok().and_then(|mut r| r.pop());
+        let conn = match idle {
+            Some(c) => c,
+            None => {
+                let c = Connection::open_with_flags(
+                    &self.path,
+                    rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                        | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )
+                .map_err(db)?;
+                c.busy_timeout(Duration::from_secs(10)).map_err(db)?;
+                // Reads are point lookups and short scans; a small page
+                // cache per reader keeps an idle server small.
+                c.pragma_update(None, "cache_size", -512).map_err(db)?;
+                c
+            }
+        };
+        let out = f(&conn);
+        if let Ok(mut r) = self.readers.lock() {
+            if r.len() < IDLE_READERS {
+                r.push(conn);
+            }
+        }
+        out
     }
 
     fn event(conn: &Connection, job: &str, kind: &str, data: &Value) -> Result<i64, JobError> {
@@ -157,13 +229,11 @@ impl JobStore {
     }
 
     fn get_in(conn: &Connection, id: &str) -> Result<Option<Job>, JobError> {
-        conn.query_row(
-            &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
-            params![id],
-            row_to_job,
-        )
-        .optional()
-        .map_err(db)
+        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"))
+            .map_err(db)?
+            .query_row(params![id], row_to_job)
+            .optional()
+            .map_err(db)
     }
 
     /// Stores a new job and returns it, or, when `idempotency_key` was used
@@ -229,12 +299,12 @@ impl JobStore {
     }
 
     pub fn get(&self, id: &str) -> Result<Option<Job>, JobError> {
-        self.with(|c| Self::get_in(c, id))
+        self.read(|c| Self::get_in(c, id))
     }
 
     /// Recent jobs, newest first, optionally only those in `state`.
     pub fn list(&self, state: Option<JobState>, limit: usize) -> Result<Vec<Job>, JobError> {
-        self.with(|conn| {
+        self.read(|conn| {
             let limit = limit.min(1000) as i64;
             let mut out = Vec::new();
             match state {
@@ -401,7 +471,7 @@ impl JobStore {
     }
 
     pub fn cancel_requested(&self, id: &str) -> bool {
-        self.with(|conn| {
+        self.read(|conn| {
             conn.query_row(
                 "SELECT cancel_requested FROM jobs WHERE id = ?1",
                 params![id],
@@ -467,9 +537,9 @@ impl JobStore {
 
     /// Events after `after`, oldest first.
     pub fn events_since(&self, after: i64, limit: usize) -> Result<Vec<Event>, JobError> {
-        self.with(|conn| {
+        self.read(|conn| {
             let mut st = conn
-                .prepare(
+                .prepare_cached(
                     "SELECT id, job_id, kind, data FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
                 )
                 .map_err(db)?;
@@ -488,7 +558,7 @@ impl JobStore {
     }
 
     pub fn last_event_id(&self) -> Result<i64, JobError> {
-        self.with(|conn| {
+        self.read(|conn| {
             conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
                 .map_err(db)
         })
@@ -496,7 +566,7 @@ impl JobStore {
 
     /// Counts of jobs by state (for metrics).
     pub fn counts(&self) -> Result<Vec<(String, String, u64)>, JobError> {
-        self.with(|conn| {
+        self.read(|conn| {
             let mut st = conn
                 .prepare("SELECT direction, state, COUNT(*) FROM jobs GROUP BY direction, state")
                 .map_err(db)?;
@@ -511,7 +581,7 @@ impl JobStore {
 
     /// (direction, duration in ms) of every finished job.
     pub fn durations(&self) -> Result<Vec<(String, u64)>, JobError> {
-        self.with(|conn| {
+        self.read(|conn| {
             let mut st = conn
                 .prepare("SELECT direction, duration_ms FROM jobs WHERE duration_ms IS NOT NULL")
                 .map_err(db)?;

@@ -259,26 +259,38 @@ impl Workers {
         Ok(Workers { shared, threads })
     }
 
-    /// Tells the workers a job was queued.
+    /// Tells the workers a job was queued: one idle worker is enough to
+    /// claim it (the others would only contend for the store's writer).
     pub fn wake(&self) {
         let (lock, cv) = &self.shared.wake;
         if let Ok(mut n) = lock.lock() {
             *n += 1;
         }
-        cv.notify_all();
+        cv.notify_one();
     }
 
     /// Stops after the jobs being run finish.
     pub fn stop(self) {
         self.shared.stop.store(true, Ordering::SeqCst);
-        self.wake();
+        if let Ok(mut n) = self.shared.wake.0.lock() {
+            *n += 1;
+        }
+        self.shared.wake.1.notify_all();
         for t in self.threads {
             let _ = t.join();
         }
     }
 }
 
+/// How much lower than the server's threads a worker runs (a nice value).
+/// Syncs are background work: on a machine with few cores, a request to
+/// the API should not wait for a running sync's time slice.
+const WORKER_NICENESS: i32 = 10;
+
 fn worker_loop(home: &Home, store: &JobStore, shared: &Shared, notify: &(dyn Fn() + Send + Sync)) {
+    // Linux keeps a nice value per thread; this lowers only this worker.
+    // Failing to lower it changes nothing but latency under load.
+    let _ = rustix::process::setpriority_process(Some(rustix::thread::gettid()), WORKER_NICENESS);
     let (lock, cv) = &shared.wake;
     while !shared.stop.load(Ordering::SeqCst) {
         // Remember the wake count before looking, so a wake between an

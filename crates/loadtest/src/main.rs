@@ -46,6 +46,8 @@ struct Options {
     posts: usize,
     gets: usize,
     sse_runs: usize,
+    post_rate: usize,
+    get_rate: usize,
     keep: bool,
 }
 
@@ -56,6 +58,8 @@ fn parse_args() -> Result<Options> {
         posts: 20,
         gets: 100,
         sse_runs: 30,
+        post_rate: 500,
+        get_rate: 2000,
         keep: false,
     };
     let mut args = std::env::args().skip(1);
@@ -73,10 +77,12 @@ fn parse_args() -> Result<Options> {
             "--posts" => o.posts = number(value("--posts")?, "--posts")?,
             "--gets" => o.gets = number(value("--gets")?, "--gets")?,
             "--sse-runs" => o.sse_runs = number(value("--sse-runs")?, "--sse-runs")?,
+            "--post-rate" => o.post_rate = number(value("--post-rate")?, "--post-rate")?,
+            "--get-rate" => o.get_rate = number(value("--get-rate")?, "--get-rate")?,
             "--keep" => o.keep = true,
             "-h" | "--help" => {
                 println!(
-                    "usage: artisync-loadtest [--bin PATH] [--clients N] [--posts N] [--gets N] [--sse-runs N] [--keep]"
+                    "usage: artisync-loadtest [--bin PATH] [--clients N] [--posts N] [--gets N] [--post-rate R] [--get-rate R] [--sse-runs N] [--keep]"
                 );
                 std::process::exit(0);
             }
@@ -267,13 +273,29 @@ struct Phase {
     bodies: Vec<Value>,
 }
 
+/// How a phase's clients send.
+#[derive(Clone, Copy)]
+enum Pace {
+    /// Each client sends its next request as soon as the last one is
+    /// answered: the server runs at saturation, and the latency is mostly
+    /// time spent queued behind the other clients' requests.
+    Saturate,
+    /// Together the clients send this many requests per second, each on a
+    /// fixed schedule (client `c` is offset by `c / clients` of its
+    /// interval). A latency runs from the request's scheduled time, so a
+    /// client that falls behind counts its wait (no coordinated omission).
+    Rate(f64),
+}
+
 /// `clients` threads, each sending `per_client` requests made by `make`
 /// on its own keep-alive connection; `expect` is the status of a success.
+#[allow(clippy::too_many_arguments)]
 fn run_phase(
     addr: SocketAddr,
     token: &str,
     clients: usize,
     per_client: usize,
+    pace: Pace,
     expect: u16,
     keep_bodies: bool,
     make: &(dyn Fn(usize, usize) -> (&'static str, String, Vec<u8>) + Sync),
@@ -285,9 +307,27 @@ fn run_phase(
                 s.spawn(move || {
                     let mut client = Client::new(addr, token);
                     let (mut lat, mut errs, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
+                    let interval = match pace {
+                        Pace::Saturate => None,
+                        Pace::Rate(r) => Some(Duration::from_secs_f64(clients as f64 / r)),
+                    };
+                    // Connect before the clock starts, as a keep-alive
+                    // client would have.
+                    let _ = client.call("GET", "/api/v1/sync/jobs?limit=1", &[]);
+                    let first = Instant::now();
                     for i in 0..per_client {
                         let (method, path, body) = make(c, i);
-                        let t = Instant::now();
+                        let t = match interval {
+                            None => Instant::now(),
+                            Some(every) => {
+                                let at =
+                                    first + every.mul_f64(i as f64 + c as f64 / clients as f64);
+                                if let Some(wait) = at.checked_duration_since(Instant::now()) {
+                                    std::thread::sleep(wait);
+                                }
+                                at
+                            }
+                        };
                         match client.call(method, &path, &body) {
                             Ok(r) if r.status == expect => {
                                 lat.push(t.elapsed());
@@ -334,6 +374,15 @@ fn run_phase(
     }
     p.latencies.sort();
     p
+}
+
+impl Pace {
+    fn label(&self) -> String {
+        match self {
+            Pace::Saturate => "saturated".to_string(),
+            Pace::Rate(r) => format!("{r:.0} req/s"),
+        }
+    }
 }
 
 fn percentile(sorted: &[Duration], q: f64) -> Duration {
@@ -534,28 +583,60 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
     })
     .to_string()
     .into_bytes();
-    eprintln!("POST phase: {} clients x {} requests", o.clients, o.posts);
-    let posts = run_phase(addr, &token, o.clients, o.posts, 202, true, &|_, _| {
-        ("POST", "/api/v1/sync/jobs".to_string(), post_body.clone())
-    });
-    let ids: Vec<String> = posts
-        .bodies
-        .iter()
-        .filter_map(|v| v["job_id"].as_str().map(str::to_string))
-        .collect();
-    if ids.is_empty() {
-        return Err(format!("no job was created: {:?}", posts.errors.first()));
-    }
-
-    eprintln!("GET phase: {} clients x {} requests", o.clients, o.gets);
-    let gets = run_phase(addr, &token, o.clients, o.gets, 200, false, &|c, i| {
-        let id = &ids[(c * 7919 + i) % ids.len()];
-        ("GET", format!("/api/v1/sync/jobs/{id}"), Vec::new())
-    });
-
+    let post = |_: usize, _: usize| ("POST", "/api/v1/sync/jobs".to_string(), post_body.clone());
     let mut client = Client::new(addr, &token);
-    eprintln!("waiting for the {} queued dry runs to finish", ids.len());
-    let drained = drain(&mut client, Duration::from_secs(600))?;
+    let mut phases = Vec::new();
+    let mut queued = 0;
+    for pace in [Pace::Saturate, Pace::Rate(o.post_rate as f64)] {
+        eprintln!(
+            "POST phase ({}): {} clients x {} requests",
+            pace.label(),
+            o.clients,
+            o.posts
+        );
+        let posts = run_phase(addr, &token, o.clients, o.posts, pace, 202, true, &post);
+        let ids: Vec<String> = posts
+            .bodies
+            .iter()
+            .filter_map(|v| v["job_id"].as_str().map(str::to_string))
+            .collect();
+        if ids.is_empty() {
+            return Err(format!("no job was created: {:?}", posts.errors.first()));
+        }
+        queued += ids.len();
+        phases.push((format!("POST /api/v1/sync/jobs, {}", pace.label()), posts));
+        // The reads are measured on their own, not against the queue of
+        // dry runs the POSTs left for the workers.
+        eprintln!("waiting for the queued dry runs to finish");
+        drain(&mut client, Duration::from_secs(600))?;
+        let pace = match pace {
+            Pace::Saturate => Pace::Saturate,
+            Pace::Rate(_) => Pace::Rate(o.get_rate as f64),
+        };
+        eprintln!(
+            "GET phase ({}): {} clients x {} requests",
+            pace.label(),
+            o.clients,
+            o.gets
+        );
+        let gets = run_phase(
+            addr,
+            &token,
+            o.clients,
+            o.gets,
+            pace,
+            200,
+            false,
+            &|c, i| {
+                let id = &ids[(c * 7919 + i) % ids.len()];
+                ("GET", format!("/api/v1/sync/jobs/{id}"), Vec::new())
+            },
+        );
+        phases.push((
+            format!("GET /api/v1/sync/jobs/{{id}}, {}", pace.label()),
+            gets,
+        ));
+    }
 
     eprintln!("SSE phase: {} sequential runs", o.sse_runs);
     let sync_body =
@@ -577,48 +658,46 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
     let rss_end = rss_kib(pid)?;
     drop(serve);
 
-    let line = "-".repeat(86);
+    let line = "-".repeat(100);
     println!();
     println!(
-        "artisync serve on loopback, {} clients with keep-alive ({} CPUs)",
+        "artisync serve on loopback, {} clients with keep-alive ({} CPUs); {queued} dry-run jobs",
         o.clients,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!("{line}");
     println!(
-        "{:<46} {:>7} {:>9} {:>10} {:>10}",
-        "measurement", "n", "req/s", "p50", "p99"
+        "{:<46} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9}",
+        "measurement", "n", "req/s", "p50", "p90", "p99", "max"
     );
     println!("{line}");
-    for (name, p) in [
-        ("POST /api/v1/sync/jobs (dry run, 1 artifact)", &posts),
-        ("GET /api/v1/sync/jobs/{id}", &gets),
-    ] {
+    for (name, p) in &phases {
         println!(
-            "{:<46} {:>7} {:>9.0} {:>10} {:>10}",
+            "{:<46} {:>6} {:>7.0} {:>9} {:>9} {:>9} {:>9}",
             name,
             p.latencies.len(),
             p.latencies.len() as f64 / p.wall.as_secs_f64(),
             ms(percentile(&p.latencies, 0.50)),
+            ms(percentile(&p.latencies, 0.90)),
             ms(percentile(&p.latencies, 0.99)),
+            ms(percentile(&p.latencies, 1.0)),
         );
     }
-    println!(
-        "{:<46} {:>7} {:>9} {:>10} {:>10}",
-        "POST -> final SSE event (upstream_to_coll.)",
-        to_final.len(),
-        "",
-        ms(percentile(&to_final, 0.50)),
-        ms(percentile(&to_final, 0.99)),
-    );
-    println!(
-        "{:<46} {:>7} {:>9} {:>10} {:>10}",
-        "  of which the job itself (duration_ms)",
-        server_ms.len(),
-        "",
-        ms(percentile(&server_ms, 0.50)),
-        ms(percentile(&server_ms, 0.99)),
-    );
+    for (name, l) in [
+        ("POST -> final SSE event (upstream_to_coll.)", &to_final),
+        ("  of which the job itself (duration_ms)", &server_ms),
+    ] {
+        println!(
+            "{:<46} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9}",
+            name,
+            l.len(),
+            "",
+            ms(percentile(l, 0.50)),
+            ms(percentile(l, 0.90)),
+            ms(percentile(l, 0.99)),
+            ms(percentile(l, 1.0)),
+        );
+    }
     println!("{line}");
     println!(
         "{:<46} {:>10}",
@@ -630,12 +709,7 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
         "idle RSS after the load (VmRSS)",
         mib(rss_end)
     );
-    println!(
-        "{:<46} {:>10}",
-        format!("time to drain {} queued dry runs", ids.len()),
-        format!("{:.1} s", drained.as_secs_f64())
-    );
-    let errors: Vec<&String> = posts.errors.iter().chain(&gets.errors).collect();
+    let errors: Vec<&String> = phases.iter().flat_map(|(_, p)| &p.errors).collect();
     println!("{:<46} {:>10}", "failed requests", errors.len());
     println!("{line}");
     for e in errors.iter().take(5) {

@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 
 use artisync_jobs::{Job, JobKind, JobRequest, JobState, Origin};
 use artisync_model::{ArtifactId, Direction, RelPath, Tier};
-use artisync_store::{Project, Registry};
+use artisync_store::{Collection, Project, Registry};
 use artisync_sync::{Engine, PatchFormat, Resolution, ResolveRequest};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
@@ -136,7 +136,12 @@ pub fn check_project_path(state: &SharedState, raw: &str) -> Result<PathBuf, Api
             "project_path {raw} is inside artisync's data home"
         )));
     }
-    let registered = Registry::new(&state.home).contains(&canonical)?;
+    let registry = Registry::new(&state.home);
+    let registered = state
+        .registry
+        .get(registry.path(), || registry.list())?
+        .iter()
+        .any(|p| p.path == canonical);
     let allowed = state.allow_roots.iter().any(|r| canonical.starts_with(r));
     if !registered && !allowed {
         return Err(ApiError::forbidden(format!(
@@ -223,8 +228,13 @@ fn validate_sync(state: &SharedState, mut req: JobRequest) -> Result<JobRequest,
         ));
     }
     let engine = engine(state, req.collection.as_deref())?;
-    let collection = engine.collection()?;
-    let manifest = collection.manifest()?;
+    let manifest_path = state
+        .home
+        .collection_dir(&engine.collection_name)?
+        .join(artisync_store::collection::MANIFEST);
+    let manifest = state.manifests.get(&manifest_path, || {
+        Collection::read_manifest(&state.home, &engine.collection_name)
+    })?;
     let project = match (direction, req.project_path.as_deref()) {
         (Direction::UpstreamToCollection, Some(_)) => {
             return Err(ApiError::invalid(

@@ -7,6 +7,7 @@
 //! cookie on every `/api` route, and refuses foreign Host and Origin headers.
 
 mod api;
+mod cache;
 mod error;
 mod guard;
 mod metrics;
@@ -55,6 +56,10 @@ pub struct AppState {
     /// Signalled on every recorded job event, for SSE.
     pub events: Arc<tokio::sync::Notify>,
     pub event_seq: Arc<AtomicU64>,
+    /// Collection manifests and the project registry, parsed once per
+    /// version of the file, for validating requests.
+    pub manifests: cache::FileCache<artisync_model::Manifest>,
+    pub registry: cache::FileCache<Vec<artisync_store::ProjectRecord>>,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -116,6 +121,8 @@ impl AppState {
         let token =
             load_or_create_token(&home).map_err(|e| format!("cannot create the API token: {e}"))?;
         let jobs = Arc::new(JobStore::open(&home.jobs_db_path()).map_err(|e| e.to_string())?);
+        JobStore::checkpoint_in_background(&jobs, std::time::Duration::from_secs(1))
+            .map_err(|e| e.to_string())?;
         let events = Arc::new(tokio::sync::Notify::new());
         let event_seq = Arc::new(AtomicU64::new(0));
         let workers = if workers > 0 {
@@ -155,6 +162,8 @@ impl AppState {
             metrics: Metrics::default(),
             events,
             event_seq,
+            manifests: Default::default(),
+            registry: Default::default(),
         }))
     }
 

@@ -440,3 +440,50 @@ async fn a_reconnect_with_last_event_id_misses_nothing() {
         all.iter().map(|e| e.id).find(|i| *i > last)
     );
 }
+
+/// Requests are validated against parsed copies of the manifest and the
+/// project registry; a change to either file shows in the next request.
+#[tokio::test]
+async fn validation_follows_the_manifest_and_the_registry_as_they_change() {
+    let fx = Fixture::new(0);
+    let web = fx.web_str().to_string();
+    let body = |artifact: &str, project: &str| json!({"direction": "collection_to_project", "project_path": project, "artifacts": [artifact], "dry_run": true});
+    fx.post("/api/v1/sync/jobs", &body("skill:fresh", &web))
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not in the manifest yet");
+    fx.up
+        .write("skills/fresh/SKILL.md", "---\nname: fresh\n---\nNew.\n")
+        .commit("fresh");
+    fx.engine()
+        .add(&artisync_sync::AddRequest {
+            spec: fx.up.local("skills/fresh"),
+            ..artisync_sync::AddRequest::default()
+        })
+        .unwrap();
+    let r = fx
+        .post("/api/v1/sync/jobs", &body("skill:fresh", &web))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+
+    // A project outside the allowed root counts once it is registered, and
+    // no longer once it is removed again.
+    let other = fx.root.join("elsewhere");
+    fs::create_dir_all(&other).unwrap();
+    let other_str = other.to_str().unwrap();
+    fx.post("/api/v1/sync/jobs", &body("skill:pdf", other_str))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "not registered yet");
+    let home = artisync_store::Home::at(&fx.home);
+    let registry = artisync_store::Registry::new(&home);
+    registry
+        .add(&artisync_store::Project::open(&home, &other).unwrap())
+        .unwrap();
+    let r = fx
+        .post("/api/v1/sync/jobs", &body("skill:pdf", other_str))
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text());
+    registry.remove(&other).unwrap();
+    fx.post("/api/v1/sync/jobs", &body("skill:pdf", other_str))
+        .await
+        .assert_error(StatusCode::FORBIDDEN, "removed again");
+}

@@ -74,9 +74,21 @@ impl Collection {
     }
 
     pub fn manifest(&self) -> Result<Manifest, StoreError> {
-        let path = self.manifest_path();
-        let text = fsio::read_text(&path)?.unwrap_or_default();
-        Ok(Manifest::parse(&text, &path.display().to_string())?)
+        read_manifest_at(&self.manifest_path())
+    }
+
+    /// The manifest of collection `name`, read without opening its git
+    /// repository (for callers that only look).
+    pub fn read_manifest(home: &Home, name: &str) -> Result<Manifest, StoreError> {
+        let root = home.collection_dir(name)?;
+        let path = root.join(MANIFEST);
+        if !path.exists() {
+            return Err(StoreError::NoCollection {
+                name: name.to_string(),
+                path: root,
+            });
+        }
+        read_manifest_at(&path)
     }
 
     pub fn save_manifest(&self, m: &Manifest) -> Result<(), StoreError> {
@@ -137,4 +149,9 @@ impl Collection {
         }
         None
     }
+}
+
+fn read_manifest_at(path: &Path) -> Result<Manifest, StoreError> {
+    let text = fsio::read_text(path)?.unwrap_or_default();
+    Ok(Manifest::parse(&text, &path.display().to_string())?)
 }

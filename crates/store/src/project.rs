@@ -36,6 +36,11 @@ impl Registry {
         }
     }
 
+    /// Where the registry is stored.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub fn list(&self) -> Result<Vec<ProjectRecord>, StoreError> {
         let Some(text) = fsio::read_text(&self.path)? else {
             return Ok(vec![]);
