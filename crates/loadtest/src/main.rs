@@ -10,19 +10,30 @@
 //!
 //! - `POST /api/v1/sync/jobs` latency (a dry-run collection_to_project
 //!   sync of one artifact, so each job stays cheap) from 50 concurrent
-//!   keep-alive clients, p50 and p99;
-//! - `GET /api/v1/sync/jobs/{id}` latency from 50 clients, p50 and p99;
+//!   keep-alive clients;
+//! - `GET /api/v1/sync/jobs/{id}` latency from 50 clients, after the jobs
+//!   the POSTs queued have run;
+//!
+//!   each of these twice: saturated (every client sends again as soon as it
+//!   has its answer, so the latency is mostly queueing: with 50 requests
+//!   always in flight, the mean is 50 / throughput) and paced (together the
+//!   clients send `--post-rate` or `--get-rate` requests per second on a
+//!   fixed schedule, and a latency counts from the scheduled time), with
+//!   p50, p90, p99 and the maximum;
 //! - the time from POSTing a one-skill upstream_to_collection sync (from
 //!   the demo's local upstream) to its final event on `/api/v1/events`,
-//!   median over sequential runs;
+//!   over sequential runs;
 //! - the serve process's resident memory (VmRSS) when idle, after start
 //!   and after the load.
 //!
 //! Options: `--bin PATH` (the artisync binary; default
 //! `target/release/artisync`), `--clients N` (50), `--posts N` and
-//! `--gets N` (requests per client; 20 and 100), `--sse-runs N` (30),
-//! `--keep` (keep the temporary directory). The HTTP client is std only:
-//! HTTP/1.1 over `TcpStream`, one keep-alive connection per client thread.
+//! `--gets N` (requests per client and phase; 20 and 100), `--post-rate R`
+//! and `--get-rate R` (the paced phases' requests per second; 500 and
+//! 2000), `--sse-runs N` (30), `--keep` (keep the temporary directory).
+//! The HTTP client is std only: HTTP/1.1 over `TcpStream`, one keep-alive
+//! connection per client thread. The clients share the machine's cores
+//! with the server.
 
 use std::fmt::Display;
 use std::io::{BufRead, BufReader, Read, Write};
