@@ -49,6 +49,26 @@ fn immediate(conn: &Connection) -> Result<rusqlite::Transaction<'_>, JobError> {
     rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate).map_err(db)
 }
 
+/// `Connection::execute` with the statement kept in the connection's cache,
+/// so that the job store's few statements are parsed once, not per call.
+fn execute_cached(
+    conn: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(p)
+}
+
+/// `Connection::query_row` with a cached statement.
+fn query_row_cached<T>(
+    conn: &Connection,
+    sql: &str,
+    p: impl rusqlite::Params,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(p, f)
+}
+
 const COLUMNS: &str = "id, kind, direction, request, state, origin, done, total, results, report, error, \
      log, trace_id, idempotency_key, cancel_requested, attempts, created_at, started_at, finished_at, duration_ms";
 
@@ -98,6 +118,8 @@ impl JobStore {
         }
         let conn = Connection::open(path).map_err(db)?;
         conn.busy_timeout(Duration::from_secs(10)).map_err(db)?;
+        // Room for every statement the store runs.
+        conn.set_prepared_statement_cache_capacity(32);
         // Switching a new database to WAL needs an exclusive lock, and
         // SQLite answers "database is locked" for it at once instead of
         // waiting for the busy timeout; another process opening the store
@@ -203,7 +225,8 @@ impl JobStore {
     }
 
     fn event(conn: &Connection, job: &str, kind: &str, data: &Value) -> Result<i64, JobError> {
-        conn.execute(
+        execute_cached(
+            conn,
             "INSERT INTO events (job_id, kind, data, created_at) VALUES (?1, ?2, ?3, ?4)",
             params![job, kind, data.to_string(), now()],
         )
@@ -251,14 +274,14 @@ impl JobStore {
         self.with(|conn| {
             let tx = immediate(conn)?;
             if let Some(key) = idempotency_key {
-                let existing = tx
-                    .query_row(
-                        &format!("SELECT {COLUMNS} FROM jobs WHERE idempotency_key = ?1"),
-                        params![key],
-                        row_to_job,
-                    )
-                    .optional()
-                    .map_err(db)?;
+                let existing = query_row_cached(
+                    &tx,
+                    &format!("SELECT {COLUMNS} FROM jobs WHERE idempotency_key = ?1"),
+                    params![key],
+                    row_to_job,
+                )
+                .optional()
+                .map_err(db)?;
                 if let Some(job) = existing {
                     if &job.request != request || job.kind != kind {
                         return Err(JobError::IdempotencyMismatch(key.to_string()));
@@ -267,11 +290,16 @@ impl JobStore {
                 }
             }
             let id = crate::random_id();
-            let seq: i64 = tx
-                .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs", [], |r| r.get(0))
-                .map_err(db)?;
+            let seq: i64 = query_row_cached(
+                &tx,
+                "SELECT COALESCE(MAX(seq), 0) + 1 FROM jobs",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
             let started = (state == JobState::Running).then(now);
-            tx.execute(
+            execute_cached(
+                &tx,
                 "INSERT INTO jobs (id, seq, kind, direction, request, state, origin, trace_id, idempotency_key, created_at, started_at, attempts, pid)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 params![
@@ -310,7 +338,7 @@ impl JobStore {
             match state {
                 Some(s) => {
                     let mut st = conn
-                        .prepare(&format!("SELECT {COLUMNS} FROM jobs WHERE state = ?1 ORDER BY seq DESC LIMIT ?2"))
+                        .prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE state = ?1 ORDER BY seq DESC LIMIT ?2"))
                         .map_err(db)?;
                     for j in st.query_map(params![s.as_str(), limit], row_to_job).map_err(db)? {
                         out.push(j.map_err(db)?);
@@ -318,7 +346,7 @@ impl JobStore {
                 }
                 None => {
                     let mut st = conn
-                        .prepare(&format!("SELECT {COLUMNS} FROM jobs ORDER BY seq DESC LIMIT ?1"))
+                        .prepare_cached(&format!("SELECT {COLUMNS} FROM jobs ORDER BY seq DESC LIMIT ?1"))
                         .map_err(db)?;
                     for j in st.query_map(params![limit], row_to_job).map_err(db)? {
                         out.push(j.map_err(db)?);
@@ -333,14 +361,19 @@ impl JobStore {
     pub fn claim_next(&self) -> Result<Option<Job>, JobError> {
         self.with(|conn| {
             let tx = immediate(conn)?;
-            let id: Option<String> = tx
-                .query_row("SELECT id FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 1", [], |r| r.get(0))
-                .optional()
-                .map_err(db)?;
+            let id: Option<String> = query_row_cached(
+                &tx,
+                "SELECT id FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
             let Some(id) = id else {
                 return Ok(None);
             };
-            tx.execute(
+            execute_cached(
+                &tx,
                 "UPDATE jobs SET state = 'running', started_at = ?2, attempts = attempts + 1 WHERE id = ?1",
                 params![id, now()],
             )
@@ -362,14 +395,17 @@ impl JobStore {
     ) -> Result<(), JobError> {
         self.with(|conn| {
             let tx = immediate(conn)?;
-            let results: String = tx
-                .query_row("SELECT results FROM jobs WHERE id = ?1", params![id], |r| {
-                    r.get(0)
-                })
-                .map_err(db)?;
+            let results: String = query_row_cached(
+                &tx,
+                "SELECT results FROM jobs WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
             let mut list: Vec<Value> = serde_json::from_str(&results).unwrap_or_default();
             list.push(result.clone());
-            tx.execute(
+            execute_cached(
+                &tx,
                 "UPDATE jobs SET done = ?2, total = ?3, results = ?4 WHERE id = ?1",
                 params![
                     id,
@@ -392,18 +428,24 @@ impl JobStore {
     /// Appends a line to the job's log, keeping the last lines only.
     pub fn log(&self, id: &str, line: &str) -> Result<(), JobError> {
         self.with(|conn| {
-            let log: String = conn
-                .query_row("SELECT log FROM jobs WHERE id = ?1", params![id], |r| {
-                    r.get(0)
-                })
-                .map_err(db)?;
+            let log: String = query_row_cached(
+                conn,
+                "SELECT log FROM jobs WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
             let mut lines: Vec<&str> = log.lines().collect();
             let stamped = format!("{} {}", now(), line.replace('\n', " "));
             lines.push(&stamped);
             let keep = lines.len().saturating_sub(LOG_TAIL);
             let text = lines[keep..].join("\n");
-            conn.execute("UPDATE jobs SET log = ?2 WHERE id = ?1", params![id, text])
-                .map_err(db)?;
+            execute_cached(
+                conn,
+                "UPDATE jobs SET log = ?2 WHERE id = ?1",
+                params![id, text],
+            )
+            .map_err(db)?;
             Ok(())
         })
     }
@@ -418,9 +460,13 @@ impl JobStore {
     ) -> Result<Job, JobError> {
         self.with(|conn| {
             let tx = immediate(conn)?;
-            let started: Option<String> = tx
-                .query_row("SELECT started_at FROM jobs WHERE id = ?1", params![id], |r| r.get(0))
-                .map_err(db)?;
+            let started: Option<String> = query_row_cached(
+                &tx,
+                "SELECT started_at FROM jobs WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .map_err(db)?;
             let duration = started
                 .and_then(|s| crate::parse_time(&s))
                 .and_then(|s| std::time::SystemTime::now().duration_since(s).ok())
@@ -428,7 +474,8 @@ impl JobStore {
             let results = report
                 .and_then(|r| r.get("artifacts"))
                 .map(|a| a.to_string());
-            tx.execute(
+            execute_cached(
+                &tx,
                 "UPDATE jobs SET state = ?2, report = ?3, error = ?4, finished_at = ?5, duration_ms = ?6,
                         results = COALESCE(?7, results) WHERE id = ?1",
                 params![id, state.as_str(), report.map(|r| r.to_string()), error, now(), duration, results],
@@ -449,7 +496,8 @@ impl JobStore {
             let job = Self::get_in(&tx, id)?.ok_or_else(|| JobError::NotFound(id.to_string()))?;
             match job.state {
                 JobState::Queued => {
-                    tx.execute(
+                    execute_cached(
+                        &tx,
                         "UPDATE jobs SET state = 'cancelled', cancel_requested = 1, finished_at = ?2 WHERE id = ?1",
                         params![id, now()],
                     )
@@ -460,8 +508,12 @@ impl JobStore {
                     Ok(job)
                 }
                 JobState::Running => {
-                    tx.execute("UPDATE jobs SET cancel_requested = 1 WHERE id = ?1", params![id])
-                        .map_err(db)?;
+                    execute_cached(
+                        &tx,
+                        "UPDATE jobs SET cancel_requested = 1 WHERE id = ?1",
+                        params![id],
+                    )
+                    .map_err(db)?;
                     tx.commit().map_err(db)?;
                     Self::get_in(conn, id)?.ok_or_else(|| JobError::NotFound(id.to_string()))
                 }
@@ -472,7 +524,8 @@ impl JobStore {
 
     pub fn cancel_requested(&self, id: &str) -> bool {
         self.read(|conn| {
-            conn.query_row(
+            query_row_cached(
+                conn,
                 "SELECT cancel_requested FROM jobs WHERE id = ?1",
                 params![id],
                 |r| r.get::<_, i64>(0),
@@ -499,7 +552,8 @@ impl JobStore {
                 rows.collect::<Result<_, _>>().map_err(db)?
             };
             for id in &ids {
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "UPDATE jobs SET state = 'queued', done = 0, results = '[]' WHERE id = ?1",
                     params![id],
                 )
@@ -521,7 +575,8 @@ impl JobStore {
                 if pid > 0 && Path::new(&format!("/proc/{pid}")).exists() {
                     continue;
                 }
-                tx.execute(
+                execute_cached(
+                    &tx,
                     "UPDATE jobs SET state = 'error', error = ?2, finished_at = ?3 WHERE id = ?1",
                     params![id, "the artisync process running this job ended before it finished; run the sync again", now()],
                 )
@@ -559,8 +614,10 @@ impl JobStore {
 
     pub fn last_event_id(&self) -> Result<i64, JobError> {
         self.read(|conn| {
-            conn.query_row("SELECT COALESCE(MAX(id), 0) FROM events", [], |r| r.get(0))
-                .map_err(db)
+            query_row_cached(conn, "SELECT COALESCE(MAX(id), 0) FROM events", [], |r| {
+                r.get(0)
+            })
+            .map_err(db)
         })
     }
 
