@@ -178,9 +178,19 @@ pub enum JobError {
 /// 128 random bits as 32 hex digits, from the operating system.
 pub fn random_id() -> String {
     let mut buf = [0u8; 16];
-    let filled = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf))
-        .is_ok();
+    // The getrandom system call: no file to open per id (ids are made for
+    // every request's trace id).
+    let filled = loop {
+        match rustix::rand::getrandom(&mut buf[..], rustix::rand::GetRandomFlags::empty()) {
+            Ok(n) if n == buf.len() => break true,
+            Err(rustix::io::Errno::INTR) => continue,
+            _ => {
+                break std::fs::File::open("/dev/urandom")
+                    .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut buf))
+                    .is_ok()
+            }
+        }
+    };
     if !filled {
         // Fall back to time and process id; ids need only be unique.
         let n = std::time::SystemTime::now()
@@ -189,7 +199,13 @@ pub fn random_id() -> String {
             .unwrap_or(0);
         buf.copy_from_slice(&(n ^ u128::from(std::process::id()) << 64).to_le_bytes());
     }
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in buf {
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// Parses the RFC 3339 times this crate writes.
