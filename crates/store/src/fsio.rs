@@ -174,13 +174,13 @@ fn write_entry(path: &Path, entry: &FileEntry) -> Result<(), StoreError> {
             } else {
                 0o644
             };
-            // No fsync per file: the whole artifact becomes visible by one
-            // rename, which the directory sync after it makes durable, and
-            // the previous content is already in the fsynced journal's
-            // object store. One sync per file made a sync of 100 skills
-            // spend most of its time waiting for the disk.
             f.set_permissions(fs::Permissions::from_mode(mode))
-                .map_err(StoreError::io("set permissions on", path))
+                .map_err(StoreError::io("set permissions on", path))?;
+            // On disk before the rename that makes it visible: otherwise a
+            // power cut could leave the new name with empty files. Files a
+            // write carries over unchanged are linked, not written, so a
+            // sync pays this only for the files it changes.
+            f.sync_all().map_err(StoreError::io("sync", path))
         }
     }
 }
@@ -220,15 +220,29 @@ pub fn write_content(dest: &Path, content: &Content) -> Result<(), StoreError> {
 fn build_dir(tmp: &Path, dest: &Path, content: &Content) -> Result<(), StoreError> {
     fs::create_dir(tmp).map_err(StoreError::io("create directory", tmp))?;
     let old_is_dir = fs::symlink_metadata(dest).is_ok_and(|m| m.is_dir());
+    let mut dirs = std::collections::BTreeSet::from([tmp.to_path_buf()]);
     for (rel, entry) in &content.files {
         let path = tmp.join(rel.as_str());
         if let Some(p) = path.parent() {
-            fs::create_dir_all(p).map_err(StoreError::io("create directory", p))?;
+            if !dirs.contains(p) {
+                fs::create_dir_all(p).map_err(StoreError::io("create directory", p))?;
+                dirs.extend(
+                    p.ancestors()
+                        .take_while(|a| a.starts_with(tmp))
+                        .map(Path::to_path_buf),
+                );
+            }
         }
         if old_is_dir && link_unchanged(dest, rel, entry, &path)? {
             continue;
         }
         write_entry(&path, entry)?;
+    }
+    // Every directory's entries are on disk before the tree is swapped in.
+    for d in &dirs {
+        fs::File::open(d)
+            .and_then(|f| f.sync_all())
+            .map_err(StoreError::io("sync", d))?;
     }
     Ok(())
 }

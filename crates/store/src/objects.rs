@@ -10,22 +10,41 @@ use git2::{ObjectType, Oid, Repository};
 
 use crate::StoreError;
 
+const FSYNC: &str = "core.fsyncObjectFiles";
+
 pub struct ObjectStore {
     repo: Repository,
 }
 
 impl ObjectStore {
     pub fn open(dir: &Path) -> Result<ObjectStore, StoreError> {
-        let repo = if dir.exists() {
-            Repository::open_bare(dir)
-        } else {
-            Repository::init_bare(dir)
+        let err = || StoreError::git(format!("opening the object store {}", dir.display()));
+        let open = || {
+            if dir.exists() {
+                Repository::open_bare(dir)
+            } else {
+                Repository::init_bare(dir)
+            }
+        };
+        let repo = open().map_err(err())?;
+        // Undo relies on these objects after a power cut too: have libgit2
+        // sync each object it writes (objects already stored are not
+        // written again). A store made before this setting gets it now,
+        // and is opened again, as the object database reads it once.
+        let set = repo
+            .config()
+            .and_then(|c| c.get_bool(FSYNC))
+            .unwrap_or(false);
+        if set {
+            return Ok(ObjectStore { repo });
         }
-        .map_err(StoreError::git(format!(
-            "opening the object store {}",
-            dir.display()
-        )))?;
-        Ok(ObjectStore { repo })
+        repo.config()
+            .and_then(|c| c.open_level(git2::ConfigLevel::Local))
+            .and_then(|mut c| c.set_bool(FSYNC, true))
+            .map_err(err())?;
+        Ok(ObjectStore {
+            repo: open().map_err(err())?,
+        })
     }
 
     /// Stores `content`; the returned id is `content.hash()`.
