@@ -8,6 +8,12 @@ fn store() -> (tempfile::TempDir, JobStore) {
     (t, s)
 }
 
+/// A new sync job without an idempotency key.
+fn job(s: &JobStore, direction: &str, origin: Origin, state: JobState) -> (Job, bool) {
+    s.create(JobKind::Sync, &req(direction), origin, state, "t", None)
+        .unwrap()
+}
+
 fn req(direction: &str) -> JobRequest {
     JobRequest {
         direction: direction.into(),
@@ -115,31 +121,13 @@ fn idempotency_key_returns_the_same_job_and_refuses_a_different_request() {
 #[test]
 fn cancel_queued_running_and_finished() {
     let (_t, s) = store();
-    let (q, _) = s
-        .create(
-            JobKind::Sync,
-            &req("a"),
-            Origin::Api,
-            JobState::Queued,
-            "t",
-            None,
-        )
-        .unwrap();
+    let (q, _) = job(&s, "a", Origin::Api, JobState::Queued);
     assert_eq!(s.cancel(&q.id).unwrap().state, JobState::Cancelled);
     assert!(
         s.claim_next().unwrap().is_none(),
         "a cancelled job is never run"
     );
-    let (r, _) = s
-        .create(
-            JobKind::Sync,
-            &req("a"),
-            Origin::Api,
-            JobState::Queued,
-            "t",
-            None,
-        )
-        .unwrap();
+    let (r, _) = job(&s, "a", Origin::Api, JobState::Queued);
     s.claim_next().unwrap();
     let running = s.cancel(&r.id).unwrap();
     assert_eq!(running.state, JobState::Running);
@@ -158,26 +146,9 @@ fn interrupted_api_jobs_are_queued_again_and_lists_filter_by_state() {
     let path = t.path().join("jobs.db");
     let id = {
         let s = JobStore::open(&path).unwrap();
-        let (j, _) = s
-            .create(
-                JobKind::Sync,
-                &req("a"),
-                Origin::Api,
-                JobState::Queued,
-                "t",
-                None,
-            )
-            .unwrap();
+        let (j, _) = job(&s, "a", Origin::Api, JobState::Queued);
         s.claim_next().unwrap();
-        s.create(
-            JobKind::Sync,
-            &req("b"),
-            Origin::Cli,
-            JobState::Running,
-            "t",
-            None,
-        )
-        .unwrap();
+        job(&s, "b", Origin::Cli, JobState::Running);
         j.id
     };
     // A new process opens the same store: the API job runs again.
@@ -193,16 +164,7 @@ fn interrupted_api_jobs_are_queued_again_and_lists_filter_by_state() {
 #[test]
 fn the_log_keeps_its_tail() {
     let (_t, s) = store();
-    let (j, _) = s
-        .create(
-            JobKind::Sync,
-            &req("a"),
-            Origin::Cli,
-            JobState::Running,
-            "t",
-            None,
-        )
-        .unwrap();
+    let (j, _) = job(&s, "a", Origin::Cli, JobState::Running);
     for i in 0..250 {
         s.log(&j.id, &format!("line {i}\nwith newline")).unwrap();
     }
@@ -222,16 +184,7 @@ fn ids_are_random_hex() {
 #[test]
 fn a_cli_job_whose_process_died_ends_in_error() {
     let (_t, s) = store();
-    let (j, _) = s
-        .create(
-            JobKind::Sync,
-            &req("a"),
-            Origin::Cli,
-            JobState::Running,
-            "t",
-            None,
-        )
-        .unwrap();
+    let (j, _) = job(&s, "a", Origin::Cli, JobState::Running);
     // A pid that certainly is not running any more: a child that has exited.
     let mut child = std::process::Command::new("true").spawn().unwrap();
     let dead = child.id();
@@ -285,16 +238,7 @@ fn a_store_from_an_older_version_is_migrated_in_place() {
         .unwrap();
     assert_eq!((version, index), (crate::store::MIGRATIONS.len() as i64, 1));
     assert_eq!(s.get("a").unwrap().unwrap().state, JobState::Success);
-    let (next, _) = s
-        .create(
-            JobKind::Sync,
-            &req("a"),
-            Origin::Api,
-            JobState::Queued,
-            "t",
-            None,
-        )
-        .unwrap();
+    let (next, _) = job(&s, "a", Origin::Api, JobState::Queued);
     assert_eq!(s.list(None, 10).unwrap()[0].id, next.id, "newest first");
 }
 
@@ -306,16 +250,7 @@ fn the_background_checkpoint_moves_jobs_into_the_database_file() {
     JobStore::checkpoint_in_background(&s, std::time::Duration::from_millis(20)).unwrap();
     let mut ids = Vec::new();
     for _ in 0..50 {
-        let (j, _) = s
-            .create(
-                JobKind::Sync,
-                &req("a"),
-                Origin::Api,
-                JobState::Queued,
-                "t",
-                None,
-            )
-            .unwrap();
+        let (j, _) = job(&s, "a", Origin::Api, JobState::Queued);
         ids.push(j.id);
     }
     // The writer no longer checkpoints by itself ...
