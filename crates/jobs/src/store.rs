@@ -28,6 +28,9 @@ pub struct JobStore {
     /// job never queues behind a worker's or a POST's transaction.
     readers: Mutex<Vec<Connection>>,
     path: std::path::PathBuf,
+    /// Uses of the writer, so that the checkpoint thread works only after
+    /// writes.
+    writes: std::sync::atomic::AtomicU64,
 }
 
 /// Readers kept open between reads; more are opened under load.
@@ -150,6 +153,7 @@ impl JobStore {
             conn: Mutex::new(conn),
             readers: Mutex::new(Vec::new()),
             path: path.to_path_buf(),
+            writes: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -161,15 +165,19 @@ impl JobStore {
             .conn
             .lock()
             .map_err(|_| JobError::Db("the job store lock is poisoned".into()))?;
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         f(&guard)
     }
 
     /// Moves WAL checkpoints off the write path for a long-running process:
     /// the writer stops checkpointing on commit (where one in a thousand
     /// commits would copy the log into the database and wait for the disk),
-    /// and a background thread checkpoints every `every` on a connection of
-    /// its own without blocking writers or readers. The thread ends when
-    /// the store is dropped.
+    /// and a background thread checkpoints, at most every `every` and only
+    /// after writes, on a connection of its own without blocking writers or
+    /// readers. Checkpointing often keeps the log short, so that new
+    /// commits reuse its pages instead of growing the file. The thread ends
+    /// when the store is dropped.
     pub fn checkpoint_in_background(
         store: &std::sync::Arc<JobStore>,
         every: Duration,
@@ -180,14 +188,23 @@ impl JobStore {
         let weak = std::sync::Arc::downgrade(store);
         std::thread::Builder::new()
             .name("artisync-checkpoint".into())
-            .spawn(move || loop {
-                std::thread::sleep(every);
-                if weak.strong_count() == 0 {
-                    return;
+            .spawn(move || {
+                let mut seen = 0;
+                loop {
+                    std::thread::sleep(every);
+                    let Some(store) = weak.upgrade() else {
+                        return;
+                    };
+                    let writes = store.writes.load(std::sync::atomic::Ordering::Relaxed);
+                    drop(store);
+                    if writes == seen {
+                        continue;
+                    }
+                    seen = writes;
+                    // PASSIVE never waits for other connections; what it
+                    // could not copy now it copies next time.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
                 }
-                // PASSIVE never waits for other connections; what it could
-                // not copy now it copies next time.
-                let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
             })
             .map_err(|e| JobError::Db(format!("cannot start the checkpoint thread: {e}")))?;
         Ok(())

@@ -121,7 +121,7 @@ impl AppState {
         let token =
             load_or_create_token(&home).map_err(|e| format!("cannot create the API token: {e}"))?;
         let jobs = Arc::new(JobStore::open(&home.jobs_db_path()).map_err(|e| e.to_string())?);
-        JobStore::checkpoint_in_background(&jobs, std::time::Duration::from_secs(1))
+        JobStore::checkpoint_in_background(&jobs, std::time::Duration::from_millis(100))
             .map_err(|e| e.to_string())?;
         let events = Arc::new(tokio::sync::Notify::new());
         let event_seq = Arc::new(AtomicU64::new(0));
