@@ -269,11 +269,14 @@ impl JobStore {
     }
 
     fn get_in(conn: &Connection, id: &str) -> Result<Option<Job>, JobError> {
-        conn.prepare_cached(&format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"))
-            .map_err(db)?
-            .query_row(params![id], row_to_job)
-            .optional()
-            .map_err(db)
+        query_row_cached(
+            conn,
+            &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
+            params![id],
+            row_to_job,
+        )
+        .optional()
+        .map_err(db)
     }
 
     /// Stores a new job and returns it, or, when `idempotency_key` was used

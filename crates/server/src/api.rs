@@ -228,13 +228,12 @@ fn validate_sync(state: &SharedState, mut req: JobRequest) -> Result<JobRequest,
         ));
     }
     let engine = engine(state, req.collection.as_deref())?;
-    let manifest_path = state
-        .home
-        .collection_dir(&engine.collection_name)?
-        .join(artisync_store::collection::MANIFEST);
-    let manifest = state.manifests.get(&manifest_path, || {
-        Collection::read_manifest(&state.home, &engine.collection_name)
-    })?;
+    let name = &engine.collection_name;
+    let manifest = state
+        .manifests
+        .get(&Collection::manifest_path_in(&state.home, name)?, || {
+            Collection::read_manifest(&state.home, name)
+        })?;
     let project = match (direction, req.project_path.as_deref()) {
         (Direction::UpstreamToCollection, Some(_)) => {
             return Err(ApiError::invalid(

@@ -77,15 +77,19 @@ impl Collection {
         read_manifest_at(&self.manifest_path())
     }
 
+    /// Where collection `name` keeps its manifest.
+    pub fn manifest_path_in(home: &Home, name: &str) -> Result<PathBuf, StoreError> {
+        Ok(home.collection_dir(name)?.join(MANIFEST))
+    }
+
     /// The manifest of collection `name`, read without opening its git
     /// repository (for callers that only look).
     pub fn read_manifest(home: &Home, name: &str) -> Result<Manifest, StoreError> {
-        let root = home.collection_dir(name)?;
-        let path = root.join(MANIFEST);
+        let path = Self::manifest_path_in(home, name)?;
         if !path.exists() {
             return Err(StoreError::NoCollection {
                 name: name.to_string(),
-                path: root,
+                path: home.collection_dir(name)?,
             });
         }
         read_manifest_at(&path)
