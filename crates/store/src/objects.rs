@@ -244,4 +244,30 @@ mod tests {
         assert_eq!(id, f.hash());
         assert_eq!(store.get(id, Shape::File, "a.md").unwrap().unwrap(), f);
     }
+
+    #[test]
+    fn stores_sync_their_objects_also_when_made_by_an_older_version() {
+        let t = tempfile::tempdir().unwrap();
+        let fsync = |dir: &Path| {
+            Repository::open_bare(dir)
+                .unwrap()
+                .config()
+                .unwrap()
+                .open_level(git2::ConfigLevel::Local)
+                .unwrap()
+                .get_bool(FSYNC)
+                .ok()
+        };
+        let new = t.path().join("new.git");
+        ObjectStore::open(&new).unwrap();
+        assert_eq!(fsync(&new), Some(true));
+        // A store as earlier versions made it: a plain bare repository.
+        let old = t.path().join("old.git");
+        Repository::init_bare(&old).unwrap();
+        assert_eq!(fsync(&old), None);
+        let store = ObjectStore::open(&old).unwrap();
+        assert_eq!(fsync(&old), Some(true));
+        let c = Content::file(RelPath::new("a.md").unwrap(), FileEntry::regular("a\n"));
+        assert_eq!(store.put(&c).unwrap(), c.hash());
+    }
 }
