@@ -174,8 +174,8 @@ impl JobStore {
     /// the writer stops checkpointing on commit (where one in a thousand
     /// commits would copy the log into the database and wait for the disk),
     /// and a background thread checkpoints, at most every `every` and only
-    /// after writes, on a connection of its own without blocking writers or
-    /// readers. Checkpointing often keeps the log short, so that new
+    /// after writes (looking less often while idle), on a connection of its
+    /// own without blocking writers or readers. Checkpointing often keeps the log short, so that new
     /// commits reuse its pages instead of growing the file. The thread ends
     /// when the store is dropped.
     pub fn checkpoint_in_background(
@@ -189,18 +189,20 @@ impl JobStore {
         std::thread::Builder::new()
             .name("artisync-checkpoint".into())
             .spawn(move || {
-                let mut seen = 0;
+                let (mut seen, mut wait) = (0, every);
                 loop {
-                    std::thread::sleep(every);
+                    std::thread::sleep(wait);
                     let Some(store) = weak.upgrade() else {
                         return;
                     };
                     let writes = store.writes.load(std::sync::atomic::Ordering::Relaxed);
                     drop(store);
                     if writes == seen {
+                        // Idle: look less often, up to once a second.
+                        wait = (wait * 2).min(Duration::from_secs(1).max(every));
                         continue;
                     }
-                    seen = writes;
+                    (seen, wait) = (writes, every);
                     // PASSIVE never waits for other connections; what it
                     // could not copy now it copies next time.
                     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
