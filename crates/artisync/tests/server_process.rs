@@ -244,56 +244,12 @@ fn a_job_survives_sigkill_of_the_server_and_finishes_after_restart() {
     drop(s);
 }
 
-/// Version `round` of skill x as collection `side` holds it; the sides'
-/// file sets differ, so a mix is easy to see.
-fn version(side: &str, round: usize) -> Files {
-    let mut f = Files::new();
-    f.insert(
-        "SKILL.md".into(),
-        (
-            false,
-            format!("---\nname: x\ndescription: from {side}, round {round}\n---\n").into_bytes(),
-        ),
-    );
-    for i in 0..16 {
-        f.insert(
-            format!("{side}/{i:02}.md"),
-            (false, format!("{side} {round} {i}\n").into_bytes()),
-        );
-    }
-    f
-}
-
-fn put(dir: &Path, files: &Files) {
-    if dir.exists() {
-        fs::remove_dir_all(dir).unwrap();
-    }
-    for (p, (_, data)) in files {
-        let path = dir.join(p);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, data).unwrap();
-    }
-}
-
 #[test]
 fn a_cli_sync_and_a_server_job_on_one_artifact_are_serialised() {
     const ROUNDS: usize = 5;
     let env = env();
-    let ups: Vec<UpstreamRepo> = ["a", "b"]
-        .iter()
-        .map(|side| {
-            let up = UpstreamRepo::new();
-            put(&up.path().join("skills/x"), &version(side, 0));
-            up.commit("x");
-            env.run_ok(&["--collection", side, "init"]);
-            env.run_ok(&["--collection", side, "add", &up.local("skills/x")]);
-            up
-        })
-        .collect();
-    let project = env.project("web");
+    let (ups, project, skill) = two_collections_one_project(&env);
     let p = project.to_str().unwrap();
-    let skill = project.join(".claude/skills/x");
-    env.run_ok(&["--collection", "a", "deploy", ID, "--project", p]);
     let s = Server::start(&env, &["--workers", "2"]);
 
     for round in 1..=ROUNDS {

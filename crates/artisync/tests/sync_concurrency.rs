@@ -8,7 +8,6 @@
 
 mod sync_support;
 
-use std::fs;
 use std::path::Path;
 use std::process::{Child, Stdio};
 
@@ -16,49 +15,6 @@ use artisync_testkit::{git, TestEnv, UpstreamRepo};
 use sync_support::*;
 
 const ROUNDS: usize = 6;
-
-/// Version `round` of a skill as `side` ("a" or "b") writes it: the two
-/// sides have different file sets, so a mix of both is easy to see.
-fn version(side: &str, round: usize) -> Files {
-    let mut f = Files::new();
-    f.insert(
-        "SKILL.md".into(),
-        (
-            false,
-            format!("---\nname: x\ndescription: from {side}, round {round}\n---\n").into_bytes(),
-        ),
-    );
-    for i in 0..24 {
-        f.insert(
-            format!("{side}/{i:02}.md"),
-            (false, format!("{side} {round} {i}\n").into_bytes()),
-        );
-    }
-    f.insert(
-        format!("scripts/{side}.sh"),
-        (
-            true,
-            format!("#!/bin/sh\necho {side} {round}\n").into_bytes(),
-        ),
-    );
-    f
-}
-
-/// Replaces the artifact directory `dir` by `files`.
-fn put(dir: &Path, files: &Files) {
-    if dir.exists() {
-        fs::remove_dir_all(dir).unwrap();
-    }
-    for (p, (exec, data)) in files {
-        let path = dir.join(p);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(&path, data).unwrap();
-        if *exec {
-            use std::os::unix::fs::PermissionsExt;
-            fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
-        }
-    }
-}
 
 fn spawn(env: &TestEnv, args: &[&str]) -> Child {
     env.command(args)
@@ -101,21 +57,8 @@ fn strings(args: &[&str]) -> Vec<String> {
 #[test]
 fn two_collections_syncing_into_one_project_artifact_are_serialised() {
     let env = env();
-    let ups: Vec<UpstreamRepo> = ["a", "b"]
-        .iter()
-        .map(|side| {
-            let up = UpstreamRepo::new();
-            put(&up.path().join("skills/x"), &version(side, 0));
-            up.commit("x");
-            env.run_ok(&["--collection", side, "init"]);
-            env.run_ok(&["--collection", side, "add", &up.local("skills/x")]);
-            up
-        })
-        .collect();
-    let project = env.project("web");
+    let (ups, project, skill) = two_collections_one_project(&env);
     let p = project.to_str().unwrap();
-    let skill = project.join(".claude/skills/x");
-    env.run_ok(&["--collection", "a", "deploy", ID, "--project", p]);
     assert_files(&read_files(&skill), &version("a", 0), "deployed");
 
     for round in 1..=ROUNDS {

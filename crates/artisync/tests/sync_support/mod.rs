@@ -445,3 +445,74 @@ pub fn assert_one_version_won(
     assert_eq!(pe["status"], "in_sync", "{what}");
     (winner, loser)
 }
+
+/// Version `round` of a skill as `side` ("a" or "b") writes it: the two
+/// sides have different file sets, so a mix of both is easy to see.
+pub fn version(side: &str, round: usize) -> Files {
+    let mut f = Files::new();
+    f.insert(
+        "SKILL.md".into(),
+        (
+            false,
+            format!("---\nname: x\ndescription: from {side}, round {round}\n---\n").into_bytes(),
+        ),
+    );
+    for i in 0..24 {
+        f.insert(
+            format!("{side}/{i:02}.md"),
+            (false, format!("{side} {round} {i}\n").into_bytes()),
+        );
+    }
+    f.insert(
+        format!("scripts/{side}.sh"),
+        (
+            true,
+            format!("#!/bin/sh\necho {side} {round}\n").into_bytes(),
+        ),
+    );
+    f
+}
+
+/// Replaces the artifact directory `dir` by `files`.
+pub fn put(dir: &Path, files: &Files) {
+    if dir.exists() {
+        fs::remove_dir_all(dir).unwrap();
+    }
+    for (p, (exec, data)) in files {
+        let path = dir.join(p);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, data).unwrap();
+        if *exec {
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o755)).unwrap();
+        }
+    }
+}
+
+/// Collections "a" and "b", each holding its own version 0 of `skill:x`
+/// (imported from an upstream of its own), and project "web" with
+/// collection a's copy deployed. Returns the upstreams (keep them alive),
+/// the project and the skill's directory in it.
+pub fn two_collections_one_project(env: &TestEnv) -> (Vec<UpstreamRepo>, PathBuf, PathBuf) {
+    let ups = ["a", "b"]
+        .iter()
+        .map(|side| {
+            let up = UpstreamRepo::new();
+            put(&up.path().join("skills/x"), &version(side, 0));
+            up.commit("x");
+            env.run_ok(&["--collection", side, "init"]);
+            env.run_ok(&["--collection", side, "add", &up.local("skills/x")]);
+            up
+        })
+        .collect();
+    let project = env.project("web");
+    let skill = project.join(".claude/skills/x");
+    env.run_ok(&[
+        "--collection",
+        "a",
+        "deploy",
+        ID,
+        "--project",
+        project.to_str().unwrap(),
+    ]);
+    (ups, project, skill)
+}
