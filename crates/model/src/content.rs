@@ -197,41 +197,127 @@ impl Content {
         self.files.values().map(|e| e.data.len() as u64).sum()
     }
 
-    /// Checks that no symlink points outside the artifact root.
-    pub fn check_symlinks(&self) -> Result<(), ModelError> {
+    /// Checks everything that must hold before an artifact is written
+    /// anywhere: the size limits, that no path is both a file and a folder,
+    /// and that every symlink is a plain link to a place inside the
+    /// artifact (see `check_link_target`).
+    pub fn check(&self) -> Result<(), ModelError> {
+        if self.files.len() > MAX_FILES {
+            return Err(ModelError::TooLarge(format!(
+                "the artifact holds {} files, more than the {MAX_FILES} artisync accepts",
+                self.files.len()
+            )));
+        }
+        let total = self.total_size();
+        if total > MAX_BYTES {
+            return Err(ModelError::TooLarge(format!(
+                "the artifact holds {total} bytes, more than the {MAX_BYTES} artisync accepts"
+            )));
+        }
+        let mut links = std::collections::BTreeSet::new();
+        for (path, entry) in &self.files {
+            let depth = path.components().count();
+            if depth > MAX_DEPTH {
+                return Err(ModelError::InvalidPath {
+                    path: path.to_string(),
+                    reason: format!(
+                        "nested {depth} folders deep; artisync accepts at most {MAX_DEPTH}"
+                    ),
+                });
+            }
+            // A path whose parent is also a file: only a crafted tree can
+            // say that, and writing it would go through the file (or link).
+            let mut prefix = path.parent();
+            while !prefix.is_root() {
+                if self.files.contains_key(&prefix) {
+                    return Err(ModelError::InvalidPath {
+                        path: path.to_string(),
+                        reason: format!("{prefix} is both a file and a folder"),
+                    });
+                }
+                prefix = prefix.parent();
+            }
+            if entry.mode == FileMode::Symlink {
+                links.insert(path.as_str());
+            }
+        }
         for (path, entry) in &self.files {
             if entry.mode == FileMode::Symlink {
-                check_link_target(path, &entry.data)?;
+                check_link_target(path, &entry.data, &|p| links.contains(p))?;
             }
         }
         Ok(())
     }
 }
 
-/// Refuses a symlink at `path` whose target leaves the artifact root.
-pub fn check_link_target(path: &RelPath, target: &[u8]) -> Result<(), ModelError> {
-    let escape = |why: &str| ModelError::InvalidPath {
+/// How deep, how many files and how many bytes one artifact may hold. Far
+/// beyond any real skill; they bound the work a hostile tree can cause.
+pub const MAX_DEPTH: usize = 64;
+pub const MAX_FILES: usize = 10_000;
+pub const MAX_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Checks one file or folder name as read from a tree (git's or the
+/// disk's): not empty, `.` or `..`, no `/`, backslash or NUL, and not
+/// `.git` in any letter case (which a case-insensitive checkout would turn
+/// into a repository's metadata). Returns why a name is refused.
+pub fn check_entry_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() {
+        Err("an empty name")
+    } else if name == "." || name == ".." {
+        Err("'.' or '..' as a name")
+    } else if name.contains('/') || name.contains('\\') {
+        Err("a slash or backslash inside a name")
+    } else if name.contains('\0') {
+        Err("a NUL byte inside a name")
+    } else if name.eq_ignore_ascii_case(".git") {
+        Err("'.git' as a name")
+    } else {
+        Ok(())
+    }
+}
+
+/// Refuses a symlink at `path` unless it is a plain link inside the
+/// artifact: relative, and resolving lexically (from the link's folder)
+/// to a place inside the artifact root without passing through another
+/// symlink. `is_link` says which paths of the artifact are symlinks; a
+/// link through a link could otherwise climb out step by step (`a -> ..`,
+/// `b -> a/..`), each step looking harmless on its own.
+pub fn check_link_target(
+    path: &RelPath,
+    target: &[u8],
+    is_link: &dyn Fn(&str) -> bool,
+) -> Result<(), ModelError> {
+    let refuse = |why: String| ModelError::InvalidPath {
         path: path.to_string(),
         reason: format!(
             "symlink to {:?} {why}; artifacts may only link to files inside themselves",
             String::from_utf8_lossy(target)
         ),
     };
-    let target = std::str::from_utf8(target).map_err(|_| escape("is not UTF-8"))?;
-    if target.starts_with('/') || target.is_empty() {
-        return Err(escape("is absolute or empty"));
+    let target = std::str::from_utf8(target).map_err(|_| refuse("is not UTF-8".into()))?;
+    if target.is_empty() || target.starts_with('/') || target.contains('\0') {
+        return Err(refuse("is absolute or empty".into()));
     }
-    let mut depth: i64 = path.components().count() as i64 - 1;
-    for comp in target.split('/') {
-        match comp {
-            "" | "." => {}
-            ".." => {
-                depth -= 1;
-                if depth < 0 {
-                    return Err(escape("leaves the artifact"));
-                }
+    let mut at: Vec<&str> = path.components().collect();
+    at.pop();
+    let comps: Vec<&str> = target
+        .split('/')
+        .filter(|c| !c.is_empty() && *c != ".")
+        .collect();
+    for (i, comp) in comps.iter().enumerate() {
+        if *comp == ".." {
+            if at.pop().is_none() {
+                return Err(refuse("leaves the artifact".into()));
             }
-            _ => depth += 1,
+            continue;
+        }
+        at.push(comp);
+        if at.len() > MAX_DEPTH {
+            return Err(refuse("is too deep".into()));
+        }
+        let through = at.join("/");
+        if i + 1 < comps.len() && is_link(&through) {
+            return Err(refuse(format!("goes through another symlink ({through})")));
         }
     }
     Ok(())
@@ -392,12 +478,53 @@ mod tests {
 
     #[test]
     fn symlink_targets() {
+        let none = |_: &str| false;
         let p = RelPath::new("a/link").unwrap();
-        assert!(check_link_target(&p, b"../b").is_ok());
-        assert!(check_link_target(&p, b"c/d").is_ok());
-        assert!(check_link_target(&p, b"../../etc").is_err());
-        assert!(check_link_target(&p, b"/etc/passwd").is_err());
+        assert!(check_link_target(&p, b"../b", &none).is_ok());
+        assert!(check_link_target(&p, b"c/d", &none).is_ok());
+        assert!(check_link_target(&p, b"../../etc", &none).is_err());
+        assert!(check_link_target(&p, b"/etc/passwd", &none).is_err());
         let top = RelPath::new("link").unwrap();
-        assert!(check_link_target(&top, b"../x").is_err());
+        assert!(check_link_target(&top, b"../x", &none).is_err());
+        // Each step of a chain stays inside on its own; through the links it
+        // climbs out.
+        let y = |p: &str| p == "x/y";
+        let l1 = RelPath::new("x/l1").unwrap();
+        assert!(check_link_target(&l1, b"y/..", &none).is_ok());
+        assert!(check_link_target(&l1, b"y/..", &y).is_err());
+        // A link may name another link as its last step.
+        assert!(check_link_target(&l1, b"y", &y).is_ok());
+    }
+
+    fn link(target: &str) -> FileEntry {
+        FileEntry {
+            mode: FileMode::Symlink,
+            data: target.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn chains_of_links_and_file_folder_clashes_are_refused() {
+        let mut files = BTreeMap::new();
+        files.insert(RelPath::new("x/a0").unwrap(), link(".."));
+        files.insert(RelPath::new("x/a1").unwrap(), link("a0/.."));
+        assert!(Content::dir(files.clone()).check().is_err());
+        files.remove(&RelPath::new("x/a1").unwrap());
+        assert!(Content::dir(files.clone()).check().is_ok());
+        files.insert(
+            RelPath::new("x/a0/bashrc").unwrap(),
+            FileEntry::regular("x"),
+        );
+        assert!(Content::dir(files).check().is_err());
+    }
+
+    #[test]
+    fn entry_names() {
+        for bad in ["", ".", "..", "a/b", "a\\b", "a\0b", ".git", ".GIT", ".Git"] {
+            assert!(check_entry_name(bad).is_err(), "{bad:?}");
+        }
+        for good in ["SKILL.md", ".gitignore", "git", "..a", "a.."] {
+            assert!(check_entry_name(good).is_ok(), "{good:?}");
+        }
     }
 }

@@ -15,6 +15,8 @@ pub enum ModelError {
     InvalidSpec { spec: String, reason: String },
     #[error("invalid path {path:?}: {reason}")]
     InvalidPath { path: String, reason: String },
+    #[error("{0}; artisync refuses artifacts that large")]
+    TooLarge(String),
     #[error("invalid object id {0:?}: expected 40 hexadecimal digits")]
     InvalidObjectId(String),
     #[error("invalid tier {0:?}: use upstream, collection or project")]

@@ -16,7 +16,10 @@ pub mod spec;
 pub mod status;
 pub mod sync;
 
-pub use content::{blob_id, is_binary, is_excluded, Content, FileEntry, FileMode, ObjectId, Shape};
+pub use content::{
+    blob_id, check_entry_name, is_binary, is_excluded, Content, FileEntry, FileMode, ObjectId,
+    Shape,
+};
 pub use error::ModelError;
 pub use id::{ArtifactId, Kind, Name};
 pub use lock::{LockEntry, Lockfile};

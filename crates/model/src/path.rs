@@ -19,7 +19,7 @@ impl RelPath {
 
     pub fn new(path: &str) -> Result<Self, ModelError> {
         let bad = |reason: &str| ModelError::InvalidPath {
-            path: path.to_string(),
+            path: shorten(path),
             reason: reason.to_string(),
         };
         let trimmed = path.trim_end_matches('/');
@@ -35,6 +35,11 @@ impl RelPath {
         }
         if trimmed.contains('\0') || trimmed.contains('\\') {
             return Err(bad("NUL and backslash are not allowed"));
+        }
+        // Far beyond any real artifact; bounds the work (and recursion in
+        // tree hashing) a hostile path can cause.
+        if trimmed.len() > 4096 || trimmed.bytes().filter(|b| *b == b'/').count() >= 256 {
+            return Err(bad("longer than 4096 bytes or deeper than 256 folders"));
         }
         for comp in trimmed.split('/') {
             match comp {
@@ -99,6 +104,14 @@ impl RelPath {
             .strip_prefix(&prefix.0)
             .and_then(|rest| rest.strip_prefix('/'))
             .map(|rest| RelPath(rest.to_string()))
+    }
+}
+
+/// `path`, cut to a readable length for an error message.
+fn shorten(path: &str) -> String {
+    match path.char_indices().nth(120) {
+        Some((i, _)) => format!("{}…", &path[..i]),
+        None => path.to_string(),
     }
 }
 

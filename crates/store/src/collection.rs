@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use artisync_model::{ArtifactId, Content, Manifest, ObjectId, RelPath};
 use git2::Repository;
 
+use crate::beneath::DirHandle;
 use crate::repo::{self, CommitInfo};
 use crate::{fsio, Home, StoreError};
 
@@ -103,16 +104,35 @@ impl Collection {
         self.root.join(id.rel_path().as_str())
     }
 
+    /// The collection folder, opened for reading and writing below it
+    /// without following symlinks.
+    pub fn tier_root(&self) -> Result<DirHandle, StoreError> {
+        DirHandle::open_root(&self.root, false)
+    }
+
     pub fn read_artifact(&self, id: &ArtifactId) -> Result<Option<Content>, StoreError> {
-        fsio::read_content(&self.artifact_path(id), id.kind.shape())
+        fsio::read_content_in(&self.tier_root()?, &id.rel_path(), id.kind.shape())
     }
 
     pub fn artifact_hash(&self, id: &ArtifactId) -> Result<Option<ObjectId>, StoreError> {
         Ok(self.read_artifact(id)?.map(|c| c.hash()))
     }
 
-    pub fn write_artifact(&self, id: &ArtifactId, content: &Content) -> Result<(), StoreError> {
-        fsio::write_content(&self.artifact_path(id), content)
+    /// Writes (or with `None` removes) the artifact; see
+    /// `fsio::write_content_in` for `expected` and what is returned.
+    pub fn write_artifact(
+        &self,
+        id: &ArtifactId,
+        content: Option<&Content>,
+        expected: Option<&Content>,
+    ) -> Result<Option<Content>, StoreError> {
+        let root = self.tier_root()?;
+        let rel = id.rel_path();
+        fsio::remove_leftovers_in(&root, &rel);
+        match content {
+            Some(c) => fsio::write_content_in(&root, &rel, c, expected),
+            None => fsio::remove_content_in(&root, &rel, expected, id.kind.shape()),
+        }
     }
 
     /// Commits everything changed in the collection with `message`.

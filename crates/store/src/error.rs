@@ -39,6 +39,8 @@ pub enum StoreError {
     InsideHome { path: PathBuf, home: PathBuf },
     #[error("project {path} is not registered; run 'artisync project add {path}'")]
     NotRegistered { path: PathBuf },
+    #[error("{path} is a symlink, or leads through one out of its project or collection; artisync never follows such a link when reading or writing: replace it with a real folder or file")]
+    SymlinkInPath { path: PathBuf },
     #[error("{0}")]
     Invalid(String),
 }

@@ -3,50 +3,100 @@
 //! Reading applies the model's exclusion rule and records modes as git does
 //! (owner exec bit → 100755, symlinks as 120000 with their target). Writing
 //! builds the new artifact beside the old one and renames it into place, so
-//! a reader sees the old or the new artifact, never a mix.
+//! a reader sees the old or the new artifact, never a mix. Both go through
+//! `beneath`: below a tier's root nothing is ever reached through a symlink,
+//! and walks are iterative and bounded by the artifact limits.
 
 use std::collections::BTreeMap;
+use std::ffi::OsStr;
 use std::fs;
 use std::io::Write;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileTypeExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use artisync_model::{is_excluded, Content, FileEntry, FileMode, RelPath, Shape};
+use artisync_model::content::{MAX_BYTES, MAX_DEPTH, MAX_FILES};
+use artisync_model::{
+    check_entry_name, is_excluded, Content, FileEntry, FileMode, ModelError, RelPath, Shape,
+};
 
+use crate::beneath::{DirHandle, EntryKind};
 use crate::StoreError;
 
-/// Reads the artifact at `path`; `Ok(None)` when nothing is there.
+/// Reads the artifact at `path`; `Ok(None)` when nothing is there. The
+/// folder holding it is trusted; nothing below it is followed if it is a
+/// symlink.
 pub fn read_content(path: &Path, shape: Shape) -> Result<Option<Content>, StoreError> {
-    let meta = match fs::symlink_metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(StoreError::io("read", path)(e)),
+    let (root, rel) = split(path)?;
+    let root = match DirHandle::open_root(root, false) {
+        Ok(r) => r,
+        Err(StoreError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(None)
+        }
+        Err(e) => return Err(e),
+    };
+    read_content_in(&root, &rel, shape)
+}
+
+/// A path as its folder (trusted) and its last component.
+fn split(path: &Path) -> Result<(&Path, RelPath), StoreError> {
+    let parent = path.parent().ok_or_else(|| {
+        StoreError::Invalid(format!("{} has no parent directory", path.display()))
+    })?;
+    Ok((parent, file_name(path)?))
+}
+
+/// Reads the artifact at `rel` below the tier root `root`; `Ok(None)` when
+/// nothing is there. A symlink on the way, a FIFO or device inside, a name
+/// artisync refuses, or more than the artifact limits is an error; the walk
+/// is iterative and stops at the depth limit.
+pub fn read_content_in(
+    root: &DirHandle,
+    rel: &RelPath,
+    shape: Shape,
+) -> Result<Option<Content>, StoreError> {
+    let Some(parent) = root.open_dir_within(&rel.parent())? else {
+        return Ok(None);
+    };
+    let name = rel.file_name();
+    let Some(st) = parent.stat(name)? else {
+        return Ok(None);
+    };
+    let path = || root.path().join(rel.as_str());
+    let unsupported = |kind: EntryKind| StoreError::UnsupportedFile {
+        path: path(),
+        found: kind_name(kind),
     };
     match shape {
         Shape::File => {
-            if !meta.file_type().is_file() {
-                return Err(StoreError::UnsupportedFile {
-                    path: path.to_path_buf(),
-                    found: file_type_name(&meta.file_type()),
-                });
+            if st.kind != EntryKind::File {
+                return Err(unsupported(st.kind));
             }
-            let name = file_name(path)?;
-            let entry = read_file(path, &meta)?;
-            Ok(Some(Content::file(name, entry)))
+            let (data, mode) = parent.read_file(name, MAX_BYTES)?;
+            Ok(Some(Content::file(
+                RelPath::new(name)?,
+                entry_of(data, mode),
+            )))
         }
         Shape::Dir => {
-            if !meta.is_dir() {
-                return Err(StoreError::UnsupportedFile {
-                    path: path.to_path_buf(),
-                    found: file_type_name(&meta.file_type()),
-                });
+            if st.kind != EntryKind::Dir {
+                return Err(unsupported(st.kind));
             }
-            let mut files = BTreeMap::new();
-            walk(path, &RelPath::root(), &mut files)?;
-            Ok(Some(Content::dir(files)))
+            let top = RelPath::new(name)?;
+            let Some(top) = parent.open_dir(&top)? else {
+                return Ok(None);
+            };
+            Ok(Some(Content::dir(walk(&top)?)))
         }
+    }
+}
+
+fn kind_name(kind: EntryKind) -> &'static str {
+    match kind {
+        EntryKind::File => "file",
+        EntryKind::Dir => "directory",
+        EntryKind::Symlink => "symlink",
+        EntryKind::Other(what) => what,
     }
 }
 
@@ -58,80 +108,84 @@ fn file_name(path: &Path) -> Result<RelPath, StoreError> {
     Ok(RelPath::new(name)?)
 }
 
-fn file_type_name(ft: &fs::FileType) -> &'static str {
-    if ft.is_dir() {
-        "directory"
-    } else if ft.is_symlink() {
-        "symlink"
-    } else if ft.is_fifo() {
-        "named pipe"
-    } else if ft.is_socket() {
-        "socket"
-    } else if ft.is_block_device() || ft.is_char_device() {
-        "device file"
-    } else {
-        "file"
-    }
-}
-
-fn read_file(path: &Path, meta: &fs::Metadata) -> Result<FileEntry, StoreError> {
-    let data = fs::read(path).map_err(StoreError::io("read", path))?;
-    let mode = if meta.permissions().mode() & 0o100 != 0 {
+fn entry_of(data: Vec<u8>, mode: u32) -> FileEntry {
+    let mode = if mode & 0o100 != 0 {
         FileMode::Executable
     } else {
         FileMode::Regular
     };
-    Ok(FileEntry { mode, data })
+    FileEntry { mode, data }
 }
 
-fn walk(
-    dir: &Path,
-    rel: &RelPath,
-    out: &mut BTreeMap<RelPath, FileEntry>,
-) -> Result<(), StoreError> {
-    let rd = fs::read_dir(dir).map_err(StoreError::io("read directory", dir))?;
-    for entry in rd {
-        let entry = entry.map_err(StoreError::io("read directory", dir))?;
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else {
+/// Every file below `top`, depth first with an explicit stack.
+fn walk(top: &DirHandle) -> Result<BTreeMap<RelPath, FileEntry>, StoreError> {
+    let mut out = BTreeMap::new();
+    let mut total = 0u64;
+    let mut stack = vec![RelPath::root()];
+    while let Some(rel) = stack.pop() {
+        let Some(dir) = top.open_dir(&rel)? else {
             return Err(StoreError::Invalid(format!(
-                "{} has a file name that is not UTF-8; rename it",
-                entry.path().display()
+                "{} vanished while it was read; try again",
+                top.path().join(rel.as_str()).display()
             )));
         };
-        if is_excluded(name) {
-            continue;
-        }
-        let child = rel.child(name).map_err(|_| {
-            StoreError::Invalid(format!(
-                "{} has a file name artisync cannot store (backslash or NUL); rename it",
-                entry.path().display()
-            ))
-        })?;
-        let path = entry.path();
-        let meta = fs::symlink_metadata(&path).map_err(StoreError::io("read", &path))?;
-        let ft = meta.file_type();
-        if ft.is_dir() {
-            walk(&path, &child, out)?;
-        } else if ft.is_symlink() {
-            let target = fs::read_link(&path).map_err(StoreError::io("read link", &path))?;
-            out.insert(
-                child,
-                FileEntry {
-                    mode: FileMode::Symlink,
-                    data: target.as_os_str().as_bytes().to_vec(),
-                },
-            );
-        } else if ft.is_file() {
-            out.insert(child, read_file(&path, &meta)?);
-        } else {
-            return Err(StoreError::UnsupportedFile {
-                path,
-                found: file_type_name(&ft),
-            });
+        for (name, kind) in dir.entries()? {
+            let shown = || top.path().join(rel.as_str()).join(OsStr::from_bytes(&name));
+            let Ok(name) = std::str::from_utf8(&name) else {
+                return Err(StoreError::Invalid(format!(
+                    "{} has a file name that is not UTF-8; rename it",
+                    shown().display()
+                )));
+            };
+            if is_excluded(name) {
+                continue;
+            }
+            check_entry_name(name).map_err(|why| {
+                StoreError::Invalid(format!(
+                    "{} has a name artisync cannot store ({why}); rename it",
+                    shown().display()
+                ))
+            })?;
+            let child = rel.child(name)?;
+            if child.components().count() > MAX_DEPTH {
+                return Err(StoreError::Invalid(format!(
+                    "{} is nested more than {MAX_DEPTH} folders deep; artisync refuses artifacts that deep",
+                    top.path().display()
+                )));
+            }
+            match kind {
+                EntryKind::Dir => stack.push(child),
+                EntryKind::Symlink => {
+                    let target = dir.read_link(name)?;
+                    out.insert(
+                        child,
+                        FileEntry {
+                            mode: FileMode::Symlink,
+                            data: target,
+                        },
+                    );
+                }
+                EntryKind::File => {
+                    let (data, mode) = dir.read_file(name, MAX_BYTES - total)?;
+                    total += data.len() as u64;
+                    out.insert(child, entry_of(data, mode));
+                }
+                EntryKind::Other(found) => {
+                    return Err(StoreError::UnsupportedFile {
+                        path: shown(),
+                        found,
+                    })
+                }
+            }
+            if out.len() > MAX_FILES {
+                return Err(StoreError::Model(ModelError::TooLarge(format!(
+                    "{} holds more than {MAX_FILES} files",
+                    top.path().display()
+                ))));
+            }
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 fn unique_suffix() -> String {
@@ -148,6 +202,12 @@ fn unique_suffix() -> String {
     )
 }
 
+/// The name of a temporary sibling of `name`; `remove_leftovers` knows
+/// them by their prefix.
+fn sibling_name(name: &str, tag: &str) -> String {
+    format!(".{name}.artisync-{tag}-{}", unique_suffix())
+}
+
 fn sibling(dest: &Path, tag: &str) -> Result<PathBuf, StoreError> {
     let parent = dest.parent().ok_or_else(|| {
         StoreError::Invalid(format!("{} has no parent directory", dest.display()))
@@ -156,93 +216,208 @@ fn sibling(dest: &Path, tag: &str) -> Result<PathBuf, StoreError> {
         .file_name()
         .map(|n| n.to_string_lossy())
         .unwrap_or_default();
-    Ok(parent.join(format!(".{name}.artisync-{tag}-{}", unique_suffix())))
+    Ok(parent.join(sibling_name(&name, tag)))
 }
 
-fn write_entry(path: &Path, entry: &FileEntry) -> Result<(), StoreError> {
+fn mode_bits(mode: FileMode) -> u32 {
+    if mode == FileMode::Executable {
+        0o755
+    } else {
+        0o644
+    }
+}
+
+/// Writes one entry as the new name `name` in `dir`. A regular file is on
+/// disk before the rename that makes it visible: otherwise a power cut
+/// could leave the new name with empty files. Files a write carries over
+/// unchanged are linked, not written, so a sync pays this only for the
+/// files it changes.
+fn write_entry(dir: &DirHandle, name: &str, entry: &FileEntry) -> Result<(), StoreError> {
     match entry.mode {
-        FileMode::Symlink => {
-            let target = std::ffi::OsStr::from_bytes(&entry.data);
-            std::os::unix::fs::symlink(target, path).map_err(StoreError::io("create symlink", path))
-        }
+        FileMode::Symlink => dir.symlink(&entry.data, name),
         FileMode::Regular | FileMode::Executable => {
-            let mut f = fs::File::create(path).map_err(StoreError::io("create", path))?;
-            f.write_all(&entry.data)
-                .map_err(StoreError::io("write", path))?;
-            let mode = if entry.mode == FileMode::Executable {
-                0o755
-            } else {
-                0o644
-            };
-            f.set_permissions(fs::Permissions::from_mode(mode))
-                .map_err(StoreError::io("set permissions on", path))?;
-            // On disk before the rename that makes it visible: otherwise a
-            // power cut could leave the new name with empty files. Files a
-            // write carries over unchanged are linked, not written, so a
-            // sync pays this only for the files it changes.
-            f.sync_all().map_err(StoreError::io("sync", path))
+            dir.create_file(name, &entry.data, mode_bits(entry.mode), true)
         }
     }
 }
 
-/// Writes `content` at `dest`, replacing what is there, atomically per
-/// artifact: the new content is built beside `dest` and renamed into place.
-/// Symlinks leaving the artifact are refused before anything is written.
+/// Writes `content` at `dest`, replacing what is there (see
+/// `write_content_in`); the folder holding `dest` is trusted.
 pub fn write_content(dest: &Path, content: &Content) -> Result<(), StoreError> {
-    content.check_symlinks()?;
-    let parent = dest.parent().ok_or_else(|| {
-        StoreError::Invalid(format!("{} has no parent directory", dest.display()))
-    })?;
-    fs::create_dir_all(parent).map_err(StoreError::io("create directory", parent))?;
-    let tmp = sibling(dest, "new")?;
+    let (root, rel) = split(dest)?;
+    std::fs::create_dir_all(root).map_err(StoreError::io("create directory", root))?;
+    let root = DirHandle::open_root(root, false)?;
+    write_content_in(&root, &rel, content, None).map(|_| ())
+}
+
+/// Writes `content` at `rel` below the tier root `root`, replacing what is
+/// there, atomically per artifact: the new content is built beside the old
+/// one and swapped in with one rename. Nothing is followed on the way: a
+/// symlink between `root` and the artifact is an error, and links inside
+/// the artifact are checked (`Content::check`) before anything is written.
+///
+/// `expected` is what the caller read (and stored) as the previous content.
+/// If what the swap actually replaced differs from it (an edit made while
+/// the write ran), that content is returned, so that the caller keeps it
+/// where undo can bring it back. An error means nothing was replaced.
+pub fn write_content_in(
+    root: &DirHandle,
+    rel: &RelPath,
+    content: &Content,
+    expected: Option<&Content>,
+) -> Result<Option<Content>, StoreError> {
+    content.check()?;
+    if rel.is_root() {
+        return Err(StoreError::Invalid(
+            "an artifact cannot be a tier's root".into(),
+        ));
+    }
+    let name = rel.file_name();
+    if content.shape == Shape::File
+        && content
+            .files
+            .values()
+            .next()
+            .is_none_or(|e| e.mode == FileMode::Symlink)
+    {
+        return Err(StoreError::Invalid(format!(
+            "{} would be a symlink or empty; single-file artifacts must be regular files",
+            root.path().join(rel.as_str()).display()
+        )));
+    }
+    let parent = root.create_dirs_within(&rel.parent())?;
+    let mut tmp = sibling_name(name, "new");
     let built = match content.shape {
-        Shape::File => {
-            let entry = content.files.values().next().ok_or_else(|| {
-                StoreError::Invalid("a single-file artifact without a file".into())
-            })?;
-            if entry.mode == FileMode::Symlink {
-                return Err(StoreError::Invalid(format!(
-                    "{} would be a symlink; single-file artifacts must be regular files",
-                    dest.display()
-                )));
-            }
-            write_entry(&tmp, entry)
-        }
-        Shape::Dir => build_dir(&tmp, dest, content),
+        Shape::File => match content.files.values().next() {
+            Some(entry) => write_entry(&parent, &tmp, entry),
+            None => Err(StoreError::Invalid(
+                "a single-file artifact without a file".into(),
+            )),
+        },
+        Shape::Dir => build_dir(&parent, name, &tmp, content),
     };
     if let Err(e) = built {
-        let _ = fs::remove_dir_all(&tmp).or_else(|_| fs::remove_file(&tmp));
+        let _ = parent.remove(&tmp);
         return Err(e);
     }
-    replace(&tmp, dest)
+    let existed = parent.stat(name)?.is_some();
+    if let Err(e) = swap_in(&parent, &mut tmp, name, existed) {
+        let _ = parent.remove(&tmp);
+        return Err(e);
+    }
+    // The write has happened; from here on only cleanup remains. `tmp` now
+    // names what was replaced.
+    let replaced = if existed {
+        read_replaced(&parent, &tmp, name, content.shape)
+    } else {
+        Ok(None)
+    };
+    let _ = parent.remove(&tmp);
+    let _ = parent.sync();
+    Ok(differs(replaced, expected))
 }
 
-fn build_dir(tmp: &Path, dest: &Path, content: &Content) -> Result<(), StoreError> {
-    fs::create_dir(tmp).map_err(StoreError::io("create directory", tmp))?;
-    let old_is_dir = fs::symlink_metadata(dest).is_ok_and(|m| m.is_dir());
-    let mut dirs = std::collections::BTreeSet::from([tmp.to_path_buf()]);
-    for (rel, entry) in &content.files {
-        let path = tmp.join(rel.as_str());
-        if let Some(p) = path.parent() {
-            if !dirs.contains(p) {
-                fs::create_dir_all(p).map_err(StoreError::io("create directory", p))?;
-                dirs.extend(
-                    p.ancestors()
-                        .take_while(|a| a.starts_with(tmp))
-                        .map(Path::to_path_buf),
-                );
+/// Puts `tmp` in place of `name`: one exchange when `name` exists (after
+/// which `tmp` names the old content), one no-replace rename when it does
+/// not. Where exchange is unsupported the old content is moved aside first
+/// and `tmp` is set to its name.
+fn swap_in(
+    parent: &DirHandle,
+    tmp: &mut String,
+    name: &str,
+    existed: bool,
+) -> Result<(), StoreError> {
+    if !existed {
+        return parent.rename(tmp, name, false);
+    }
+    if parent.exchange(tmp, name)? {
+        return Ok(());
+    }
+    let aside = sibling_name(name, "old");
+    parent.rename(name, &aside, false)?;
+    if let Err(e) = parent.rename(tmp, name, false) {
+        let _ = parent.rename(&aside, name, false);
+        return Err(e);
+    }
+    let _ = parent.remove(tmp);
+    *tmp = aside;
+    Ok(())
+}
+
+/// Reads what a write replaced (now at `tmp`) as content named `name`.
+fn read_replaced(
+    parent: &DirHandle,
+    tmp: &str,
+    name: &str,
+    shape: Shape,
+) -> Result<Option<Content>, StoreError> {
+    let old = read_content_in(parent, &RelPath::new(tmp)?, shape)?;
+    Ok(old.map(|mut c| {
+        if c.shape == Shape::File {
+            if let (Some(entry), Ok(key)) = (c.files.values().next().cloned(), RelPath::new(name)) {
+                c = Content::file(key, entry);
             }
         }
-        if old_is_dir && link_unchanged(dest, rel, entry, &path)? {
-            continue;
-        }
-        write_entry(&path, entry)?;
+        c
+    }))
+}
+
+/// The replaced content when it is not what the caller expected to
+/// replace. Content that could not even be read (it became a FIFO or a
+/// link while the write ran) cannot be kept and is not reported.
+fn differs(
+    replaced: Result<Option<Content>, StoreError>,
+    expected: Option<&Content>,
+) -> Option<Content> {
+    match replaced {
+        Ok(Some(old)) if expected.map(Content::hash) != Some(old.hash()) => Some(old),
+        _ => None,
     }
-    // Every directory's entries are on disk before the tree is swapped in.
+}
+
+fn build_dir(
+    parent: &DirHandle,
+    name: &str,
+    tmp: &str,
+    content: &Content,
+) -> Result<(), StoreError> {
+    parent.mkdir(tmp)?;
+    let tmp_rel = RelPath::new(tmp)?;
+    let top = parent
+        .open_dir(&tmp_rel)?
+        .ok_or_else(|| StoreError::Invalid(format!("{tmp} vanished while it was written")))?;
+    let old = match parent.stat(name)? {
+        Some(st) if st.kind == EntryKind::Dir => parent.open_dir(&RelPath::new(name)?)?,
+        _ => None,
+    };
+    let mut dirs = std::collections::BTreeSet::from([RelPath::root()]);
+    // Files come sorted by path, so files of one folder come together: keep
+    // that folder open instead of holding one handle per folder.
+    let mut current: Option<(RelPath, DirHandle)> = None;
+    for (rel, entry) in &content.files {
+        let dir_rel = rel.parent();
+        if current.as_ref().is_none_or(|(r, _)| *r != dir_rel) {
+            let mut a = dir_rel.clone();
+            while !a.is_root() && dirs.insert(a.clone()) {
+                a = a.parent();
+            }
+            current = Some((dir_rel.clone(), top.create_dirs(&dir_rel)?));
+        }
+        let Some((_, dir)) = &current else { continue };
+        let fname = rel.file_name();
+        if let Some(old) = &old {
+            if link_unchanged(old, rel, entry, dir)? {
+                continue;
+            }
+        }
+        write_entry(dir, fname, entry)?;
+    }
+    drop(current);
+    // Every folder's entries are on disk before the tree is swapped in.
     for d in &dirs {
-        fs::File::open(d)
-            .and_then(|f| f.sync_all())
-            .map_err(StoreError::io("sync", d))?;
+        if let Some(h) = top.open_dir(d)? {
+            h.sync()?;
+        }
     }
     Ok(())
 }
@@ -252,116 +427,103 @@ fn build_dir(tmp: &Path, dest: &Path, content: &Content) -> Result<(), StoreErro
 /// of writing a copy: after the swap the old name is removed, so the file is
 /// again this artifact's alone, and a sync that changes one file of a skill
 /// creates one file, not all of them. Only plain files that no other path
-/// shares, reached through real directories inside `dest`, are linked; in
-/// every other case (or if linking fails) the caller writes the file.
-/// Returns whether it linked.
+/// shares, reached through real directories inside the old artifact, are
+/// linked; in every other case (or if linking fails) the caller writes the
+/// file. Returns whether it linked.
 fn link_unchanged(
-    dest: &Path,
+    old: &DirHandle,
     rel: &RelPath,
     entry: &FileEntry,
-    new: &Path,
+    new_dir: &DirHandle,
 ) -> Result<bool, StoreError> {
-    use std::os::unix::fs::MetadataExt;
-    let want_mode = match entry.mode {
-        FileMode::Regular => 0o644,
-        FileMode::Executable => 0o755,
-        FileMode::Symlink => return Ok(false),
-    };
-    let comps: Vec<&str> = rel.components().collect();
-    let mut dir = dest.to_path_buf();
-    for c in &comps[..comps.len().saturating_sub(1)] {
-        dir.push(c);
-        if !fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
-            return Ok(false);
-        }
+    if entry.mode == FileMode::Symlink {
+        return Ok(false);
     }
-    let old = dest.join(rel.as_str());
-    let Ok(m) = fs::symlink_metadata(&old) else {
+    let want_mode = mode_bits(entry.mode);
+    let Ok(Some(old_dir)) = old.open_dir(&rel.parent()) else {
         return Ok(false);
     };
-    if !m.is_file() || m.nlink() != 1 || m.len() != entry.data.len() as u64 {
+    let name = rel.file_name();
+    let Ok(Some(m)) = old_dir.stat(name) else {
+        return Ok(false);
+    };
+    if m.kind != EntryKind::File
+        || m.nlink != 1
+        || m.size != entry.data.len() as u64
+        || m.mode != want_mode
+    {
         return Ok(false);
     }
-    if m.mode() & 0o7777 != want_mode {
+    if old_dir
+        .read_file(name, m.size)
+        .map_or(true, |(bytes, _)| bytes != entry.data)
+    {
         return Ok(false);
     }
-    if fs::read(&old).map_or(true, |bytes| bytes != entry.data) {
-        return Ok(false);
-    }
-    if fs::hard_link(&old, new).is_err() {
+    if new_dir.link_from(&old_dir, name, name).is_err() {
         return Ok(false);
     }
     // Linked the file that was checked, not one renamed over it since.
     // Otherwise unlink it again, so that the write does not go through it.
-    if fs::symlink_metadata(new).is_ok_and(|n| n.dev() == m.dev() && n.ino() == m.ino()) {
+    if new_dir
+        .stat(name)?
+        .is_some_and(|n| n.dev == m.dev && n.ino == m.ino)
+    {
         return Ok(true);
     }
-    fs::remove_file(new).map_err(StoreError::io("remove", new))?;
+    new_dir.remove(name)?;
     Ok(false)
-}
-
-/// Moves the finished `tmp` to `dest`. A file is replaced by one rename. A
-/// directory is swapped with the old one in one atomic exchange (Linux
-/// `RENAME_EXCHANGE`), after which the old content, now at `tmp`, is removed;
-/// where exchange is unsupported the old directory is moved aside first.
-fn replace(tmp: &Path, dest: &Path) -> Result<(), StoreError> {
-    let existing = fs::symlink_metadata(dest).ok();
-    match existing {
-        Some(m) if m.is_dir() => {
-            use rustix::fs::{renameat_with, RenameFlags, CWD};
-            match renameat_with(CWD, tmp, CWD, dest, RenameFlags::EXCHANGE) {
-                Ok(()) => {
-                    fs::remove_dir_all(tmp).map_err(StoreError::io("remove", tmp))?;
-                }
-                Err(_) => {
-                    let old = sibling(dest, "old")?;
-                    fs::rename(dest, &old).map_err(StoreError::io("move aside", dest))?;
-                    if let Err(e) = fs::rename(tmp, dest) {
-                        let _ = fs::rename(&old, dest);
-                        return Err(StoreError::io("rename into place", dest)(e));
-                    }
-                    fs::remove_dir_all(&old).map_err(StoreError::io("remove", &old))?;
-                }
-            }
-        }
-        _ => fs::rename(tmp, dest).map_err(StoreError::io("rename into place", dest))?,
-    }
-    sync_dir(dest.parent());
-    Ok(())
 }
 
 /// Removes what an interrupted write of `dest` left beside it. Callers hold
 /// the artifact's lock, so no other writer is using these.
 pub fn remove_leftovers(dest: &Path) {
-    let (Some(parent), Some(name)) = (dest.parent(), dest.file_name()) else {
+    let Ok((root, rel)) = split(dest) else { return };
+    if let Ok(root) = DirHandle::open_root(root, false) {
+        remove_leftovers_in(&root, &rel);
+    }
+}
+
+/// `remove_leftovers` for the artifact at `rel` below `root`.
+pub fn remove_leftovers_in(root: &DirHandle, rel: &RelPath) {
+    let Ok(Some(parent)) = root.open_dir_within(&rel.parent()) else {
         return;
     };
-    let prefix = format!(".{}.artisync-", name.to_string_lossy());
-    let Ok(rd) = fs::read_dir(parent) else { return };
-    for e in rd.flatten() {
-        if e.file_name().to_string_lossy().starts_with(&prefix) {
-            let p = e.path();
-            let _ = fs::remove_dir_all(&p).or_else(|_| fs::remove_file(&p));
+    let prefix = format!(".{}.artisync-", rel.file_name());
+    let Ok(entries) = parent.entries() else {
+        return;
+    };
+    for (n, _) in entries {
+        if n.starts_with(prefix.as_bytes()) {
+            if let Ok(n) = std::str::from_utf8(&n) {
+                let _ = parent.remove(n);
+            }
         }
     }
 }
 
-/// Removes the artifact at `dest` (a directory or a file), atomically: it is
-/// renamed aside first, then deleted.
-pub fn remove_content(dest: &Path) -> Result<(), StoreError> {
-    let Ok(meta) = fs::symlink_metadata(dest) else {
-        return Ok(());
+/// Removes the artifact at `rel` below `root` (a directory or a file),
+/// atomically: it is renamed aside first, then deleted. Returns what was
+/// removed when it differs from `expected` (see `write_content_in`).
+pub fn remove_content_in(
+    root: &DirHandle,
+    rel: &RelPath,
+    expected: Option<&Content>,
+    shape: Shape,
+) -> Result<Option<Content>, StoreError> {
+    let Some(parent) = root.open_dir_within(&rel.parent())? else {
+        return Ok(None);
     };
-    let aside = sibling(dest, "old")?;
-    fs::rename(dest, &aside).map_err(StoreError::io("move aside", dest))?;
-    let res = if meta.is_dir() {
-        fs::remove_dir_all(&aside)
-    } else {
-        fs::remove_file(&aside)
-    };
-    res.map_err(StoreError::io("remove", &aside))?;
-    sync_dir(dest.parent());
-    Ok(())
+    let name = rel.file_name();
+    if parent.stat(name)?.is_none() {
+        return Ok(None);
+    }
+    let aside = sibling_name(name, "old");
+    parent.rename(name, &aside, false)?;
+    let replaced = read_replaced(&parent, &aside, name, shape);
+    let _ = parent.remove(&aside);
+    let _ = parent.sync();
+    Ok(differs(replaced, expected))
 }
 
 fn sync_dir(dir: Option<&Path>) {
@@ -391,6 +553,26 @@ pub fn write_file_atomic(path: &Path, data: &[u8]) -> Result<(), StoreError> {
     res
 }
 
+/// Writes the file at `rel` below `root` atomically (write beside, sync,
+/// rename), never through a symlink.
+pub fn write_file_atomic_in(
+    root: &DirHandle,
+    rel: &RelPath,
+    data: &[u8],
+) -> Result<(), StoreError> {
+    let parent = root.create_dirs_within(&rel.parent())?;
+    let name = rel.file_name();
+    let tmp = sibling_name(name, "tmp");
+    let res = parent
+        .create_file(&tmp, data, 0o644, true)
+        .and_then(|()| parent.rename(&tmp, name, true));
+    if res.is_err() {
+        let _ = parent.remove(&tmp);
+    }
+    let _ = parent.sync();
+    res
+}
+
 /// Reads a UTF-8 text file, `Ok(None)` when it does not exist.
 pub fn read_text(path: &Path) -> Result<Option<String>, StoreError> {
     match fs::read(path) {
@@ -408,6 +590,7 @@ pub fn read_text(path: &Path) -> Result<Option<String>, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::PermissionsExt;
 
     #[test]
     fn round_trip_dir_with_modes_and_links() {

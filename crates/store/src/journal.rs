@@ -42,6 +42,16 @@ pub struct UndoEntry {
     pub undoes: Option<u64>,
 }
 
+/// A later line about an earlier entry (see `Journal::entries`).
+#[derive(Debug, Serialize, Deserialize)]
+struct Amend {
+    amends: u64,
+    #[serde(default)]
+    failed: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    replaced: Option<ObjectId>,
+}
+
 pub struct Journal {
     path: PathBuf,
 }
@@ -51,16 +61,55 @@ impl Journal {
         Journal { path }
     }
 
-    /// Every entry, oldest first. A torn last line (a crash mid-append) is
-    /// ignored.
+    /// Every entry, oldest first, with later amendments applied: an entry
+    /// whose write failed is left out, and an entry whose write replaced
+    /// other content than it names names that content instead. A torn last
+    /// line (a crash mid-append) is ignored.
     pub fn entries(&self) -> Result<Vec<UndoEntry>, StoreError> {
         let Some(text) = fsio::read_text(&self.path)? else {
             return Ok(vec![]);
         };
-        Ok(text
-            .lines()
-            .filter_map(|l| serde_json::from_str(l).ok())
-            .collect())
+        let mut entries: Vec<UndoEntry> = Vec::new();
+        let mut amends: Vec<Amend> = Vec::new();
+        for line in text.lines() {
+            if let Ok(e) = serde_json::from_str::<UndoEntry>(line) {
+                entries.push(e);
+            } else if let Ok(a) = serde_json::from_str::<Amend>(line) {
+                amends.push(a);
+            }
+        }
+        for a in amends {
+            let Some(i) = entries.iter().position(|e| e.seq == a.amends) else {
+                continue;
+            };
+            if a.failed {
+                entries.remove(i);
+            } else if let Some(replaced) = a.replaced {
+                entries[i].previous = Some(replaced);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Records that the write of entry `seq` failed and changed nothing,
+    /// so that undo never takes it for a write that happened.
+    pub fn amend_failed(&self, seq: u64) -> Result<(), StoreError> {
+        self.append_line(&Amend {
+            amends: seq,
+            failed: true,
+            replaced: None,
+        })
+    }
+
+    /// Records that the write of entry `seq` replaced `replaced` (kept in
+    /// the object store), not the content the entry names: the destination
+    /// was edited while the write ran. Undo then restores that edit.
+    pub fn amend_replaced(&self, seq: u64, replaced: ObjectId) -> Result<(), StoreError> {
+        self.append_line(&Amend {
+            amends: seq,
+            failed: false,
+            replaced: Some(replaced),
+        })
     }
 
     /// The sequence number of the newest entry, read from the end of the
@@ -108,12 +157,26 @@ impl Journal {
     /// Appends `entry` (its `seq` is assigned here) and syncs the file.
     /// Callers hold the destination artifact's lock.
     pub fn append(&self, mut entry: UndoEntry) -> Result<UndoEntry, StoreError> {
-        let _guard = crate::lock::acquire(
+        let _guard = self.guard()?;
+        entry.seq = self.last_seq()? + 1;
+        self.write_line(&entry)?;
+        Ok(entry)
+    }
+
+    fn guard(&self) -> Result<crate::lock::LockGuard, StoreError> {
+        crate::lock::acquire(
             self.path.parent().unwrap_or(std::path::Path::new(".")),
             "undo-journal",
-        )?;
-        entry.seq = self.last_seq()? + 1;
-        let mut line = serde_json::to_string(&entry)
+        )
+    }
+
+    fn append_line<T: Serialize>(&self, record: &T) -> Result<(), StoreError> {
+        let _guard = self.guard()?;
+        self.write_line(record)
+    }
+
+    fn write_line<T: Serialize>(&self, record: &T) -> Result<(), StoreError> {
+        let mut line = serde_json::to_string(record)
             .map_err(|e| StoreError::Invalid(format!("cannot record an undo entry: {e}")))?;
         line.push('\n');
         let mut f = std::fs::OpenOptions::new()
@@ -140,8 +203,7 @@ impl Journal {
         }
         f.write_all(line.as_bytes())
             .map_err(StoreError::io("write", &self.path))?;
-        f.sync_all().map_err(StoreError::io("sync", &self.path))?;
-        Ok(entry)
+        f.sync_all().map_err(StoreError::io("sync", &self.path))
     }
 
     /// The newest write to `destination` (of `id`, if given) that has not

@@ -6,6 +6,7 @@
 //! This crate never writes to an upstream repository: upstreams are only
 //! fetched into the cache. It knows nothing of HTTP or terminals.
 
+pub mod beneath;
 pub mod collection;
 pub mod error;
 pub mod fsio;

@@ -5,7 +5,11 @@
 
 use std::path::{Path, PathBuf};
 
-use artisync_model::{Content, FileEntry, FileMode, ObjectId, RelPath, Shape};
+use artisync_model::content::{MAX_BYTES, MAX_DEPTH, MAX_FILES};
+use artisync_model::{
+    check_entry_name, is_excluded, Content, FileEntry, FileMode, ModelError, ObjectId, RelPath,
+    Shape,
+};
 use git2::{ObjectType, Oid, Repository};
 
 use crate::StoreError;
@@ -141,7 +145,8 @@ impl<'a> Node<'a> {
 }
 
 /// Reads the tree or blob `id` from `repo` as artifact content, with the
-/// exclusion rule applied and submodules left out, as for any tier.
+/// exclusion rule applied and submodules left out, as for any tier. A tree
+/// is checked entry by entry (`tree_leaves`) before any blob is read.
 pub fn read_content(
     repo: &Repository,
     id: ObjectId,
@@ -158,52 +163,109 @@ pub fn read_content(
             Err(_) => Ok(None),
         },
         Shape::Dir => {
-            let Ok(tree) = repo.find_tree(oid) else {
+            if repo.find_tree(oid).is_err() {
                 return Ok(None);
-            };
+            }
             let mut files = std::collections::BTreeMap::new();
-            walk(repo, &tree, &RelPath::root(), &mut files)?;
+            let mut total = 0u64;
+            for leaf in tree_leaves(repo, oid)? {
+                let blob = repo
+                    .find_blob(leaf.id)
+                    .map_err(StoreError::git("reading a blob"))?;
+                total += blob.content().len() as u64;
+                if total > MAX_BYTES {
+                    return Err(StoreError::Model(ModelError::TooLarge(format!(
+                        "the tree {id} holds more than {MAX_BYTES} bytes"
+                    ))));
+                }
+                files.insert(
+                    leaf.path,
+                    FileEntry {
+                        mode: leaf.mode,
+                        data: blob.content().to_vec(),
+                    },
+                );
+            }
             Ok(Some(Content::dir(files)))
         }
     }
 }
 
-fn walk(
-    repo: &Repository,
-    tree: &git2::Tree<'_>,
-    rel: &RelPath,
-    out: &mut std::collections::BTreeMap<RelPath, FileEntry>,
-) -> Result<(), StoreError> {
-    for e in tree.iter() {
-        let Some(name) = e.name() else { continue };
-        if artisync_model::is_excluded(name) {
-            continue;
-        }
-        let child = rel.child(name)?;
-        match e.kind() {
-            Some(ObjectType::Tree) => {
-                let sub = repo
-                    .find_tree(e.id())
-                    .map_err(StoreError::git("reading a tree"))?;
-                walk(repo, &sub, &child, out)?;
+/// One file of a git tree, found by `tree_leaves`.
+pub struct Leaf {
+    pub path: RelPath,
+    pub mode: FileMode,
+    pub id: Oid,
+}
+
+/// Every file below the tree `root`, walked with an explicit stack. Git
+/// stores whatever a tree object says, and a crafted one can say things
+/// no checkout would: names with a slash or NUL, `.`, `..`, `.git` in any
+/// case, one name twice (or as a file and a folder), thousands of levels.
+/// Each name is checked as it is read, and depth, file count and entry
+/// count are bounded, so such a tree is refused with a clear error instead
+/// of being written somewhere unexpected or exhausting the stack. Excluded
+/// names and submodules are left out.
+pub fn tree_leaves(repo: &Repository, root: Oid) -> Result<Vec<Leaf>, StoreError> {
+    let refuse = |path: &str, why: &str| {
+        StoreError::Invalid(format!(
+            "the git tree {root} holds {path:?}, which artisync refuses ({why}); only a crafted tree holds that"
+        ))
+    };
+    let mut out = Vec::new();
+    let mut visited = 0usize;
+    let mut stack = vec![(root, RelPath::root())];
+    while let Some((oid, rel)) = stack.pop() {
+        let tree = repo
+            .find_tree(oid)
+            .map_err(StoreError::git("reading a tree"))?;
+        let mut seen = std::collections::HashSet::new();
+        for e in tree.iter() {
+            let shown = || format!("{rel}/{}", String::from_utf8_lossy(e.name_bytes()));
+            let Ok(name) = std::str::from_utf8(e.name_bytes()) else {
+                return Err(refuse(&shown(), "a name that is not UTF-8"));
+            };
+            if !seen.insert(name.to_string()) {
+                return Err(refuse(&shown(), "a name that appears twice in one folder"));
             }
-            Some(ObjectType::Blob) => {
-                let blob = repo
-                    .find_blob(e.id())
-                    .map_err(StoreError::git("reading a blob"))?;
-                out.insert(
-                    child,
-                    FileEntry {
+            check_entry_name(name).map_err(|why| refuse(&shown(), why))?;
+            if is_excluded(name) {
+                continue;
+            }
+            visited += 1;
+            if visited > 4 * MAX_FILES {
+                return Err(StoreError::Model(ModelError::TooLarge(format!(
+                    "the git tree {root} holds more than {} entries",
+                    4 * MAX_FILES
+                ))));
+            }
+            let child = rel.child(name)?;
+            if child.components().count() > MAX_DEPTH {
+                return Err(refuse(
+                    &shown(),
+                    &format!("nested more than {MAX_DEPTH} folders deep"),
+                ));
+            }
+            match e.kind() {
+                Some(ObjectType::Tree) => stack.push((e.id(), child)),
+                Some(ObjectType::Blob) => {
+                    out.push(Leaf {
+                        path: child,
                         mode: FileMode::from_git_mode(e.filemode() as u32)
                             .unwrap_or(FileMode::Regular),
-                        data: blob.content().to_vec(),
-                    },
-                );
+                        id: e.id(),
+                    });
+                    if out.len() > MAX_FILES {
+                        return Err(StoreError::Model(ModelError::TooLarge(format!(
+                            "the git tree {root} holds more than {MAX_FILES} files"
+                        ))));
+                    }
+                }
+                _ => {} // submodules are not part of an artifact
             }
-            _ => {}
         }
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Where the object store lives in a data home.

@@ -4,12 +4,15 @@
 
 use std::path::{Path, PathBuf};
 
-use artisync_model::{ArtifactId, Content, Kind, Lockfile, Name, ObjectId};
+use artisync_model::{ArtifactId, Content, Kind, Lockfile, Name, ObjectId, RelPath};
 use serde::{Deserialize, Serialize};
 
+use crate::beneath::{DirHandle, EntryKind};
 use crate::{fsio, Home, StoreError};
 
 pub const LOCKFILE: &str = "artisync.lock";
+/// A lockfile larger than this is not one artisync wrote.
+const LOCKFILE_LIMIT: u64 = 64 * 1024 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectRecord {
@@ -101,6 +104,10 @@ pub struct Project {
     pub root: PathBuf,
 }
 
+fn claude_rel() -> RelPath {
+    RelPath::new(".claude").unwrap_or_default()
+}
+
 impl Project {
     pub fn open(home: &Home, path: &Path) -> Result<Project, StoreError> {
         let root = std::fs::canonicalize(path).map_err(|_| StoreError::NoSuchPath {
@@ -127,36 +134,76 @@ impl Project {
         self.claude_dir().join(LOCKFILE)
     }
 
+    /// The project's lockfile (empty when there is none). It is reached
+    /// without following a symlink and read only if it is a regular file,
+    /// so a FIFO put in its place cannot block the read.
     pub fn lock(&self) -> Result<Lockfile, StoreError> {
         let path = self.lock_path();
-        match fsio::read_text(&path)? {
-            None => Ok(Lockfile::default()),
-            Some(text) => Ok(Lockfile::parse(&text, &path.display().to_string())?),
+        let Some(dir) = self.tier_root()?.open_dir_within(&claude_rel())? else {
+            return Ok(Lockfile::default());
+        };
+        if dir.stat(LOCKFILE)?.is_none() {
+            return Ok(Lockfile::default());
         }
+        let (bytes, _) = dir.read_file(LOCKFILE, LOCKFILE_LIMIT)?;
+        let text = String::from_utf8(bytes).map_err(|_| {
+            StoreError::Invalid(format!(
+                "{} is not UTF-8 text; fix or remove it",
+                path.display()
+            ))
+        })?;
+        Ok(Lockfile::parse(&text, &path.display().to_string())?)
     }
 
-    /// Writes the lockfile atomically. Callers hold the lockfile's lock, so
-    /// any temporary copy beside it is left over from a killed write and is
-    /// removed first.
+    /// Writes the lockfile atomically, never through a symlink. Callers
+    /// hold the lockfile's lock, so any temporary copy beside it is left
+    /// over from a killed write and is removed first.
     pub fn save_lock(&self, lock: &Lockfile) -> Result<(), StoreError> {
-        fsio::remove_leftovers(&self.lock_path());
-        fsio::write_file_atomic(&self.lock_path(), lock.to_toml().as_bytes())
+        let root = self.tier_root()?;
+        let rel = claude_rel().join(&RelPath::new(LOCKFILE)?);
+        fsio::remove_leftovers_in(&root, &rel);
+        fsio::write_file_atomic_in(&root, &rel, lock.to_toml().as_bytes())
+    }
+
+    /// The project folder, opened for reading and writing below it without
+    /// following symlinks. Refused when the folder's path no longer leads
+    /// to it directly (it was swapped for a symlink since it was checked).
+    pub fn tier_root(&self) -> Result<DirHandle, StoreError> {
+        DirHandle::open_root(&self.root, true)
     }
 
     pub fn artifact_path(&self, id: &ArtifactId) -> PathBuf {
         self.claude_dir().join(id.rel_path().as_str())
     }
 
+    /// The artifact's path relative to the project folder.
+    pub fn artifact_rel(&self, id: &ArtifactId) -> RelPath {
+        claude_rel().join(&id.rel_path())
+    }
+
     pub fn read_artifact(&self, id: &ArtifactId) -> Result<Option<Content>, StoreError> {
-        fsio::read_content(&self.artifact_path(id), id.kind.shape())
+        fsio::read_content_in(&self.tier_root()?, &self.artifact_rel(id), id.kind.shape())
     }
 
     pub fn artifact_hash(&self, id: &ArtifactId) -> Result<Option<ObjectId>, StoreError> {
         Ok(self.read_artifact(id)?.map(|c| c.hash()))
     }
 
-    pub fn write_artifact(&self, id: &ArtifactId, content: &Content) -> Result<(), StoreError> {
-        fsio::write_content(&self.artifact_path(id), content)
+    /// Writes (or with `None` removes) the artifact; see
+    /// `fsio::write_content_in` for `expected` and what is returned.
+    pub fn write_artifact(
+        &self,
+        id: &ArtifactId,
+        content: Option<&Content>,
+        expected: Option<&Content>,
+    ) -> Result<Option<Content>, StoreError> {
+        let root = self.tier_root()?;
+        let rel = self.artifact_rel(id);
+        fsio::remove_leftovers_in(&root, &rel);
+        match content {
+            Some(c) => fsio::write_content_in(&root, &rel, c, expected),
+            None => fsio::remove_content_in(&root, &rel, expected, id.kind.shape()),
+        }
     }
 
     /// The artifacts present on disk under `.claude/`, whether or not the
@@ -164,19 +211,17 @@ impl Project {
     /// are ignored.
     pub fn scan(&self) -> Result<Vec<ArtifactId>, StoreError> {
         let mut out = Vec::new();
+        let root = self.tier_root()?;
         for kind in Kind::ALL {
-            let dir = self.claude_dir().join(kind.folder());
-            let rd = match std::fs::read_dir(&dir) {
-                Ok(rd) => rd,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(e) => return Err(StoreError::io("read directory", &dir)(e)),
+            let rel = claude_rel().join(&RelPath::new(kind.folder())?);
+            let Some(dir) = root.open_dir_within(&rel)? else {
+                continue;
             };
-            for entry in rd.flatten() {
-                let fname = entry.file_name();
-                let Some(fname) = fname.to_str() else {
+            for (fname, entry_kind) in dir.entries()? {
+                let Ok(fname) = std::str::from_utf8(&fname) else {
                     continue;
                 };
-                let is_dir = entry.file_type().map(|t| t.is_dir()).unwrap_or(false);
+                let is_dir = entry_kind == EntryKind::Dir;
                 let stem = match kind {
                     Kind::Skill if is_dir => fname,
                     Kind::Command | Kind::Agent if !is_dir => match fname.strip_suffix(".md") {

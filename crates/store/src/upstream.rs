@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use artisync_model::content::{tree_id, TreeEntry};
+use artisync_model::content::tree_id_of_paths;
 use artisync_model::{
     blob_id, is_excluded, Content, FileMode, Location, ObjectId, RelPath, Shape, SourceSpec,
 };
@@ -506,34 +506,13 @@ impl CachedRepo {
         }
     }
 
+    /// The hash of the tree `oid` as an artifact: its files (checked and
+    /// filtered by `objects::tree_leaves`) hashed as any tier's files are.
     fn filtered_tree_id(&self, oid: Oid) -> Result<ObjectId, StoreError> {
-        let tree = self
-            .repo
-            .find_tree(oid)
-            .map_err(StoreError::git("reading a tree"))?;
-        let mut entries = Vec::with_capacity(tree.len());
-        for e in tree.iter() {
-            let Some(name) = e.name() else { continue };
-            if is_excluded(name) {
-                continue;
-            }
-            match e.kind() {
-                Some(ObjectType::Tree) => entries.push(TreeEntry {
-                    name: name.to_string(),
-                    mode: 0o040000,
-                    id: self.filtered_tree_id(e.id())?,
-                }),
-                Some(ObjectType::Blob) => entries.push(TreeEntry {
-                    name: name.to_string(),
-                    mode: FileMode::from_git_mode(e.filemode() as u32)
-                        .unwrap_or(FileMode::Regular)
-                        .git_mode(),
-                    id: ObjectId::from_git(e.id()),
-                }),
-                _ => {} // submodules are not part of an artifact
-            }
-        }
-        Ok(tree_id(entries))
+        let leaves = crate::objects::tree_leaves(&self.repo, oid)?;
+        Ok(tree_id_of_paths(leaves.into_iter().map(|l| {
+            (l.path, l.mode.git_mode(), ObjectId::from_git(l.id))
+        })))
     }
 
     /// Reads the artifact at `commit:path`; `Ok(None)` when absent or of the
