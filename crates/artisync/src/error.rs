@@ -40,7 +40,9 @@ impl From<SyncError> for CliError {
                 | StoreError::NotRegistered { .. }
                 | StoreError::NotARepository { .. } => "not_found",
                 StoreError::CollectionExists { .. } => "conflict",
-                StoreError::NotADirectory { .. } | StoreError::InsideHome { .. } => "invalid_input",
+                StoreError::NotADirectory { .. }
+                | StoreError::InsideHome { .. }
+                | StoreError::SymlinkInPath { .. } => "invalid_input",
                 StoreError::FetchFailed { .. } => "fetch_failed",
                 StoreError::Io { .. } | StoreError::Git { .. } => "io",
             },

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use artisync_jobs::{JobKind, JobRequest, JobState, JobStore, Origin};
-use artisync_model::{ArtifactId, Kind, RelPath, Tier};
+use artisync_model::{ArtifactId, Direction, Kind, Outcome, RelPath, Tier};
 use artisync_store::Home;
 use artisync_sync::{AddRequest, Engine, PatchFormat, Resolution, ResolveRequest, SyncRequest};
 use clap::Parser;
@@ -395,6 +395,17 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             })?;
             for w in &report.warnings {
                 out.warn(w);
+            }
+            // Like a deploy, a sync from the command line that wrote into
+            // a project registers it (a server's sync never does).
+            if let Some(p) = project.as_deref() {
+                let wrote = report
+                    .artifacts
+                    .iter()
+                    .any(|a| matches!(a.outcome, Outcome::Updated | Outcome::Merged));
+                if !report.dry_run && wrote && report.direction == Direction::CollectionToProject {
+                    e.project_add(p)?;
+                }
             }
             let mut doc = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
             if let serde_json::Value::Object(m) = &mut doc {

@@ -96,9 +96,9 @@ impl From<SyncError> for ApiError {
                 | StoreError::NotRegistered { .. }
                 | StoreError::NotARepository { .. } => ApiError::not_found(message),
                 StoreError::CollectionExists { .. } => ApiError::conflict(message),
-                StoreError::NotADirectory { .. } | StoreError::InsideHome { .. } => {
-                    ApiError::forbidden(message)
-                }
+                StoreError::NotADirectory { .. }
+                | StoreError::InsideHome { .. }
+                | StoreError::SymlinkInPath { .. } => ApiError::forbidden(message),
                 StoreError::FetchFailed { .. } => {
                     ApiError::new(StatusCode::BAD_GATEWAY, "fetch_failed", message)
                 }

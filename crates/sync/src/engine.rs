@@ -135,7 +135,7 @@ impl Engine {
                     SyncError::Refused(format!("{} vanished from {}", c.path, source.url))
                 })?;
             content
-                .check_symlinks()
+                .check()
                 .map_err(|e| SyncError::Refused(format!("cannot import {}: {e}", c.id)))?;
             if collection.artifact_path(&c.id).exists() {
                 return Err(SyncError::Refused(format!(
@@ -157,7 +157,7 @@ impl Engine {
         let synced_at = artisync_store::now();
         let mut imported = Vec::new();
         for (c, content) in &staged {
-            collection.write_artifact(&c.id, content)?;
+            collection.write_artifact(&c.id, Some(content), None)?;
             let hash = content.hash();
             let spec_text = source.spec_for(&c.path, Some(&reference));
             manifest.upsert(ManifestEntry {
@@ -317,7 +317,7 @@ impl Engine {
                 ))
             })?;
             content
-                .check_symlinks()
+                .check()
                 .map_err(|e| SyncError::Refused(format!("cannot deploy {id}: {e}")))?;
             staged.push((id, content));
         }
@@ -467,8 +467,26 @@ impl Engine {
             if only.is_some_and(|o| o != &id) {
                 continue;
             }
-            let collection_hash = collection.artifact_hash(&id)?;
-            let upstream = self.upstream_state(entry, collection_hash)?;
+            // One unreadable copy (a FIFO, a crafted tree, a folder nested
+            // too deep) is a warning on that copy, not the end of the
+            // report for every other artifact.
+            let collection_hash = match collection.artifact_hash(&id) {
+                Ok(h) => h,
+                Err(e) => {
+                    warnings.push(format!(
+                        "{id} in collection '{}': {e}",
+                        self.collection_name
+                    ));
+                    continue;
+                }
+            };
+            let upstream = match self.upstream_state(entry, collection_hash) {
+                Ok(u) => u,
+                Err(e) => {
+                    warnings.push(format!("{id} upstream: {e}"));
+                    None
+                }
+            };
             let mut pstates = Vec::new();
             for (p, lock) in &locks {
                 let Some(le) = lock
@@ -477,7 +495,13 @@ impl Engine {
                 else {
                     continue;
                 };
-                let hash = p.artifact_hash(&id)?;
+                let hash = match p.artifact_hash(&id) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        warnings.push(format!("{id} in {}: {e}", p.root.display()));
+                        continue;
+                    }
+                };
                 pstates.push(ProjectState {
                     path: p.root.clone(),
                     status: drift(Some(le.hash), collection_hash, hash),
@@ -500,7 +524,14 @@ impl Engine {
         artifacts.sort_by(|a, b| a.id.cmp(&b.id));
         let mut untracked = Vec::new();
         for (p, lock) in locks.iter().filter(|_| only.is_none()) {
-            for id in p.scan()? {
+            let scanned = match p.scan() {
+                Ok(ids) => ids,
+                Err(e) => {
+                    warnings.push(e.to_string());
+                    vec![]
+                }
+            };
+            for id in scanned {
                 if lock.get(&id).is_some() {
                     continue;
                 }

@@ -95,7 +95,7 @@ impl Engine {
             ))
         })?;
         content
-            .check_symlinks()
+            .check()
             .map_err(|e| SyncError::Refused(format!("cannot export {id}: {e}")))?;
         let project_name = project
             .root

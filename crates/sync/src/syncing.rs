@@ -19,7 +19,7 @@ use artisync_model::{
 use artisync_store::journal::{BaseRecord, Journal, UndoEntry};
 use artisync_store::objects::ObjectStore;
 use artisync_store::pending::{NewBase, PendingFile, PendingMerge, PendingStore};
-use artisync_store::{lock, CachedRepo, Collection, Project, Registry, ResolvedSource};
+use artisync_store::{lock, CachedRepo, Collection, Project, ResolvedSource};
 use serde::Serialize;
 
 use crate::{Engine, SyncError};
@@ -157,8 +157,35 @@ fn changed_files(old: Option<&Content>, new: &Content) -> Vec<FileResult> {
     out
 }
 
-/// Plans one artifact: a pure function of its sides and the strategy.
+/// Plans one artifact: a pure function of its sides and the strategy. A
+/// write that deletes most of the destination's files is destructive
+/// whatever the strategy, so it needs confirmation.
 pub(crate) fn plan(s: &Sides, strategy: Strategy, dest: &Destination, source: &str) -> Planned {
+    let mut p = plan_write(s, strategy, dest, source);
+    if let (Some(new), Some(old), None) = (&p.write, &s.ours, &p.result.destructive) {
+        p.result.destructive = deletes_most(old, new).map(|(gone, of)| {
+            format!(
+                "this sync deletes {gone} of the {of} files of {} in {dest}",
+                s.id
+            )
+        });
+    }
+    p
+}
+
+/// `(deleted, of)` when writing `new` over `old` deletes all of `old`'s
+/// files or more than half of them.
+fn deletes_most(old: &Content, new: &Content) -> Option<(usize, usize)> {
+    let of = old.files.len();
+    let gone = old
+        .files
+        .keys()
+        .filter(|p| !new.files.contains_key(*p))
+        .count();
+    (of > 0 && gone > 0 && (new.files.is_empty() || gone * 2 > of)).then_some((gone, of))
+}
+
+fn plan_write(s: &Sides, strategy: Strategy, dest: &Destination, source: &str) -> Planned {
     let from = s.ours.as_ref().map(Content::hash);
     let theirs_hash = s.theirs.hash();
     let mut r = ArtifactResult {
@@ -212,6 +239,24 @@ pub(crate) fn plan(s: &Sides, strategy: Strategy, dest: &Destination, source: &s
             Planned {
                 result: r,
                 write: None,
+                merge: None,
+            }
+        }
+        Strategy::Auto if s.ours.is_none() => {
+            // Nothing at the destination: a merge against the base would
+            // read that as "every file deleted" and write an empty copy.
+            // A missing copy is restored whole from the source instead.
+            r.outcome = Outcome::Updated;
+            r.to = Some(theirs_hash);
+            r.files = changed_files(None, &s.theirs);
+            r.message = if s.base_hash.is_some() {
+                format!("restored from {source}: the copy in {dest} was missing")
+            } else {
+                format!("added from {source}")
+            };
+            Planned {
+                result: r,
+                write: Some(s.theirs.clone()),
                 merge: None,
             }
         }
@@ -302,15 +347,30 @@ impl Target {
         }
     }
 
-    /// Writes `content` (or removes the artifact for `None`) atomically.
-    pub fn put(&self, id: &ArtifactId, content: Option<&Content>) -> Result<(), SyncError> {
-        let path = self.path(id);
-        artisync_store::fsio::remove_leftovers(&path);
-        match content {
-            Some(c) => artisync_store::fsio::write_content(&path, c)?,
-            None => artisync_store::fsio::remove_content(&path)?,
+    /// Writes `content` (or removes the artifact for `None`) atomically,
+    /// never through a symlink. Returns what was replaced when it differs
+    /// from `expected` (an edit made while the write ran).
+    pub fn put(
+        &self,
+        id: &ArtifactId,
+        content: Option<&Content>,
+        expected: Option<&Content>,
+    ) -> Result<Option<Content>, SyncError> {
+        Ok(match self {
+            Target::Collection(c) => c.write_artifact(id, content, expected)?,
+            Target::Project(p) => p.write_artifact(id, content, expected)?,
+        })
+    }
+
+    /// Removes what a killed write of `id` left beside it.
+    pub fn remove_leftovers(&self, id: &ArtifactId) {
+        let (root, rel) = match self {
+            Target::Collection(c) => (c.tier_root(), id.rel_path()),
+            Target::Project(p) => (p.tier_root(), p.artifact_rel(id)),
+        };
+        if let Ok(root) = root {
+            artisync_store::fsio::remove_leftovers_in(&root, &rel);
         }
-        Ok(())
     }
 }
 
@@ -688,7 +748,7 @@ impl Engine {
                     ))));
                 };
                 theirs
-                    .check_symlinks()
+                    .check()
                     .map_err(|e| SyncError::Refused(format!("cannot sync {id}: {e}")))?;
                 let mut base = match entry.upstream_commit {
                     Some(c) => cache
@@ -743,7 +803,7 @@ impl Engine {
                     ))));
                 };
                 theirs
-                    .check_symlinks()
+                    .check()
                     .map_err(|e| SyncError::Refused(format!("cannot sync {id}: {e}")))?;
                 let base_hash = lock_entry.as_ref().map(|l| l.hash);
                 let base = match base_hash {
@@ -803,7 +863,7 @@ impl Engine {
         // A write killed after its atomic swap leaves the artifact whole but
         // its temporary copy beside it; with the lock held, clear that now,
         // also when this run has nothing left to write.
-        artisync_store::fsio::remove_leftovers(&target.path(id));
+        target.remove_leftovers(id);
         let records = self.records(ctx)?;
         let (planned, sides) = match self.plan_one(ctx, target, id, &records)? {
             Err(skip) => return Ok((skip, false)),
@@ -857,7 +917,7 @@ impl Engine {
         let action = format!("sync {}", ctx.req.direction);
         let wrote = match &planned.write {
             Some(content) => {
-                self.write_artifact(
+                let note = self.write_artifact(
                     &ctx.objects,
                     target,
                     ctx.destination,
@@ -868,6 +928,9 @@ impl Engine {
                     &action,
                     None,
                 )?;
+                if let Some(note) = note {
+                    result.message = format!("{}; {note}", result.message);
+                }
                 true
             }
             None => false,
@@ -878,7 +941,11 @@ impl Engine {
     }
 
     /// Writes `new` (or removes the artifact) at the destination after
-    /// storing the previous content and journaling the write.
+    /// storing the previous content and journaling the write. A write that
+    /// fails is marked failed in the journal, so undo never takes it for
+    /// one that happened. Returns a note when the destination was edited
+    /// while the write ran: that version is stored and the journal names
+    /// it, so undo brings it back.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn write_artifact(
         &self,
@@ -891,13 +958,14 @@ impl Engine {
         base_before: &BaseRecord,
         action: &str,
         undoes: Option<u64>,
-    ) -> Result<(), SyncError> {
+    ) -> Result<Option<String>, SyncError> {
         let previous_id = previous.map(|c| objects.put(c)).transpose()?;
         // The new content is only named, not stored: undo restores what was
         // there before, and the next sync's base (the source) is stored by
         // the caller.
         let written = new.map(Content::hash);
-        self.journal().append(UndoEntry {
+        let journal = self.journal();
+        let entry = journal.append(UndoEntry {
             seq: 0,
             time: artisync_store::now(),
             id: id.clone(),
@@ -908,7 +976,28 @@ impl Engine {
             action: action.to_string(),
             undoes,
         })?;
-        target.put(id, new)
+        let replaced = match target.put(id, new, previous) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = journal.amend_failed(entry.seq);
+                return Err(e);
+            }
+        };
+        let Some(replaced) = replaced else {
+            return Ok(None);
+        };
+        let kept = objects.put(&replaced)?;
+        journal.amend_replaced(entry.seq, kept)?;
+        let files: Vec<String> = changed_files(previous, &replaced)
+            .into_iter()
+            .map(|f| f.path.to_string())
+            .collect();
+        Ok(Some(format!(
+            "{} was edited while it was written ({}); that version is kept ({}) and 'artisync undo' brings it back",
+            target.path(id).display(),
+            if files.is_empty() { "created".to_string() } else { files.join(", ") },
+            kept.short()
+        )))
     }
 
     /// Records the pair's new base. Returns whether anything changed.
@@ -970,8 +1059,10 @@ impl Engine {
                     hash: *hash,
                     deployed_at: artisync_store::now(),
                 });
+                // The project is not registered here: a sync through the
+                // server must not widen what the server may write to. The
+                // CLI registers a project it deployed to itself.
                 p.save_lock(&l)?;
-                Registry::new(&self.home).add(&p)?;
                 Ok(true)
             }
             _ => Err(SyncError::Refused(
