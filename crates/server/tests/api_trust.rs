@@ -16,12 +16,12 @@ use artisync_testkit::{assert_same_tree, snapshot_tree};
 use serde_json::json;
 use support::*;
 
-/// A folder outside every allowed root holding a `.claude` the swap
-/// points at, with one file a write through the link would replace.
+/// A folder outside every allowed root holding the (empty) `.claude` the
+/// swap points at, where a sync through the link would deploy.
 fn outside(fx: &Fixture) -> std::path::PathBuf {
     let outside = fx.root.join("outside");
-    fs::create_dir_all(outside.join("claude/skills/pdf")).unwrap();
-    fs::write(outside.join("claude/skills/pdf/SKILL.md"), "secret\n").unwrap();
+    fs::create_dir_all(outside.join("claude")).unwrap();
+    fs::write(outside.join("bait.txt"), "secret\n").unwrap();
     outside
 }
 
