@@ -1,7 +1,10 @@
 //! The undo journal: an append-only JSON-lines file in the data home with
 //! one entry per write to a collection or project artifact. The bytes
 //! themselves are in the object store; an entry names them by hash, along
-//! with the base record (lockfile or manifest entry) to put back.
+//! with the base record (lockfile or manifest entry) to put back. An entry
+//! is written before its write; a later amendment line marks it failed (the
+//! write changed nothing) or names the content the write really replaced
+//! (an edit made while it ran), and `entries` applies them.
 
 use std::io::Write;
 use std::path::PathBuf;
