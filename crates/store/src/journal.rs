@@ -285,4 +285,25 @@ mod tests {
         assert_eq!(all.last().unwrap().seq, 302);
         assert_eq!(all.len(), 302);
     }
+
+    #[test]
+    fn amendments_drop_failed_writes_and_name_what_was_replaced() {
+        let t = tempfile::tempdir().unwrap();
+        let j = Journal::new(t.path().join("undo.jsonl"));
+        let a = j.append(entry("skill:a")).unwrap();
+        let b = j.append(entry("skill:b")).unwrap();
+        j.amend_failed(b.seq).unwrap();
+        let kept = artisync_model::blob_id(b"edited while written\n");
+        j.amend_replaced(a.seq, kept).unwrap();
+        let all = j.entries().unwrap();
+        assert_eq!(all.len(), 1, "{all:?}");
+        assert_eq!(all[0].seq, a.seq);
+        assert_eq!(all[0].previous, Some(kept));
+        let d = Destination::Collection {
+            name: "default".into(),
+        };
+        assert_eq!(j.last_undoable(&d, None).unwrap().unwrap().seq, a.seq);
+        // Amendment lines do not take sequence numbers.
+        assert_eq!(j.append(entry("skill:c")).unwrap().seq, b.seq + 1);
+    }
 }
