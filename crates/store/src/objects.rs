@@ -277,6 +277,78 @@ pub fn path_in(home_root: &Path) -> PathBuf {
 mod tests {
     use super::*;
 
+    /// Writes a tree object exactly as given, as `git hash-object
+    /// --literally -t tree` would: no name or order checks.
+    fn raw_tree(repo: &Repository, entries: &[(&str, &[u8], Oid)]) -> Oid {
+        let mut buf = Vec::new();
+        for (mode, name, id) in entries {
+            buf.extend_from_slice(mode.as_bytes());
+            buf.push(b' ');
+            buf.extend_from_slice(name);
+            buf.push(0);
+            buf.extend_from_slice(id.as_bytes());
+        }
+        repo.odb().unwrap().write(ObjectType::Tree, &buf).unwrap()
+    }
+
+    #[test]
+    fn crafted_trees_are_refused_when_read() {
+        let t = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(t.path()).unwrap();
+        let blob = repo.blob(b"x\n").unwrap();
+        let fine = raw_tree(&repo, &[("100644", b"SKILL.md", blob)]);
+        assert_eq!(tree_leaves(&repo, fine).unwrap().len(), 1);
+        type Entries<'a> = Vec<(&'a str, &'a [u8], Oid)>;
+        let bad: Vec<(&str, Entries)> = vec![
+            ("a slash", vec![("100644", b"d/bashrc", blob)]),
+            ("dot-dot", vec![("100644", b"..", blob)]),
+            ("dot", vec![("40000", b".", fine)]),
+            (".GIT", vec![("40000", b".GIT", fine)]),
+            (".git", vec![("40000", b".git", fine)]),
+            ("not UTF-8", vec![("100644", b"\xff", blob)]),
+            (
+                "a name twice",
+                vec![("100644", b"a", blob), ("100644", b"a", blob)],
+            ),
+            (
+                "a file and a folder",
+                vec![("100644", b"a", blob), ("40000", b"a", fine)],
+            ),
+        ];
+        for (what, entries) in bad {
+            let tree = raw_tree(&repo, &entries);
+            assert!(tree_leaves(&repo, tree).is_err(), "{what}");
+            let read = read_content(&repo, ObjectId::from_git(tree), Shape::Dir, "x");
+            assert!(read.is_err(), "{what}");
+        }
+    }
+
+    #[test]
+    fn a_tree_thousands_of_levels_deep_is_refused_without_recursion() {
+        let t = tempfile::tempdir().unwrap();
+        let repo = Repository::init_bare(t.path()).unwrap();
+        let blob = repo.blob(b"x\n").unwrap();
+        let mut tree = raw_tree(&repo, &[("100644", b"f", blob)]);
+        for _ in 0..20_000 {
+            tree = raw_tree(&repo, &[("40000", b"d", tree)]);
+        }
+        // On a small stack, as a worker thread has: recursion would
+        // overflow it long before 20,000 levels.
+        let id = ObjectId::from_git(tree);
+        let dir = t.path().to_path_buf();
+        let res = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let repo = Repository::open_bare(&dir).unwrap();
+                read_content(&repo, id, Shape::Dir, "x").map(|_| ())
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        let err = res.unwrap_err().to_string();
+        assert!(err.contains("deep"), "{err}");
+    }
+
     #[test]
     fn put_returns_the_content_hash_and_get_round_trips() {
         let t = tempfile::tempdir().unwrap();
