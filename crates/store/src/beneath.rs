@@ -33,6 +33,9 @@ const STRICT: ResolveFlags = ResolveFlags::BENEATH
 /// above it), checked atomically as the path is walked.
 const WITHIN: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_MAGICLINKS);
 const RESOLVE: ResolveFlags = STRICT;
+/// `remove` names folders by their path below the handle; deeper than
+/// this, a folder is first moved up, so paths stay short whatever the depth.
+const FLATTEN_AT: usize = 64;
 
 /// An open folder, with the path it was reached by (for messages only).
 pub struct DirHandle {
@@ -398,7 +401,8 @@ impl DirHandle {
 
     /// Removes `name`: a file or link with `unlinkat`, a folder with
     /// everything below it, depth first with an explicit stack (never
-    /// recursion, never following a link). Missing is fine.
+    /// recursion, never following a link, and however deep the folder is).
+    /// Missing is fine.
     pub fn remove(&self, name: &str) -> Result<(), StoreError> {
         let Some(st) = self.stat(name)? else {
             return Ok(());
@@ -410,6 +414,7 @@ impl DirHandle {
         // (folder below this one, whether its children were already pushed);
         // paths are bytes, so names that are not UTF-8 are removed too.
         let mut stack: Vec<(Vec<u8>, bool)> = vec![(name.as_bytes().to_vec(), false)];
+        let mut moved = 0u64;
         while let Some((rel, expanded)) = stack.pop() {
             let shown = || self.child_path(&String::from_utf8_lossy(&rel));
             if expanded {
@@ -433,8 +438,18 @@ impl DirHandle {
             };
             let dir = DirHandle { fd, path: shown() };
             stack.push((rel.clone(), true));
+            let depth = rel.iter().filter(|b| **b == b'/').count();
             for (child, kind) in dir.entries()? {
-                if kind == EntryKind::Dir {
+                if kind == EntryKind::Dir && depth >= FLATTEN_AT {
+                    // Too deep to name by a path from here: move it up
+                    // beside `name` (under a name remove_leftovers knows)
+                    // and remove it from there.
+                    moved += 1;
+                    let up = format!(".{name}.artisync-rm-{moved}-{}", std::process::id());
+                    rustix::fs::renameat(&dir.fd, OsStr::from_bytes(&child), &self.fd, up.as_str())
+                        .map_err(|e| io_err("remove", self.child_path(&up), e))?;
+                    stack.push((up.into_bytes(), false));
+                } else if kind == EntryKind::Dir {
                     let mut sub = rel.clone();
                     sub.push(b'/');
                     sub.extend_from_slice(&child);

@@ -655,6 +655,59 @@ mod tests {
         assert_eq!(c.files.len(), 1);
     }
 
+    #[test]
+    fn a_folder_thousands_of_levels_deep_is_refused_without_recursion() {
+        let t = tempfile::tempdir().unwrap();
+        let skill = t.path().join("skill");
+        fs::create_dir(&skill).unwrap();
+        fs::write(skill.join("SKILL.md"), "x\n").unwrap();
+        // Deeper than PATH_MAX allows to name: made one level at a time.
+        let mut dir = DirHandle::open_root(&skill, false).unwrap();
+        let d = RelPath::new("d").unwrap();
+        for _ in 0..20_000 {
+            dir = dir.create_dirs(&d).unwrap();
+        }
+        dir.create_file("deepest", b"x", 0o644, false).unwrap();
+        let res = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || read_content(&skill, Shape::Dir).map(|_| ()))
+            .unwrap()
+            .join()
+            .unwrap();
+        let err = res.unwrap_err().to_string();
+        assert!(err.contains("deep"), "{err}");
+        // Removing it is iterative too (the test's own cleanup would
+        // otherwise have to cope with it).
+        let root = DirHandle::open_root(t.path(), false).unwrap();
+        root.remove("skill").unwrap();
+        assert_eq!(fs::read_dir(t.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn writing_through_a_symlinked_folder_is_refused() {
+        let t = tempfile::tempdir().unwrap();
+        let project = t.path().join("project");
+        let outside = t.path().join("outside");
+        fs::create_dir_all(project.join(".claude")).unwrap();
+        fs::create_dir_all(&outside).unwrap();
+        std::os::unix::fs::symlink(&outside, project.join(".claude/skills")).unwrap();
+        let root = DirHandle::open_root(&project, false).unwrap();
+        let rel = RelPath::new(".claude/skills/x").unwrap();
+        let err = write_content_in(&root, &rel, &skill("one\n"), None).unwrap_err();
+        assert!(matches!(err, StoreError::SymlinkInPath { .. }), "{err}");
+        assert_eq!(fs::read_dir(&outside).unwrap().count(), 0);
+        // A link that stays inside the project is followed.
+        fs::remove_file(project.join(".claude/skills")).unwrap();
+        fs::create_dir_all(project.join("shared/skills")).unwrap();
+        std::os::unix::fs::symlink("../shared/skills", project.join(".claude/skills")).unwrap();
+        write_content_in(&root, &rel, &skill("one\n"), None).unwrap();
+        assert!(project.join("shared/skills/x/SKILL.md").is_file());
+        assert_eq!(
+            read_content_in(&root, &rel, Shape::Dir).unwrap().unwrap(),
+            skill("one\n")
+        );
+    }
+
     fn ino(p: &Path) -> (u64, u64) {
         use std::os::unix::fs::MetadataExt;
         let m = fs::symlink_metadata(p).unwrap();
