@@ -700,7 +700,7 @@ fn run_recipe(recipe: &Recipe) {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 32,
+        cases: 24,
         max_shrink_iters: 6,
         failure_persistence: None,
         ..ProptestConfig::default()
