@@ -330,6 +330,14 @@ impl Sandbox {
             "--yes",
         ]);
         self.step(&[
+            "diff",
+            "skill:z",
+            "--lhs",
+            "upstream",
+            "--rhs",
+            "collection",
+        ]);
+        self.step(&[
             "sync",
             "--direction",
             "upstream_to_collection",
