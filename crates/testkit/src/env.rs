@@ -46,6 +46,61 @@ impl Output {
     }
 }
 
+/// What one run of the binary did, as the OS reports it: the exit code, or
+/// the signal that ended it, or that it had to be killed after a time limit.
+#[derive(Debug, Clone)]
+pub struct RawOutput {
+    pub code: Option<i32>,
+    pub signal: Option<i32>,
+    pub timed_out: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl RawOutput {
+    /// Asserts the process ended by itself (no signal, no abort, no time
+    /// out, no panic or stack overflow reported) and, if it failed, with
+    /// one `error: ` line on stderr (other stderr lines may only be
+    /// warnings). Returns whether it succeeded (exit 0).
+    pub fn assert_orderly(&self, what: &str) -> bool {
+        assert!(
+            !self.timed_out,
+            "{what}: still running after the time limit: {self:#?}"
+        );
+        assert!(
+            self.signal.is_none(),
+            "{what}: killed by signal {:?}: {self:#?}",
+            self.signal
+        );
+        for bad in [
+            "panicked",
+            "stack overflow",
+            "has overflowed its stack",
+            "RUST_BACKTRACE",
+        ] {
+            assert!(
+                !self.stderr.contains(bad) && !self.stdout.contains(bad),
+                "{what}: the process reported {bad:?}: {self:#?}"
+            );
+        }
+        let code = self.code.unwrap_or(-1);
+        if code == 0 {
+            return true;
+        }
+        let errors: Vec<&str> = self
+            .stderr
+            .lines()
+            .filter(|l| !l.starts_with("warning: "))
+            .collect();
+        assert!(
+            errors.len() == 1 && errors[0].starts_with("error: "),
+            "{what}: a failure (exit {code}) must say why in one 'error: ' line on stderr, got {:?}",
+            self.stderr
+        );
+        false
+    }
+}
+
 pub struct TestEnv {
     _tmp: TempDir,
     root: PathBuf,
@@ -138,6 +193,43 @@ impl TestEnv {
         let out = self.command(args).output().expect("running artisync");
         Output {
             code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs the binary with `args`, killing it after `limit`, and reports
+    /// how it ended (see [`RawOutput`]).
+    pub fn run_raw<S: AsRef<OsStr>>(&self, args: &[S], limit: std::time::Duration) -> RawOutput {
+        use std::os::unix::process::ExitStatusExt;
+        let child = self
+            .command(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("running artisync");
+        let pid = child.id();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(child.wait_with_output());
+        });
+        let (out, timed_out) = match rx.recv_timeout(limit) {
+            Ok(out) => (out.expect("waiting for artisync"), false),
+            Err(_) => {
+                // Kill only the child this call started, by its pid.
+                let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+                (
+                    rx.recv()
+                        .expect("artisync ended")
+                        .expect("waiting for artisync"),
+                    true,
+                )
+            }
+        };
+        RawOutput {
+            code: out.status.code(),
+            signal: out.status.signal(),
+            timed_out,
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
