@@ -53,6 +53,11 @@ pub async fn events(
                 })?,
         ),
     };
+    if q.since.is_some_and(|s| s < 0) {
+        return Err(ApiError::bad_request(
+            "since must be an event id (0 or more)",
+        ));
+    }
     let last = match header_id.or(q.since) {
         Some(id) => id.max(0),
         None => {
