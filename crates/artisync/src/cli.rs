@@ -177,6 +177,13 @@ pub enum Command {
         /// Job worker threads
         #[arg(long, default_value = "2")]
         workers: usize,
+        /// Connections served at once (hidden: a tuning knob, in README)
+        #[arg(long, default_value = "256", hide = true, value_parser = clap::value_parser!(u32).range(1..=65536))]
+        max_connections: u32,
+        /// Milliseconds a client has to send a complete request head, also
+        /// the keep-alive idle limit (hidden: a tuning knob, in README)
+        #[arg(long, default_value = "10000", hide = true, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+        header_timeout_ms: u64,
     },
     /// Build a demo home (an upstream with history, a collection, two projects with drift) and show it
     Demo {

@@ -118,6 +118,7 @@ pub fn serve(
     addr: std::net::SocketAddr,
     allow_roots: Vec<PathBuf>,
     workers: usize,
+    limits: artisync_server::Limits,
     out: &Out,
 ) -> Result<(), CliError> {
     // Handlers run their file, git and SQLite work on the blocking pool;
@@ -133,6 +134,7 @@ pub fn serve(
         addr,
         allow_roots,
         workers,
+        limits,
     };
     let json = out.json;
     runtime
@@ -552,6 +554,8 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             addr,
             allow_root,
             workers,
+            max_connections,
+            header_timeout_ms,
         } => {
             let addr: std::net::SocketAddr = addr.parse().map_err(|_| {
                 CliError::usage(format!(
@@ -560,7 +564,12 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             })?;
             init_logging(cli);
             let home = Home::from_env()?;
-            serve(home, addr, allow_root.clone(), *workers, out)
+            let limits = artisync_server::Limits {
+                max_connections: *max_connections as usize,
+                header_timeout: std::time::Duration::from_millis(*header_timeout_ms),
+                ..artisync_server::Limits::default()
+            };
+            serve(home, addr, allow_root.clone(), *workers, limits, out)
         }
         Command::Demo {
             dir,
@@ -590,6 +599,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 addr,
                 vec![built.dir.join("projects")],
                 2,
+                artisync_server::Limits::default(),
                 out,
             )
         }

@@ -24,6 +24,24 @@ use crate::{guard, SharedState};
 /// Request bodies larger than this are refused with 413.
 pub const BODY_LIMIT: usize = 4 * 1024 * 1024;
 
+/// The highest page of a paged diff a request may ask for.
+pub const MAX_PAGE: usize = 1_000_000;
+
+/// `value` if it is within `min..=max`, else a 400 naming the parameter.
+fn in_range(
+    name: &str,
+    value: Option<usize>,
+    min: usize,
+    max: usize,
+) -> Result<Option<usize>, ApiError> {
+    match value {
+        Some(v) if !(min..=max).contains(&v) => Err(ApiError::bad_request(format!(
+            "{name} must be between {min} and {max}"
+        ))),
+        v => Ok(v),
+    }
+}
+
 /// Every route: method, path. The OpenAPI document and its test are built
 /// from this list, so a route cannot be served without being described.
 pub const ROUTES: &[(&str, &str)] = &[
@@ -321,7 +339,7 @@ async fn list_jobs(
             ))
         })?),
     };
-    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let limit = in_range("limit", q.limit, 1, 500)?.unwrap_or(50);
     let jobs = blocking(move || Ok(state.jobs.list(filter, limit)?)).await?;
     Ok(Json(json!({ "jobs": jobs })))
 }
@@ -476,8 +494,8 @@ async fn diff(
             .map_err(|e: artisync_model::ModelError| ApiError::bad_request(e.to_string()))
     };
     let (lhs, rhs) = (tier(&q.lhs)?, tier(&q.rhs)?);
-    let per_page = q.per_page.unwrap_or(200).clamp(1, 1000);
-    let page = q.page.unwrap_or(1).max(1);
+    let per_page = in_range("per_page", q.per_page, 1, 1000)?.unwrap_or(200);
+    let page = in_range("page", q.page, 1, MAX_PAGE)?.unwrap_or(1);
     let v = blocking(move || {
         let project = project_of(&state, q.project_path.as_deref())?;
         if (lhs == Tier::Project || rhs == Tier::Project) && project.is_none() {
@@ -494,7 +512,7 @@ async fn diff(
             .diff
             .files
             .iter()
-            .skip((page - 1) * per_page)
+            .skip((page - 1).saturating_mul(per_page))
             .take(per_page)
         {
             let mut v = serde_json::to_value(f).unwrap_or(Value::Null);

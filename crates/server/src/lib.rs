@@ -10,6 +10,7 @@ mod api;
 mod cache;
 mod error;
 mod guard;
+mod listen;
 mod metrics;
 mod openapi;
 mod sse;
@@ -28,6 +29,7 @@ use axum::Router;
 
 pub use api::{BODY_LIMIT, ROUTES};
 pub use error::ApiError;
+pub use listen::Limits;
 pub use metrics::Metrics;
 pub use openapi::document as openapi_document;
 
@@ -39,6 +41,7 @@ pub struct ServerConfig {
     /// registered projects.
     pub allow_roots: Vec<PathBuf>,
     pub workers: usize,
+    pub limits: Limits,
 }
 
 /// What every handler shares.
@@ -56,6 +59,9 @@ pub struct AppState {
     /// Signalled on every recorded job event, for SSE.
     pub events: Arc<tokio::sync::Notify>,
     pub event_seq: Arc<AtomicU64>,
+    /// Set to true when the server shuts down; ends every event stream,
+    /// which would otherwise keep its connection (and the process) alive.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
     /// Collection manifests and the project registry, parsed once per
     /// version of the file, for validating requests.
     pub manifests: cache::FileCache<artisync_model::Manifest>,
@@ -162,6 +168,7 @@ impl AppState {
             metrics: Metrics::default(),
             events,
             event_seq,
+            shutdown: tokio::sync::watch::Sender::new(false),
             manifests: Default::default(),
             registry: Default::default(),
         }))
@@ -192,8 +199,9 @@ pub fn app(state: SharedState) -> Router {
     api::router(state)
 }
 
-/// Serves until Ctrl-C or SIGTERM. `on_ready` gets the bound address and
-/// the one-time login URL.
+/// Serves until Ctrl-C or SIGTERM, then ends the event streams and lets
+/// requests in flight finish. `on_ready` gets the bound address and the
+/// one-time login URL.
 pub async fn serve(
     home: Home,
     config: ServerConfig,
@@ -215,13 +223,12 @@ pub async fn serve(
     let code = state.new_login_code();
     on_ready(addr, format!("http://{addr}/login?code={code}"));
     let app = app(state.clone());
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(|e| e.to_string())?;
+    let stop = state.clone();
+    listen::run(listener, app, config.limits, async move {
+        shutdown.await;
+        stop.shutdown.send_replace(true);
+    })
+    .await;
     Ok(())
 }
 

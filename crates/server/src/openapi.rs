@@ -4,7 +4,14 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::api::ROUTES;
+use crate::api::{MAX_PAGE, ROUTES};
+
+/// A collection or artifact name (`artisync_model::Name`).
+const NAME: &str = "^[a-z0-9][a-z0-9._-]{0,63}$";
+
+/// A path inside an artifact (`artisync_model::RelPath`): components
+/// without '/', '\\' or NUL, none of them '.' or '..'.
+const RELPATH: &str = r"^(?!\.{1,2}(/|$))[^/\\\x00]+(/(?!\.{1,2}(/|$))[^/\\\x00]+)*/*$";
 
 fn op(method: &str, path: &str) -> Value {
     let (summary, body, ok, ok_schema): (&str, Option<&str>, &str, &str) = match (method, path) {
@@ -99,11 +106,12 @@ fn op(method: &str, path: &str) -> Value {
         _ => ("", None, "200", "Object"),
     };
     let mut params = Vec::new();
-    if path.contains("{id}") {
-        params.push(
-            json!({"name": "id", "in": "path", "required": true, "schema": {"type": "string"},
-            "description": "an artifact id (kind:name) or a job id"}),
-        );
+    if path.starts_with("/api/v1/artifacts/{id}") {
+        params.push(json!({"name": "id", "in": "path", "required": true,
+            "schema": {"$ref": "#/components/schemas/ArtifactId"}, "description": "an artifact id (kind:name)"}));
+    } else if path.contains("{id}") {
+        params.push(json!({"name": "id", "in": "path", "required": true,
+            "schema": {"$ref": "#/components/schemas/JobId"}, "description": "a job id"}));
     }
     let query: &[(&str, &str)] = match path {
         "/api/v1/sync/jobs" if method == "get" => &[
@@ -143,27 +151,59 @@ fn op(method: &str, path: &str) -> Value {
     };
     for (name, d) in query {
         params.push(json!({"name": name, "in": "query", "required": matches!(*name, "lhs" | "rhs" | "tier" | "path"),
-            "schema": {"type": "string"}, "description": d}));
+            "schema": query_schema(name), "description": d}));
     }
     if path == "/api/v1/sync/jobs" && method == "post" || path == "/api/v1/sync/patch" {
-        params.push(json!({"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string"},
-            "description": "repeating a request with the same key returns the same job"}));
+        // 1-200 visible ASCII characters, no surrounding blanks.
+        params.push(
+            json!({"name": "Idempotency-Key", "in": "header", "required": false,
+            "schema": {"type": "string", "pattern": "^[!-~]([ -~]{0,198}[!-~])?$"},
+            "description": "repeating a request with the same key returns the same job"}),
+        );
     }
     let content = match ok_schema {
         "Binary" => {
             json!({"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}})
         }
         "Text" => json!({"text/plain": {"schema": {"type": "string"}}}),
-        "EventStream" => json!({"text/event-stream": {"schema": {"type": "string"}}}),
+        "EventStream" => {
+            json!({"text/event-stream": {"schema": {"type": "object", "required": ["id", "event", "data"],
+            "description": "one event: id is its place in the job store (send it back as Last-Event-ID), data a JSON object",
+            "properties": {"id": {"type": "string", "pattern": "^[0-9]+$"}, "event": {"type": "string"}, "data": {"type": "string"}}}}})
+        }
         "Object" => json!({"application/json": {"schema": {"type": "object"}}}),
         s => json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{s}")}}}),
     };
     let error = |d: &str| json!({"description": d, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}});
     let mut responses = Map::new();
-    responses.insert(
-        ok.into(),
-        json!({"description": summary, "content": content}),
-    );
+    match (method, path) {
+        // Registering a project again is not an error: 200 and added=false.
+        ("post", "/api/v1/projects") => {
+            responses.insert(
+                "201".into(),
+                json!({"description": "registered", "content": content}),
+            );
+            responses.insert(
+                "200".into(),
+                json!({"description": "already registered", "content": content}),
+            );
+        }
+        ("get", "/login") => {
+            responses.insert("303".into(), json!({"description": "logged in: sets the session cookie and redirects to the UI",
+                "headers": {"Set-Cookie": {"schema": {"type": "string"}}, "Location": {"schema": {"type": "string"}}}}));
+            responses.insert(
+                "401".into(),
+                json!({"description": "the code is missing, unknown or used",
+                "content": {"text/html": {"schema": {"type": "string"}}}}),
+            );
+        }
+        _ => {
+            responses.insert(
+                ok.into(),
+                json!({"description": summary, "content": content}),
+            );
+        }
+    }
     for (code, d) in [
         ("400", "bad input"),
         ("401", "missing or invalid credentials"),
@@ -171,8 +211,14 @@ fn op(method: &str, path: &str) -> Value {
         ("404", "not found"),
         ("409", "conflicts with a job's state"),
         ("413", "body too large"),
+        ("415", "the body is not sent as application/json"),
         ("422", "invalid request"),
     ] {
+        // Only routes that read a JSON body answer 415 and 413; /login
+        // answers HTML.
+        if (code == "415" || code == "413") && body.is_none() || code == "401" && path == "/login" {
+            continue;
+        }
         responses.insert(code.into(), error(d));
     }
     let mut o = json!({
@@ -195,11 +241,53 @@ fn op(method: &str, path: &str) -> Value {
     o
 }
 
+/// The schema of a query parameter, as strict as the handler that reads it.
+fn query_schema(name: &str) -> Value {
+    match name {
+        "state" => json!({"$ref": "#/components/schemas/JobState"}),
+        "limit" => json!({"type": "integer", "minimum": 1, "maximum": 500}),
+        "since" => json!({"type": "integer", "minimum": 0, "maximum": i64::MAX}),
+        "page" => json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
+        "per_page" => json!({"type": "integer", "minimum": 1, "maximum": 1000}),
+        "project_path" => json!({"$ref": "#/components/schemas/ProjectPath"}),
+        "collection" => json!({"$ref": "#/components/schemas/Name"}),
+        "lhs" | "rhs" | "tier" => json!({"$ref": "#/components/schemas/Tier"}),
+        "path" => json!({"$ref": "#/components/schemas/RelPath"}),
+        _ => json!({"type": "string"}),
+    }
+}
+
 fn schemas() -> Value {
     let s = |v: Value| v;
     let string = json!({"type": "string"});
     let hash = json!({"type": "string", "pattern": "^[0-9a-f]{40}$", "nullable": true});
+    // Optional fields accept an explicit null as "not given".
+    let opt = |v: Value| {
+        let mut v = v;
+        if let Value::Object(m) = &mut v {
+            m.insert("nullable".into(), Value::Bool(true));
+        }
+        v
+    };
+    let id = json!({"$ref": "#/components/schemas/ArtifactId"});
+    let ids = json!({"type": "array", "items": {"$ref": "#/components/schemas/ArtifactId"}});
+    let project = json!({"$ref": "#/components/schemas/ProjectPath"});
+    let opt_project =
+        json!({"allOf": [{"$ref": "#/components/schemas/ProjectPath"}], "nullable": true});
+    let opt_collection =
+        json!({"allOf": [{"$ref": "#/components/schemas/Name"}], "nullable": true});
+    let opt_strategy =
+        json!({"allOf": [{"$ref": "#/components/schemas/Strategy"}], "nullable": true});
+    let strategies = json!({"type": "object", "description": "per-artifact strategy; keys must be among artifacts when artifacts is given",
+        "additionalProperties": {"$ref": "#/components/schemas/Strategy"}});
+    let flag = json!({"type": "boolean"});
     json!({
+        "Name": {"type": "string", "pattern": NAME, "description": "1-64 characters of a-z, 0-9, '.', '_', '-', starting with a letter or digit"},
+        "ArtifactId": {"type": "string", "pattern": format!("^(skill|command|agent):{}", &NAME[1..]), "example": "skill:pdf"},
+        "JobId": {"type": "string", "pattern": "^[0-9a-fA-F]{32}$"},
+        "ProjectPath": {"type": "string", "pattern": "^/", "description": "an absolute path without '..': a registered project or a directory under an allowed root"},
+        "Tier": {"type": "string", "enum": ["upstream", "collection", "project"]},
+        "RelPath": {"type": "string", "pattern": RELPATH, "description": "a relative path inside the artifact, without '.' or '..' components"},
         "Error": s(json!({"type": "object", "required": ["error"], "properties": {"error": {"type": "object",
             "required": ["code", "message", "trace_id"],
             "properties": {"code": string, "message": string, "trace_id": string}}}})),
@@ -208,13 +296,23 @@ fn schemas() -> Value {
         "Status": {"type": "string", "enum": ["in_sync", "behind", "ahead", "diverged", "missing", "untracked", "conflict"]},
         "Outcome": {"type": "string", "enum": ["updated", "merged", "unchanged", "conflict", "skipped", "error"]},
         "JobState": {"type": "string", "enum": ["queued", "running", "success", "conflict", "error", "cancelled"]},
-        "SyncJobRequest": {"type": "object", "required": ["direction"], "additionalProperties": false, "properties": {
+        "SyncJobRequest": {"description": "upstream_to_collection takes no project_path; the project directions need one. project_to_upstream is POST /api/v1/sync/patch.",
+            "oneOf": [
+            {"type": "object", "required": ["direction"], "additionalProperties": false, "properties": {
+                "direction": {"type": "string", "enum": ["upstream_to_collection"]},
+                "artifacts": ids, "collection": opt_collection, "strategy": opt_strategy, "strategies": strategies,
+                "dry_run": flag, "yes": {"type": "boolean", "description": "confirms choices that discard changes"}}},
+            {"type": "object", "required": ["direction", "project_path"], "additionalProperties": false, "properties": {
+                "direction": {"type": "string", "enum": ["collection_to_project", "project_to_collection"]},
+                "project_path": project, "artifacts": ids, "collection": opt_collection, "strategy": opt_strategy,
+                "strategies": strategies, "dry_run": flag,
+                "yes": {"type": "boolean", "description": "confirms choices that discard changes"}}}]},
+        "JobRequest": {"type": "object", "required": ["direction"], "properties": {
             "direction": {"$ref": "#/components/schemas/Direction"},
-            "artifacts": {"type": "array", "items": string},
-            "project_path": string, "collection": string,
+            "artifacts": {"type": "array", "items": string}, "project_path": string, "collection": string,
             "strategy": {"$ref": "#/components/schemas/Strategy"},
             "strategies": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Strategy"}},
-            "dry_run": {"type": "boolean"}, "yes": {"type": "boolean", "description": "confirms choices that discard changes"}}},
+            "dry_run": flag, "yes": flag, "format": {"type": "string", "enum": ["zip", "tar.gz", "mbox"]}}},
         "JobAccepted": {"type": "object", "required": ["job_id", "state", "trace_id"], "properties": {
             "job_id": string, "state": {"$ref": "#/components/schemas/JobState"}, "trace_id": string}},
         "ArtifactResult": {"type": "object", "properties": {
@@ -225,7 +323,7 @@ fn schemas() -> Value {
             "destructive": string, "message": string}},
         "Job": {"type": "object", "required": ["id", "state", "direction"], "properties": {
             "id": string, "kind": {"type": "string", "enum": ["sync", "patch"]}, "direction": string,
-            "request": {"$ref": "#/components/schemas/SyncJobRequest"},
+            "request": {"$ref": "#/components/schemas/JobRequest"},
             "state": {"$ref": "#/components/schemas/JobState"}, "origin": {"type": "string", "enum": ["cli", "api"]},
             "done": {"type": "integer"}, "total": {"type": "integer"},
             "results": {"type": "array", "items": {"$ref": "#/components/schemas/ArtifactResult"}},
@@ -269,18 +367,20 @@ fn schemas() -> Value {
                 "base": {"type": "string", "nullable": true}, "ours": {"type": "string", "nullable": true},
                 "theirs": {"type": "string", "nullable": true}, "merged": {"type": "string", "nullable": true}}}}}},
         "ResolveRequest": {"type": "object", "required": ["artifact"], "additionalProperties": false, "properties": {
-            "artifact": string, "project_path": string, "collection": string,
-            "all": {"type": "string", "enum": ["ours", "theirs"]},
-            "files": {"type": "object", "additionalProperties": {"oneOf": [
+            "artifact": id, "project_path": opt_project, "collection": opt_collection,
+            "all": opt(json!({"type": "string", "enum": ["ours", "theirs"]})),
+            "files": {"type": "object", "description": "keys are paths inside the artifact (RelPath)", "additionalProperties": {"oneOf": [
                 {"type": "string", "enum": ["ours", "theirs"]},
                 {"type": "object", "required": ["edited"], "properties": {"edited": string}}]}}}},
         "ResolveReport": {"type": "object", "properties": {"id": string, "hash": hash, "files": {"type": "array", "items": {"type": "object"}}}},
         "PatchRequest": {"type": "object", "required": ["artifact", "project_path"], "additionalProperties": false, "properties": {
-            "artifact": string, "project_path": string, "collection": string,
-            "format": {"type": "string", "enum": ["zip", "tar.gz", "mbox"]}}},
-        "UndoRequest": {"type": "object", "additionalProperties": false, "properties": {"artifact": string, "project_path": string, "collection": string}},
+            "artifact": id, "project_path": project, "collection": opt_collection,
+            "format": opt(json!({"type": "string", "enum": ["zip", "tar.gz", "mbox"]}))}},
+        "UndoRequest": {"type": "object", "additionalProperties": false, "properties": {
+            "artifact": {"allOf": [{"$ref": "#/components/schemas/ArtifactId"}], "nullable": true},
+            "project_path": opt_project, "collection": opt_collection}},
         "UndoReport": {"type": "object", "properties": {"id": string, "undone": string, "restored": hash}},
-        "ProjectRequest": {"type": "object", "required": ["path"], "additionalProperties": false, "properties": {"path": string}},
+        "ProjectRequest": {"type": "object", "required": ["path"], "additionalProperties": false, "properties": {"path": project}},
         "ProjectAdded": {"type": "object", "properties": {"path": string, "added": {"type": "boolean"}}},
         "ProjectList": {"type": "object", "properties": {"projects": {"type": "array", "items": {"type": "object",
             "properties": {"path": string, "added_at": string, "artifacts": {"type": "integer"}}}}}},

@@ -3,7 +3,8 @@
 //! client that reconnects with `Last-Event-ID` (or `?since=`) gets exactly
 //! what it missed. New events wake the stream at once when they come from
 //! this server; events written by other processes (the CLI) are picked up
-//! by polling.
+//! by polling. Every stream ends when the server shuts down, so an open
+//! browser tab never holds `serve` up.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -32,6 +33,8 @@ struct Cursor {
     last: i64,
     job: Option<String>,
     pending: VecDeque<artisync_jobs::Event>,
+    /// True once the server shuts down.
+    stop: tokio::sync::watch::Receiver<bool>,
 }
 
 pub async fn events(
@@ -50,6 +53,11 @@ pub async fn events(
                 })?,
         ),
     };
+    if q.since.is_some_and(|s| s < 0) {
+        return Err(ApiError::bad_request(
+            "since must be an event id (0 or more)",
+        ));
+    }
     let last = match header_id.or(q.since) {
         Some(id) => id.max(0),
         None => {
@@ -58,6 +66,7 @@ pub async fn events(
         }
     };
     let cursor = Cursor {
+        stop: state.shutdown.subscribe(),
         state,
         last,
         job: q.job_id,
@@ -65,6 +74,9 @@ pub async fn events(
     };
     let stream = stream::unfold(cursor, |mut c| async move {
         loop {
+            if *c.stop.borrow() {
+                return None;
+            }
             if let Some(e) = c.pending.pop_front() {
                 let event = Event::default()
                     .id(e.id.to_string())
@@ -94,7 +106,11 @@ pub async fn events(
                     .filter(|e| job.as_ref().is_none_or(|j| &e.job_id == j)),
             );
             if c.pending.is_empty() {
-                let _ = tokio::time::timeout(Duration::from_millis(250), notified).await;
+                tokio::select! {
+                    _ = tokio::time::timeout(Duration::from_millis(250), notified) => {}
+                    // Shutdown, or the server state is gone: end the stream.
+                    _ = c.stop.wait_for(|stop| *stop) => return None,
+                }
             }
         }
     });

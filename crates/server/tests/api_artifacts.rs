@@ -293,10 +293,27 @@ async fn diffs_are_paged_and_binary_and_large_files_carry_working_downloads() {
     ] {
         fx.get(&uri).await.assert_error(status, &uri);
     }
-    // per_page is clamped, not trusted.
-    let v = fx.get(&format!("{base}&per_page=0")).await.json();
+    // Paging parameters outside the documented ranges are refused, not
+    // clamped, and a huge page cannot overflow.
+    for q in [
+        "per_page=0",
+        "per_page=1001",
+        "page=0",
+        "page=1000001",
+        "page=18446744073709551615",
+    ] {
+        let uri = format!("{base}&{q}");
+        fx.get(&uri)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, &uri);
+    }
+    let v = fx
+        .get(&format!("{base}&per_page=1&page=1000000"))
+        .await
+        .json();
     assert_eq!(v["per_page"], 1);
     assert_eq!(v["pages"], total);
+    assert_eq!(v["files"], serde_json::json!([]));
 
     let file = "/api/v1/artifacts/skill:big/file";
     for (uri, status) in [

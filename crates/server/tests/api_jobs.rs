@@ -96,7 +96,10 @@ async fn a_job_runs_to_success_and_records_everything() {
         "/api/v1/sync/jobs?state=finished",
         "/api/v1/sync/jobs?limit=-1",
         "/api/v1/sync/jobs?limit=x",
+        "/api/v1/sync/jobs?limit=0",
+        "/api/v1/sync/jobs?limit=501",
         "/api/v1/sync/jobs?colour=red",
+        "/api/v1/events?since=-1",
     ] {
         fx.get(bad).await.assert_error(StatusCode::BAD_REQUEST, bad);
     }

@@ -6,25 +6,27 @@ import { useEffect, useRef, useState } from "react";
 import { errorMessage } from "../api/client";
 import { usePollInterval } from "../api/events";
 import { startSync, useJob } from "../api/queries";
-import { isFinal, type ArtifactResult, type Direction, type Strategy, type SyncJobRequest } from "../api/types";
+import { isFinal, type ArtifactResult, type Strategy, type SyncJobRequest } from "../api/types";
 import { Dialog } from "../ui/Dialog";
 import { DIRECTION_LABEL, basename } from "../ui/format";
 import { ResultsTable } from "./JobsPage";
 import { useTrackJob } from "./tracker";
 
-const DIRECTIONS: Direction[] = ["upstream_to_collection", "collection_to_project", "project_to_collection"];
+/** The directions a sync job takes (project_to_upstream is a patch export). */
+type SyncDirection = SyncJobRequest["direction"];
+const DIRECTIONS: SyncDirection[] = ["upstream_to_collection", "collection_to_project", "project_to_collection"];
 
 interface Props {
   artifacts: string[];
   projects: string[];
-  defaultDirection?: Direction | undefined;
+  defaultDirection?: SyncDirection | undefined;
   defaultProject?: string | undefined;
   onClose(): void;
   onStarted?(jobId: string): void;
 }
 
 export function SyncDialog({ artifacts, projects, defaultDirection, defaultProject, onClose, onStarted }: Props) {
-  const [direction, setDirection] = useState<Direction>(defaultDirection ?? (defaultProject ? "collection_to_project" : "upstream_to_collection"));
+  const [direction, setDirection] = useState<SyncDirection>(defaultDirection ?? (defaultProject ? "collection_to_project" : "upstream_to_collection"));
   const [project, setProject] = useState<string>(defaultProject ?? projects[0] ?? "");
   const [strategies, setStrategies] = useState<Record<string, Strategy>>(() => Object.fromEntries(artifacts.map((a) => [a, "auto"])));
   const [previewId, setPreviewId] = useState<string | null>(null);
@@ -41,12 +43,16 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
 
   const needsProject = direction !== "upstream_to_collection";
   const request = (dryRun: boolean, yes: boolean): SyncJobRequest => {
-    const req: SyncJobRequest = { direction, artifacts, dry_run: dryRun };
-    if (needsProject) req.project_path = project;
     const custom = Object.entries(strategies).filter(([, s]) => s !== "auto");
-    if (custom.length) req.strategies = Object.fromEntries(custom);
-    if (yes) req.yes = true;
-    return req;
+    const common = {
+      artifacts,
+      dry_run: dryRun,
+      ...(custom.length ? { strategies: Object.fromEntries(custom) } : {}),
+      ...(yes ? { yes: true } : {}),
+    };
+    // The API takes project_path exactly for the project directions.
+    if (direction === "upstream_to_collection") return { ...common, direction };
+    return { ...common, direction, project_path: project };
   };
   const reset = () => {
     setPreviewId(null);
@@ -108,7 +114,7 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
           <select
             value={direction}
             onChange={(e) => {
-              setDirection(e.target.value as Direction);
+              setDirection(e.target.value as SyncDirection);
               reset();
             }}
           >
