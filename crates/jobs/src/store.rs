@@ -11,6 +11,19 @@ use serde_json::Value;
 
 use crate::{Event, Job, JobError, JobKind, JobRequest, JobState, Origin};
 
+/// Why the store at `path` cannot be written, when its folder is on a
+/// read-only file system (SQLite itself only says it cannot open the file).
+fn read_only_hint(path: &Path) -> Option<String> {
+    let dir = path.parent()?;
+    match rustix::fs::access(dir, rustix::fs::Access::WRITE_OK) {
+        Err(rustix::io::Errno::ROFS) => Some(format!(
+            "{} is on a read-only file system; artisync records every sync there, so make it writable",
+            dir.display()
+        )),
+        _ => None,
+    }
+}
+
 pub(crate) const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/001_jobs.sql"),
     include_str!("../migrations/002_pid.sql"),
@@ -115,6 +128,13 @@ fn row_to_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
 impl JobStore {
     /// Opens (creating and migrating) the store at `path`.
     pub fn open(path: &Path) -> Result<JobStore, JobError> {
+        Self::open_store(path).map_err(|e| match read_only_hint(path) {
+            Some(hint) => JobError::Db(format!("{e}; {hint}")),
+            None => e,
+        })
+    }
+
+    fn open_store(path: &Path) -> Result<JobStore, JobError> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)
                 .map_err(|e| JobError::Db(format!("cannot create {}: {e}", dir.display())))?;
