@@ -1,4 +1,4 @@
-//! The command line of DESIGN §10, as clap definitions. Ids, tiers and
+//! The command line, as clap definitions. Ids, tiers and
 //! paths are taken as strings here and validated once in `main`, so that a
 //! bad one gets artisync's one-line message.
 

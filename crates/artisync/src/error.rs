@@ -1,5 +1,5 @@
 //! The one place where errors meet the outside: a `CliError` carries the
-//! exit code (DESIGN §10: 1 error, 2 usage error) and a one-line message.
+//! exit code (1 error, 2 usage error, 3 conflicts) and a one-line message.
 
 use artisync_store::StoreError;
 use artisync_sync::SyncError;

@@ -1,4 +1,4 @@
-//! One content hash everywhere (DESIGN §1): the hash artisync records for an
+//! One content hash everywhere: the hash artisync records for an
 //! upstream artifact is `git rev-parse <commit>:<path>`, computed by the git
 //! command in the upstream repository; the copies in the collection and a
 //! project hash the same.

@@ -1,4 +1,4 @@
-//! Offline (DESIGN §2): when the upstream cannot be reached, the last
+//! Offline: when the upstream cannot be reached, the last
 //! fetched state is used and shown with its fetch time.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]

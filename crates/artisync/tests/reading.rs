@@ -1,4 +1,4 @@
-//! Reading never writes (DESIGN §3): status, list, show, versions, diff and
+//! Reading never writes: status, list, show, versions, diff and
 //! project list leave the data home, every project and the upstream
 //! byte-identical. And the version view lists every tier side by side.
 

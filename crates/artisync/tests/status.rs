@@ -1,4 +1,4 @@
-//! Drift (DESIGN §3) through `artisync status`: one artifact moving through
+//! Drift through `artisync status`: one artifact moving through
 //! in_sync, ahead, behind, diverged and missing, and untracked artifacts in
 //! a project; status never fetches.
 

@@ -1,4 +1,4 @@
-//! Jobs (DESIGN §5): every sync and patch export runs as a job, stored
+//! Jobs: every sync and patch export runs as a job, stored
 //! durably in SQLite in the data home before it starts, run by a bounded
 //! pool of blocking workers (or in the foreground by the CLI), with its
 //! progress, results, log tail and every state change recorded as events.
@@ -101,7 +101,7 @@ impl Origin {
     }
 }
 
-/// What a job was asked to do, as the API receives it (DESIGN §6). Values
+/// What a job was asked to do, as the API receives it. Values
 /// are validated before a job is created and again when it runs.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -1,4 +1,4 @@
-//! Three-way merge of artifact file sets (DESIGN §4). Pure functions of
+//! Three-way merge of artifact file sets. Pure functions of
 //! three contents: base (the version last synced), ours (the destination as
 //! it is) and theirs (the incoming source).
 //!

@@ -1,4 +1,4 @@
-//! Source specs: where an upstream artifact comes from (DESIGN §2).
+//! Source specs: where an upstream artifact comes from.
 //!
 //! Four forms are accepted:
 //! `github:owner/repo/path/in/repo@ref`, `https://host/x.git#ref:path`,

@@ -1,4 +1,4 @@
-//! The drift table of DESIGN §3: a pure function of three hashes.
+//! The drift table: a pure function of three hashes.
 
 use std::fmt;
 
@@ -86,7 +86,7 @@ mod tests {
     }
 }
 
-/// The three tiers, named as DESIGN §10 names them.
+/// The three tiers, named as the CLI and the API name them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Tier {

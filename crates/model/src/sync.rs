@@ -1,5 +1,5 @@
-//! The closed sets of a sync (DESIGN §4–§5), named exactly as the design
-//! names them on the wire.
+//! The closed sets of a sync, named exactly as the CLI's
+//! --json output and the API name them on the wire.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,4 +1,4 @@
-//! The routes of DESIGN §6 and their handlers: thin adapters that validate
+//! The API's routes and their handlers: thin adapters that validate
 //! input once, call the engine or the job store off the executor, and map
 //! the result to JSON.
 
@@ -125,7 +125,7 @@ fn parse_id(s: &str) -> Result<ArtifactId, ApiError> {
         .map_err(|e: artisync_model::ModelError| ApiError::invalid(e.to_string()))
 }
 
-/// Validates a project path from a request (DESIGN §7): absolute, no `..`,
+/// Validates a project path from a request: absolute, no `..`,
 /// an existing directory, not inside the data home, and either a registered
 /// project or under an allowed root (after resolving symlinks).
 pub fn check_project_path(state: &SharedState, raw: &str) -> Result<PathBuf, ApiError> {

@@ -1,5 +1,5 @@
 //! The one place errors meet HTTP: `ApiError` renders
-//! `{error: {code, message, trace_id}}` with the status of DESIGN §6, and the
+//! `{error: {code, message, trace_id}}` with the matching HTTP status, and the
 //! extractors here turn every malformed request into one.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};

@@ -1,4 +1,4 @@
-//! The guards every request passes (DESIGN §7–§8), in order: a trace id
+//! The guards every request passes, in order: a trace id
 //! (from a W3C `traceparent` or new), the Host and Origin checks that stop
 //! DNS rebinding and cross-site requests, and, on `/api`, the bearer token
 //! or session cookie. Each response carries `x-trace-id`; latency is

@@ -1,5 +1,5 @@
 #![recursion_limit = "512"]
-//! The artisync HTTP API (DESIGN §6–§8): an axum router over the same engine
+//! The artisync HTTP API: an axum router over the same engine
 //! and job store the CLI uses. HTTP only: every decision is the engine's,
 //! every blocking call (git, filesystem, SQLite) runs off the async executor.
 //!

@@ -1,4 +1,4 @@
-//! Prometheus metrics (DESIGN §8), rendered as text without a metrics
+//! Prometheus metrics, rendered as text without a metrics
 //! library: HTTP requests and latency by route (kept in memory), and job
 //! counts by direction and state, job durations and queue depth (read from
 //! the job store at scrape time, so CLI jobs count too).

@@ -1,4 +1,4 @@
-//! No body crashes the server (DESIGN §6): every POST route gets a few
+//! No body crashes the server: every POST route gets a few
 //! hundred malformed bodies — random bytes, every truncation of a valid
 //! body, wrong types and unknown fields, deep nesting, odd strings — and
 //! answers each with a 2xx or a JSON error below 500. A body over 4 MiB is

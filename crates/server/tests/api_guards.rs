@@ -1,4 +1,4 @@
-//! The guards every request passes (DESIGN §7–§8) and the route table:
+//! The guards every request passes and the route table:
 //! every `/api` route needs credentials, a foreign Host or a cross-site
 //! Origin is refused, the one-time login code becomes a session cookie,
 //! errors carry the request's trace id, a W3C `traceparent` is honoured and

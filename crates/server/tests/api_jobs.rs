@@ -1,4 +1,4 @@
-//! Sync jobs through the API (DESIGN §5–§6): creating, reading, listing and
+//! Sync jobs through the API: creating, reading, listing and
 //! cancelling jobs, `Idempotency-Key`, request validation, and the event
 //! stream (queued → running → progress → final, resumable without loss).
 

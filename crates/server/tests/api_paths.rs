@@ -1,4 +1,4 @@
-//! `project_path` from a request (DESIGN §7): it must canonicalise to a
+//! `project_path` from a request: it must canonicalise to a
 //! registered project or a directory under an allowed root. Traversal,
 //! relative paths, symlinks out of an allowed root, the data home, device
 //! files and unregistered paths are refused on every endpoint that takes

@@ -1,5 +1,5 @@
 //! The hash the store computes for an artifact on disk is exactly the tree
-//! id git gives the same files (DESIGN §1): checked against git2's own index
+//! id git gives the same files: checked against git2's own index
 //! (`add_all` + `write_tree`) for nested directories, empty files, exec
 //! bits, symlinks, binary files and excluded names, and as a property over
 //! random small trees.

@@ -1,4 +1,4 @@
-//! Sync benchmarks (DESIGN §4): a three-way merge of a 10 MB text file, and
+//! Sync benchmarks: a three-way merge of a 10 MB text file, and
 //! planning (dry run) and applying a sync of 100 updated artifacts into one
 //! project.
 //!

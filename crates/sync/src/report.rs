@@ -1,5 +1,5 @@
-//! What the engine returns: plain serialisable data, named as DESIGN §10
-//! names things (`hash`, `upstream`, `collection`, `project`, status words).
+//! What the engine returns: plain serialisable data, named as the --json
+//! output and the API name things (`hash`, `upstream`, `collection`, `project`, status words).
 
 use std::path::PathBuf;
 

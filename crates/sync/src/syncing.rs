@@ -1,4 +1,4 @@
-//! Syncing one tier into another (DESIGN §4): first a plan, then an apply
+//! Syncing one tier into another: first a plan, then an apply
 //! that writes exactly that plan.
 //!
 //! The plan of one artifact is a pure function of its three versions (base,

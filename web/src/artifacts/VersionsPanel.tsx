@@ -1,4 +1,4 @@
-// The version view (DESIGN §3): every tier side by side with its hash, time
+// The version view: every tier side by side with its hash, time
 // and source.
 import type { Versions } from "../api/types";
 import { StatusBadge } from "../ui/StatusBadge";

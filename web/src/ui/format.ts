@@ -19,7 +19,7 @@ export function duration(ms: number | null | undefined): string {
 
 export const basename = (p: string): string => p.replace(/\/+$/, "").split("/").pop() ?? p;
 
-/** DESIGN §9's words for each status. */
+/** The words the UI shows for each status. */
 export const STATUS_LABEL: Record<Status | "running", string> = {
   in_sync: "in sync",
   behind: "update available",

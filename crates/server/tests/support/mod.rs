@@ -264,7 +264,7 @@ impl Resp {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// Asserts an error response of DESIGN §6: `status`, a JSON body
+    /// Asserts an error response: `status`, a JSON body
     /// `{error: {code, message, trace_id}}` whose trace id is the
     /// `x-trace-id` header. Returns the error object.
     #[track_caller]
