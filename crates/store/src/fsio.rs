@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use artisync_model::{is_excluded, Content, FileEntry, FileMode, RelPath, Shape};
 
+pub use crate::readfile::{open_regular, read_regular};
 use crate::StoreError;
 
 /// Reads the artifact at `path`; `Ok(None)` when nothing is there.
@@ -391,17 +392,17 @@ pub fn write_file_atomic(path: &Path, data: &[u8]) -> Result<(), StoreError> {
     res
 }
 
-/// Reads a UTF-8 text file, `Ok(None)` when it does not exist.
+/// Reads a UTF-8 text state file, `Ok(None)` when it does not exist; a
+/// symlink, FIFO or other non-regular file is refused (`read_regular`).
 pub fn read_text(path: &Path) -> Result<Option<String>, StoreError> {
-    match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+    match read_regular(path)? {
+        Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
             StoreError::Invalid(format!(
                 "{} is not UTF-8 text; fix or remove it",
                 path.display()
             ))
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(StoreError::io("read", path)(e)),
+        None => Ok(None),
     }
 }
 
