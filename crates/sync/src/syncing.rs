@@ -19,7 +19,7 @@ use artisync_model::{
 use artisync_store::journal::{BaseRecord, Journal, UndoEntry};
 use artisync_store::objects::ObjectStore;
 use artisync_store::pending::{NewBase, PendingFile, PendingMerge, PendingStore};
-use artisync_store::{lock, CachedRepo, Collection, Project, Registry, ResolvedSource};
+use artisync_store::{lock, CachedRepo, Collection, Project, Registry, ResolvedSource, StoreError};
 use serde::Serialize;
 
 use crate::{Engine, SyncError};
@@ -495,6 +495,9 @@ impl Engine {
                         f.state.fetched_at
                     ));
                 }
+                warnings.extend(crate::engine::pruned_warnings(
+                    &url, &f.pruned, &manifest, &ids,
+                ));
                 caches.insert(url, cache);
             }
         }
@@ -677,8 +680,18 @@ impl Engine {
                 let Some(cache) = ctx.caches.get(&resolved.url) else {
                     return Ok(Err(skip(format!("{} was not fetched", resolved.url))));
                 };
-                let (_, commit) =
-                    cache.resolve(entry.reference.as_deref().or(resolved.reference.as_deref()))?;
+                let tracked = entry.reference.as_deref().or(resolved.reference.as_deref());
+                let (_, commit) = match cache.resolve(tracked) {
+                    Ok(found) => found,
+                    // The tracked branch or tag was deleted upstream: this
+                    // artifact cannot sync until it tracks another ref.
+                    Err(StoreError::RefNotFound { url, reference }) => {
+                        let mut r = skip(crate::engine::ref_gone(id, &reference, &url));
+                        r.outcome = Outcome::Error;
+                        return Ok(Err(r));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 let Some(theirs) = cache.read_content(commit, &resolved.path, id.kind.shape())?
                 else {
                     return Ok(Err(skip(format!(
