@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use artisync_merge::{merge, ConflictKind, FileChange, Merge};
+use artisync_merge::{merge_limited, ConflictKind, FileChange, Merge, MergeLimits};
 use artisync_model::{
     ArtifactId, Content, Destination, Direction, LockEntry, ManifestEntry, ObjectId, Outcome,
     RelPath, SourceSpec, Strategy,
@@ -157,8 +157,19 @@ fn changed_files(old: Option<&Content>, new: &Content) -> Vec<FileResult> {
     out
 }
 
-/// Plans one artifact: a pure function of its sides and the strategy.
-pub(crate) fn plan(s: &Sides, strategy: Strategy, dest: &Destination, source: &str) -> Planned {
+/// How long merging one artifact may take before its remaining text files
+/// become `too_large` conflicts.
+const MERGE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Plans one artifact: a pure function of its sides and the strategy
+/// (bounded and cancellable by `limits`: a cancelled merge plans a skip).
+pub(crate) fn plan(
+    s: &Sides,
+    strategy: Strategy,
+    dest: &Destination,
+    source: &str,
+    limits: &MergeLimits<'_>,
+) -> Planned {
     let from = s.ours.as_ref().map(Content::hash);
     let theirs_hash = s.theirs.hash();
     let mut r = ArtifactResult {
@@ -216,7 +227,16 @@ pub(crate) fn plan(s: &Sides, strategy: Strategy, dest: &Destination, source: &s
             }
         }
         Strategy::Auto => {
-            let m = merge(s.base.as_ref(), s.ours.as_ref(), Some(&s.theirs));
+            let Ok(m) = merge_limited(s.base.as_ref(), s.ours.as_ref(), Some(&s.theirs), limits)
+            else {
+                r.outcome = Outcome::Skipped;
+                r.message = "cancelled while merging; nothing was written".into();
+                return Planned {
+                    result: r,
+                    write: None,
+                    merge: None,
+                };
+            };
             r.files = m
                 .changes
                 .iter()
@@ -240,6 +260,11 @@ pub(crate) fn plan(s: &Sides, strategy: Strategy, dest: &Destination, source: &s
                     "both sides changed {}; the destination is untouched until you resolve it",
                     paths.join(", ")
                 );
+                if m.conflicts.iter().any(|c| c.kind == ConflictKind::TooLarge) {
+                    r.message.push_str(
+                        " (a file too large to merge line by line: resolve it with ours or theirs)",
+                    );
+                }
                 return Planned {
                     result: r,
                     write: None,
@@ -517,6 +542,7 @@ impl Engine {
                 .project
                 .as_deref()
                 .and_then(|p| std::fs::canonicalize(p).ok()),
+            cancelled,
         };
 
         // Plan everything first; refuse destructive choices before any write.
@@ -799,7 +825,15 @@ impl Engine {
             .unwrap_or(ctx.req.strategy);
         Ok(match self.sides(ctx, target, id, records)? {
             Err(skip) => Err(skip),
-            Ok(s) => Ok((plan(&s, strategy, ctx.destination, ctx.source_label), s)),
+            Ok(s) => {
+                let limits = MergeLimits {
+                    cancelled: ctx.cancelled,
+                    deadline: Some(std::time::Instant::now() + MERGE_DEADLINE),
+                    ..MergeLimits::default()
+                };
+                let planned = plan(&s, strategy, ctx.destination, ctx.source_label, &limits);
+                Ok((planned, s))
+            }
         })
     }
 
@@ -823,6 +857,10 @@ impl Engine {
             Ok(x) => x,
         };
         let mut result = planned.result;
+        if result.outcome == Outcome::Skipped {
+            // Cancelled while merging: no write, no new base.
+            return Ok((result, false));
+        }
         if result.destructive.is_some() && !ctx.req.yes {
             result.outcome = Outcome::Error;
             result.message = format!(
@@ -1018,4 +1056,6 @@ pub(crate) struct RunCtx<'a> {
     pub destination: &'a Destination,
     pub source_label: &'a str,
     pub project_root: Option<PathBuf>,
+    /// The run's cancel check, also asked during long merges.
+    pub cancelled: &'a dyn Fn() -> bool,
 }
