@@ -109,9 +109,9 @@ fn text(n: usize, prefix: &str) -> String {
 #[test]
 fn a_cancel_during_a_long_merge_ends_the_job_within_a_second_or_so() {
     let f = fixture();
-    // One skill of 40 text files rewritten on both sides: each is within
+    // One skill of 120 text files rewritten on both sides: each is within
     // the merge budget, but together they take many seconds to merge.
-    let (files, lines) = (40, 2000);
+    let (files, lines) = (120, 2000);
     let up = UpstreamRepo::new();
     up.write("skills/big/SKILL.md", "---\ndescription: big\n---\n");
     for i in 0..files {
