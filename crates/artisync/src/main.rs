@@ -274,6 +274,9 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                         r.url, r.fetched_at
                     ));
                 }
+                for w in &r.warnings {
+                    out.warn(w);
+                }
             }
             emit(out, &reports, |o| output::fetch(o, &reports))
         }

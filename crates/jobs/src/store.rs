@@ -33,6 +33,11 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 /// Lines of log kept per job.
 const LOG_TAIL: usize = 200;
 
+/// How many times a server may start an API job that it never finished
+/// (it crashed or was killed while running it) before the job ends in
+/// `error` instead of being queued again.
+pub const MAX_ATTEMPTS: i64 = 3;
+
 pub struct JobStore {
     /// The one connection that writes; SQLite allows one writer at a time.
     conn: Mutex<Connection>,
@@ -578,21 +583,56 @@ impl JobStore {
         .unwrap_or(false)
     }
 
-    /// Puts back in the queue the jobs a crashed process left running.
-    /// Re-running is safe: an artifact already at its target is unchanged.
+    /// Puts back in the queue the jobs a crashed process left running, and
+    /// returns their ids. Re-running is safe: an artifact already at its
+    /// target is unchanged. A job already started `MAX_ATTEMPTS` times ends
+    /// in `error` instead, and one whose cancel was asked ends `cancelled`.
     /// Jobs started by the CLI are not re-run by a server; they are marked
     /// as errors if their process is gone (only the CLI knows, so they are
     /// left to time out after `stale_after`).
     pub fn requeue_interrupted(&self) -> Result<Vec<String>, JobError> {
         self.with(|conn| {
             let tx = immediate(conn)?;
-            let ids: Vec<String> = {
+            let interrupted: Vec<(String, i64, i64)> = {
                 let mut st = tx
-                    .prepare("SELECT id FROM jobs WHERE state = 'running' AND origin = 'api'")
+                    .prepare("SELECT id, attempts, cancel_requested FROM jobs WHERE state = 'running' AND origin = 'api'")
                     .map_err(db)?;
-                let rows = st.query_map([], |r| r.get(0)).map_err(db)?;
+                let rows = st
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .map_err(db)?;
                 rows.collect::<Result<_, _>>().map_err(db)?
             };
+            let mut ids = Vec::new();
+            for (id, attempts, cancel) in interrupted {
+                // A job whose run took the server down would take it down at
+                // every start: after a few tries it ends instead. A job the
+                // user asked to cancel is not started again either.
+                let end = if cancel != 0 {
+                    Some((JobState::Cancelled, None))
+                } else if attempts >= MAX_ATTEMPTS {
+                    Some((
+                        JobState::Error,
+                        Some(format!(
+                            "the server stopped {attempts} times while running this job; not retried (check the server's log, then start the sync again)"
+                        )),
+                    ))
+                } else {
+                    None
+                };
+                if let Some((state, error)) = end {
+                    execute_cached(
+                        &tx,
+                        "UPDATE jobs SET state = ?2, error = ?3, finished_at = ?4 WHERE id = ?1",
+                        params![id, state.as_str(), error, now()],
+                    )
+                    .map_err(db)?;
+                    if let Some(job) = Self::get_in(&tx, &id)? {
+                        Self::state_event(&tx, &job)?;
+                    }
+                    continue;
+                }
+                ids.push(id);
+            }
             for id in &ids {
                 execute_cached(
                     &tx,

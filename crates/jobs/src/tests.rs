@@ -162,6 +162,56 @@ fn interrupted_api_jobs_are_queued_again_and_lists_filter_by_state() {
 }
 
 #[test]
+fn a_job_that_keeps_stopping_the_server_is_not_run_again() {
+    let t = tempfile::tempdir().unwrap();
+    let path = t.path().join("jobs.db");
+    let id = {
+        let s = JobStore::open(&path).unwrap();
+        job(&s, "a", Origin::Api, JobState::Queued).0.id
+    };
+    // Each start claims the job and "crashes" before it ends.
+    for attempt in 1..=crate::store::MAX_ATTEMPTS {
+        let s = JobStore::open(&path).unwrap();
+        if attempt > 1 {
+            assert_eq!(s.requeue_interrupted().unwrap(), vec![id.clone()]);
+        }
+        let claimed = s.claim_next().unwrap().unwrap();
+        assert_eq!(
+            (claimed.id.as_str(), claimed.attempts as i64),
+            (id.as_str(), attempt)
+        );
+    }
+    let s = JobStore::open(&path).unwrap();
+    assert!(s.requeue_interrupted().unwrap().is_empty());
+    assert!(s.claim_next().unwrap().is_none(), "not queued again");
+    let after = s.get(&id).unwrap().unwrap();
+    assert_eq!(after.state, JobState::Error);
+    assert_eq!(
+        after.error.as_deref(),
+        Some("the server stopped 3 times while running this job; not retried (check the server's log, then start the sync again)")
+    );
+    assert!(after.finished_at.is_some());
+    let last = s.events_since(0, 100).unwrap().pop().unwrap();
+    assert_eq!(last.data["state"], "error");
+}
+
+#[test]
+fn a_running_job_asked_to_cancel_ends_cancelled_at_the_next_start() {
+    let t = tempfile::tempdir().unwrap();
+    let path = t.path().join("jobs.db");
+    let id = {
+        let s = JobStore::open(&path).unwrap();
+        let (j, _) = job(&s, "a", Origin::Api, JobState::Queued);
+        s.claim_next().unwrap();
+        s.cancel(&j.id).unwrap();
+        j.id
+    };
+    let s = JobStore::open(&path).unwrap();
+    assert!(s.requeue_interrupted().unwrap().is_empty());
+    assert_eq!(s.get(&id).unwrap().unwrap().state, JobState::Cancelled);
+}
+
+#[test]
 fn the_log_keeps_its_tail() {
     let (_t, s) = store();
     let (j, _) = job(&s, "a", Origin::Cli, JobState::Running);

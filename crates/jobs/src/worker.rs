@@ -132,11 +132,12 @@ fn run_sync(
 ) -> Result<(Finished, SyncReport), String> {
     let req = to_sync_request(job)?;
     let mut failure: Option<JobError> = None;
-    let (mut done, mut total) = (0usize, 0usize);
+    // Whether the engine saw the cancel and stopped: between artifacts or
+    // inside a merge, before the plan's first artifact or later.
+    let stopped = std::cell::Cell::new(false);
     let report = engine.sync_with(
         &req,
         &mut |p| {
-            (done, total) = (p.done, p.total);
             let result = serde_json::to_value(p.result).unwrap_or(Value::Null);
             let line = format!("{}: {} {}", p.result.id, p.result.outcome, p.result.message);
             let recorded = store
@@ -147,13 +148,20 @@ fn run_sync(
             }
             notify();
         },
-        &|| store.cancel_requested(&job.id),
+        &|| {
+            let cancel = store.cancel_requested(&job.id);
+            stopped.set(stopped.get() || cancel);
+            cancel
+        },
     );
     if let Some(e) = failure {
         return Err(e.to_string());
     }
     let report = report.map_err(|e: SyncError| e.to_string())?;
-    let cancelled = store.cancel_requested(&job.id) && done < total;
+    // A cancel that came when nothing was left to do (no artifact at all)
+    // still cancels: the job never did anything.
+    let cancelled =
+        stopped.get() || (report.artifacts.is_empty() && store.cancel_requested(&job.id));
     let state = if cancelled {
         JobState::Cancelled
     } else if report.has_errors() {

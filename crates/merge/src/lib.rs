@@ -8,7 +8,11 @@
 //! by line (diffy), and everything else that changed on both sides is a
 //! conflict. A conflict is data, never an error, and merging never touches
 //! the destination: the caller decides what to write.
+//!
+//! A text file whose line merge would cost more than a budget is a
+//! `too_large` conflict, and `merge_limited` can be cancelled (`limits`).
 
+mod limits;
 mod renames;
 
 use std::collections::BTreeMap;
@@ -16,7 +20,10 @@ use std::collections::BTreeMap;
 use artisync_model::{is_binary, Content, FileEntry, FileMode, RelPath, Shape};
 use serde::Serialize;
 
+pub use limits::{Cancelled, MergeLimits, MAX_LINE_WORK};
 pub use renames::pair_renames;
+
+use limits::Checker;
 
 /// Why a file could not be merged automatically.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -34,6 +41,9 @@ pub enum ConflictKind {
     AddAdd,
     /// Both sides renamed the file, to different paths.
     RenameRename,
+    /// Both sides edited a text file too large (or too changed) to merge
+    /// line by line within the merge's budget; choose ours or theirs.
+    TooLarge,
 }
 
 /// One file that needs a decision.
@@ -149,19 +159,20 @@ fn merge_entry(
     base: Option<&FileEntry>,
     ours: Option<&FileEntry>,
     theirs: Option<&FileEntry>,
-) -> Entry {
+    chk: &Checker<'_>,
+) -> Result<Entry, Cancelled> {
     if ours == theirs || theirs == base {
-        return Entry::Take(ours.cloned());
+        return Ok(Entry::Take(ours.cloned()));
     }
     if ours == base {
-        return Entry::Take(theirs.cloned());
+        return Ok(Entry::Take(theirs.cloned()));
     }
     let (Some(o), Some(t)) = (ours, theirs) else {
-        return Entry::Conflict(ConflictKind::DeleteEdit, None);
+        return Ok(Entry::Conflict(ConflictKind::DeleteEdit, None));
     };
     let add_add = base.is_none();
     let Some(mode) = merge_mode(base.map(|b| b.mode), o.mode, t.mode) else {
-        return Entry::Conflict(ConflictKind::Mode, None);
+        return Ok(Entry::Conflict(ConflictKind::Mode, None));
     };
     let base_data = base.map(|b| b.data.as_slice());
     let data = if o.data == t.data || Some(t.data.as_slice()) == base_data {
@@ -178,7 +189,10 @@ fn merge_entry(
             } else {
                 ConflictKind::Binary
             };
-            return Entry::Conflict(kind, None);
+            return Ok(Entry::Conflict(kind, None));
+        }
+        if !chk.text_within_budget(base_data.unwrap_or_default(), &o.data, &t.data)? {
+            return Ok(Entry::Conflict(ConflictKind::TooLarge, None));
         }
         let text = |d: &[u8]| String::from_utf8_lossy(d).into_owned();
         let b = base_data.map(text).unwrap_or_default();
@@ -190,11 +204,11 @@ fn merge_entry(
                 } else {
                     ConflictKind::Content
                 };
-                return Entry::Conflict(kind, Some(merged.into_bytes()));
+                return Ok(Entry::Conflict(kind, Some(merged.into_bytes())));
             }
         }
     };
-    Entry::Merged(FileEntry { mode, data })
+    Ok(Entry::Merged(FileEntry { mode, data }))
 }
 
 /// One file followed across the three sides.
@@ -205,8 +219,32 @@ struct Identity {
 }
 
 /// Merges `theirs` into `ours` against `base`. Any side may be absent (the
-/// artifact does not exist there).
+/// artifact does not exist there). Text files over `MAX_LINE_WORK` are
+/// `too_large` conflicts.
 pub fn merge(base: Option<&Content>, ours: Option<&Content>, theirs: Option<&Content>) -> Merge {
+    match merge_limited(base, ours, theirs, &MergeLimits::default()) {
+        Ok(m) => m,
+        // The default limits never cancel; this arm is never taken.
+        Err(Cancelled) => Merge {
+            files: BTreeMap::new(),
+            changes: BTreeMap::new(),
+            conflicts: Vec::new(),
+            shape: Shape::Dir,
+        },
+    }
+}
+
+/// `merge` within `limits`: stops with `Cancelled` when the cancel check
+/// says so, and turns text files over the budget, or not yet merged at the
+/// deadline, into `too_large` conflicts.
+pub fn merge_limited(
+    base: Option<&Content>,
+    ours: Option<&Content>,
+    theirs: Option<&Content>,
+    limits: &MergeLimits<'_>,
+) -> Result<Merge, Cancelled> {
+    let chk = Checker::new(limits);
+    chk.check()?;
     let empty = BTreeMap::new();
     let (bf, of, tf) = (
         base.map_or(&empty, |c| &c.files),
@@ -221,7 +259,7 @@ pub fn merge(base: Option<&Content>, ours: Option<&Content>, theirs: Option<&Con
 
     // A single-file artifact is one file whatever it is called on each side.
     if shape == Shape::File {
-        return merge_single(base, ours, theirs, shape);
+        return merge_single(base, ours, theirs, shape, &chk);
     }
 
     let our_renames = pair_renames(bf, of);
@@ -278,6 +316,7 @@ pub fn merge(base: Option<&Content>, ours: Option<&Content>, theirs: Option<&Con
         shape,
     };
     for id in ids {
+        chk.check()?;
         let b = id.base.as_ref().and_then(|p| bf.get(p));
         let o = id.ours.as_ref().and_then(|p| of.get(p));
         let t = id.theirs.as_ref().and_then(|p| tf.get(p));
@@ -302,7 +341,7 @@ pub fn merge(base: Option<&Content>, ours: Option<&Content>, theirs: Option<&Con
         let entry = if rename_conflict {
             Entry::Conflict(ConflictKind::RenameRename, None)
         } else {
-            merge_entry(b, o, t)
+            merge_entry(b, o, t, &chk)?
         };
         // The destination's own path for this file, if it has one and it moves.
         let moved_from = id.ours.as_ref().filter(|op| **op != path);
@@ -347,7 +386,7 @@ pub fn merge(base: Option<&Content>, ours: Option<&Content>, theirs: Option<&Con
         }
     }
     out.conflicts.sort_by(|a, b| a.path.cmp(&b.path));
-    out
+    Ok(out)
 }
 
 fn merge_single(
@@ -355,7 +394,8 @@ fn merge_single(
     ours: Option<&Content>,
     theirs: Option<&Content>,
     shape: Shape,
-) -> Merge {
+    chk: &Checker<'_>,
+) -> Result<Merge, Cancelled> {
     let first = |c: Option<&Content>| {
         c.and_then(|c| c.files.iter().next())
             .map(|(p, e)| (p.clone(), e.clone()))
@@ -374,7 +414,7 @@ fn merge_single(
         shape,
     };
     let (be, oe, te) = (b.map(|x| x.1), o.map(|x| x.1), t.map(|x| x.1));
-    match merge_entry(be.as_ref(), oe.as_ref(), te.as_ref()) {
+    match merge_entry(be.as_ref(), oe.as_ref(), te.as_ref(), chk)? {
         Entry::Take(e) => {
             if e != oe {
                 out.changes.insert(path.clone(), FileChange::Taken);
@@ -402,7 +442,7 @@ fn merge_single(
             });
         }
     }
-    out
+    Ok(out)
 }
 
 /// Whether `text` still holds a conflict marker line.

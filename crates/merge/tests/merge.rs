@@ -295,3 +295,88 @@ proptest! {
         prop_assert_eq!(m.content(), oc);
     }
 }
+
+/// A text of `n` lines where every `every`-th line (from `at`) is `tag`ged.
+fn numbered(n: usize, every: usize, at: usize, tag: &str) -> Vec<u8> {
+    (0..n)
+        .map(|i| {
+            if every > 0 && i % every == at {
+                format!("{tag} {i}\n")
+            } else {
+                format!("line {i}\n")
+            }
+        })
+        .collect::<String>()
+        .into_bytes()
+}
+
+#[test]
+fn a_huge_two_sided_edit_is_a_too_large_conflict_at_once() {
+    // 100,000 lines, 10,000 changed on each side: too costly to merge line
+    // by line (diffy takes seconds), so it is a conflict settled by choice.
+    let n = 100_000;
+    let base = dir(&[("big.md", &numbered(n, 0, 0, ""))]);
+    let ours = dir(&[("big.md", &numbered(n, 10, 1, "ours"))]);
+    let theirs = dir(&[("big.md", &numbered(n, 10, 5, "theirs"))]);
+    let start = std::time::Instant::now();
+    let m = merge(Some(&base), Some(&ours), Some(&theirs));
+    let took = start.elapsed();
+    assert_eq!(m.conflicts.len(), 1);
+    assert_eq!(m.conflicts[0].kind, ConflictKind::TooLarge);
+    assert!(m.conflicts[0].marked.is_none());
+    assert_eq!(m.content(), ours, "ours stands in until resolved");
+    assert!(took < std::time::Duration::from_secs(2), "{took:?}");
+    let mut d = BTreeMap::new();
+    d.insert(p("big.md"), m.conflicts[0].theirs.clone());
+    assert_eq!(m.resolve(&d).unwrap(), theirs);
+    // Fewer changes stay within the budget and merge cleanly.
+    let ours = dir(&[("big.md", &numbered(n, 1000, 1, "ours"))]);
+    let theirs = dir(&[("big.md", &numbered(n, 1000, 5, "theirs"))]);
+    let m = merge(Some(&base), Some(&ours), Some(&theirs));
+    assert!(m.is_clean(), "{:?}", m.conflicts.first().map(|c| c.kind));
+}
+
+#[test]
+fn a_cancelled_merge_stops_between_files_and_has_no_result() {
+    use artisync_merge::{merge_limited, Cancelled, MergeLimits};
+    let side = |every: usize, at: usize, tag: &str| {
+        Content::dir(
+            (0..50)
+                .map(|i| {
+                    let data = numbered(2000, every, at, tag);
+                    (p(&format!("f{i}.md")), FileEntry::regular(data))
+                })
+                .collect(),
+        )
+    };
+    let (base, ours, theirs) = (side(0, 0, ""), side(7, 1, "ours"), side(7, 4, "theirs"));
+    let asked = std::cell::Cell::new(0);
+    let cancel = || {
+        asked.set(asked.get() + 1);
+        asked.get() > 1
+    };
+    let limits = MergeLimits {
+        cancelled: &cancel,
+        ..MergeLimits::default()
+    };
+    let start = std::time::Instant::now();
+    let r = merge_limited(Some(&base), Some(&ours), Some(&theirs), &limits);
+    assert_eq!(r.unwrap_err(), Cancelled);
+    assert!(start.elapsed() < std::time::Duration::from_secs(2));
+    // Uncancelled, the same merge is clean.
+    assert!(merge(Some(&base), Some(&ours), Some(&theirs)).is_clean());
+}
+
+#[test]
+fn past_the_deadline_text_files_are_too_large() {
+    use artisync_merge::{merge_limited, MergeLimits};
+    let base = dir(&[("a.md", b"a\nb\nc\n")]);
+    let ours = dir(&[("a.md", b"A\nb\nc\n")]);
+    let theirs = dir(&[("a.md", b"a\nb\nC\n")]);
+    let limits = MergeLimits {
+        deadline: Some(std::time::Instant::now()),
+        ..MergeLimits::default()
+    };
+    let m = merge_limited(Some(&base), Some(&ours), Some(&theirs), &limits).unwrap();
+    assert_eq!(m.conflicts[0].kind, ConflictKind::TooLarge);
+}

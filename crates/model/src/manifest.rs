@@ -56,6 +56,27 @@ impl ManifestEntry {
 
 impl Manifest {
     pub fn parse(text: &str, file: &str) -> Result<Manifest, ModelError> {
+        // Every manifest artisync writes holds at least `version = 1`, so a
+        // file with no TOML in it was truncated or emptied, not written by
+        // artisync: reading it as an empty collection would let the next
+        // write drop every entry.
+        if is_blank_toml(text) {
+            let dir = std::path::Path::new(file)
+                .parent()
+                .map(|d| d.display().to_string())
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| ".".into());
+            let name = std::path::Path::new(file)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| file.to_string());
+            return Err(ModelError::Malformed {
+                file: file.to_string(),
+                message: format!(
+                    "the file is empty (truncated?) and nothing was changed; restore it from the collection's git history with 'git -C {dir} checkout {name}'"
+                ),
+            });
+        }
         let m: Manifest = toml::from_str(text).map_err(|e| ModelError::Malformed {
             file: file.to_string(),
             message: format!(
@@ -107,6 +128,14 @@ impl Manifest {
     }
 }
 
+/// Whether `text` holds no TOML at all: only blank lines and comments.
+fn is_blank_toml(text: &str) -> bool {
+    text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +160,22 @@ mod tests {
     }
 
     #[test]
+    fn a_new_manifest_is_never_blank_and_a_blank_one_is_refused() {
+        let text = Manifest::default().to_toml();
+        assert!(!is_blank_toml(&text), "{text}");
+        assert_eq!(Manifest::parse(&text, "m").unwrap(), Manifest::default());
+        let e = Manifest::parse("\n", "/c/default/artisync.toml").unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("git -C /c/default checkout artisync.toml"),
+            "{e}"
+        );
+        // A manifest of an older version, without a version key, still reads.
+        let old = "[[artifact]]\nkind = \"skill\"\nname = \"x\"\n";
+        assert_eq!(Manifest::parse(old, "m").unwrap().artifacts.len(), 1);
+    }
+
+    #[test]
     fn malformed() {
         for bad in [
             "version = ",
@@ -138,6 +183,9 @@ mod tests {
             "[[artifact]]\nkind = \"hook\"\nname = \"x\"\n",
             "[[artifact]]\nkind = \"skill\"\nname = \"x\"\n[[artifact]]\nkind = \"skill\"\nname = \"x\"\n",
             "version = 9\n",
+            "",
+            "  \n\t\n",
+            "# artisync collection manifest: one [[artifact]] per artifact.\n",
             "[[artifact]]\nkind = \"skill\"\nname = \"x\"\nupstream_hash = \"zz\"\n",
         ] {
             let e = Manifest::parse(bad, "artisync.toml").unwrap_err();

@@ -73,8 +73,12 @@ pub type SharedState = Arc<AppState>;
 /// The API token in the data home, created (mode 0600) on first use.
 pub fn load_or_create_token(home: &Home) -> std::io::Result<String> {
     let path = home.root().join("server.token");
-    if let Ok(t) = std::fs::read_to_string(&path) {
-        let t = t.trim().to_string();
+    // Read like every state file: a FIFO or link in its place is refused
+    // rather than waited on or followed.
+    let bytes = artisync_store::fsio::read_regular(&path)
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
+    if let Some(t) = bytes {
+        let t = String::from_utf8_lossy(&t).trim().to_string();
         if t.len() >= 32 {
             std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
             return Ok(t);

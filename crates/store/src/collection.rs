@@ -176,6 +176,13 @@ impl Collection {
 }
 
 fn read_manifest_at(path: &Path) -> Result<Manifest, StoreError> {
-    let text = fsio::read_text(path)?.unwrap_or_default();
+    // A manifest that vanished is not an empty one.
+    let text = fsio::read_text(path)?.ok_or_else(|| {
+        StoreError::Invalid(format!(
+            "{} is missing; restore it from the collection's git history with 'git -C {} checkout {MANIFEST}'",
+            path.display(),
+            path.parent().unwrap_or(Path::new(".")).display()
+        ))
+    })?;
     Ok(Manifest::parse(&text, &path.display().to_string())?)
 }

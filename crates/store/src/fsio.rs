@@ -21,6 +21,7 @@ use artisync_model::{
 };
 
 use crate::beneath::{DirHandle, EntryKind};
+pub use crate::readfile::{open_regular, read_regular};
 use crate::StoreError;
 
 /// Reads the artifact at `path`; `Ok(None)` when nothing is there. The
@@ -573,17 +574,17 @@ pub fn write_file_atomic_in(
     res
 }
 
-/// Reads a UTF-8 text file, `Ok(None)` when it does not exist.
+/// Reads a UTF-8 text state file, `Ok(None)` when it does not exist; a
+/// symlink, FIFO or other non-regular file is refused (`read_regular`).
 pub fn read_text(path: &Path) -> Result<Option<String>, StoreError> {
-    match fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
+    match read_regular(path)? {
+        Some(bytes) => String::from_utf8(bytes).map(Some).map_err(|_| {
             StoreError::Invalid(format!(
                 "{} is not UTF-8 text; fix or remove it",
                 path.display()
             ))
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(StoreError::io("read", path)(e)),
+        None => Ok(None),
     }
 }
 

@@ -119,10 +119,8 @@ impl Journal {
     /// file so that appending stays cheap however long the journal grows.
     fn last_seq(&self) -> Result<u64, StoreError> {
         use std::io::{Read, Seek, SeekFrom};
-        let mut f = match std::fs::File::open(&self.path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
-            Err(e) => return Err(StoreError::io("open", &self.path)(e)),
+        let Some(mut f) = fsio::open_regular(&self.path)? else {
+            return Ok(0);
         };
         let len = f
             .metadata()
@@ -192,8 +190,8 @@ impl Journal {
             use std::io::{Read, Seek, SeekFrom};
             let mut last = [b'\n'];
             let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-            let mut r =
-                std::fs::File::open(&self.path).map_err(StoreError::io("read", &self.path))?;
+            let mut r = fsio::open_regular(&self.path)?
+                .ok_or_else(|| StoreError::Invalid(format!("{} vanished", self.path.display())))?;
             if len > 0 {
                 r.seek(SeekFrom::Start(len - 1))
                     .and_then(|_| r.read_exact(&mut last))

@@ -16,6 +16,7 @@ pub mod lock;
 pub mod objects;
 pub mod pending;
 pub mod project;
+pub mod readfile;
 pub mod repo;
 pub mod upstream;
 

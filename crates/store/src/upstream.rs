@@ -15,6 +15,9 @@ use serde::{Deserialize, Serialize};
 use crate::repo::CommitInfo;
 use crate::{fsio, StoreError};
 
+mod prune;
+pub use prune::describe_ref;
+
 /// A spec with its location made concrete: a URL to fetch and the path of
 /// the artifact (or folder of artifacts) inside the repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,6 +203,9 @@ pub struct FetchOutcome {
     pub state: FetchState,
     /// Set when offline: why the fetch failed.
     pub offline: Option<String>,
+    /// Branches and tags deleted upstream and so removed from the cache
+    /// by this fetch (`refs/heads/x`, `refs/tags/y`).
+    pub pruned: Vec<String>,
 }
 
 const FETCH_STATE: &str = "artisync-fetch.toml";
@@ -214,14 +220,16 @@ impl CachedRepo {
     /// was fetched before, the last fetch is used and the reason reported.
     pub fn fetch(&self) -> Result<FetchOutcome, StoreError> {
         match self.fetch_now() {
-            Ok(state) => Ok(FetchOutcome {
+            Ok((state, pruned)) => Ok(FetchOutcome {
                 state,
                 offline: None,
+                pruned,
             }),
             Err(message) => match self.fetch_state() {
                 Some(state) => Ok(FetchOutcome {
                     state,
                     offline: Some(message),
+                    pruned: vec![],
                 }),
                 None => Err(StoreError::FetchFailed {
                     url: self.url.clone(),
@@ -231,7 +239,7 @@ impl CachedRepo {
         }
     }
 
-    fn fetch_now(&self) -> Result<FetchState, String> {
+    fn fetch_now(&self) -> Result<(FetchState, Vec<String>), String> {
         let mut remote = self
             .repo
             .remote_anonymous(&self.url)
@@ -253,7 +261,14 @@ impl CachedRepo {
                 None,
             )
             .map_err(|e| e.message().to_string())?;
+        // The refs the upstream announced for this fetch (kept by the
+        // remote after it disconnects); unknown, nothing is pruned.
+        let advertised: Vec<String> = remote
+            .list()
+            .map(|heads| heads.iter().map(|h| h.name().to_string()).collect())
+            .unwrap_or_default();
         self.remember_tips().map_err(|e| e.to_string())?;
+        let pruned = self.prune_deleted(&advertised).map_err(|e| e.to_string())?;
         let state = FetchState {
             url: self.url.clone(),
             fetched_at: crate::now(),
@@ -262,7 +277,7 @@ impl CachedRepo {
         let text = toml::to_string(&state).map_err(|e| e.to_string())?;
         fsio::write_file_atomic(&self.dir.join(FETCH_STATE), text.as_bytes())
             .map_err(|e| e.to_string())?;
-        Ok(state)
+        Ok((state, pruned))
     }
 
     /// Gives every current branch and tag tip a `refs/artisync/seen/<id>` ref

@@ -236,11 +236,13 @@ impl Engine {
                     return Err(e.into());
                 }
             };
+            let warnings = pruned_warnings(&url, &fetched.pruned, &manifest, &artifacts);
             out.push(FetchReport {
                 url,
                 fetched_at: fetched.state.fetched_at,
                 offline: fetched.offline,
                 artifacts,
+                warnings,
             });
         }
         Ok(out)
@@ -397,6 +399,7 @@ impl Engine {
         &self,
         entry: &ManifestEntry,
         collection_hash: Option<ObjectId>,
+        warnings: &mut Vec<String>,
     ) -> Result<Option<UpstreamState>, SyncError> {
         let Some(src) = &entry.source else {
             return Ok(None);
@@ -427,6 +430,11 @@ impl Engine {
                 if state.hash.is_none() {
                     state.note = Some(format!("{} no longer exists upstream", resolved.path));
                 }
+            }
+            Err(StoreError::RefNotFound { url, reference }) => {
+                let why = ref_gone(&entry.id(), &reference, &url);
+                warnings.push(why.clone());
+                state.note = Some(why);
             }
             Err(e) => state.note = Some(e.to_string()),
         }
@@ -480,7 +488,7 @@ impl Engine {
                     continue;
                 }
             };
-            let upstream = match self.upstream_state(entry, collection_hash) {
+            let upstream = match self.upstream_state(entry, collection_hash, &mut warnings) {
                 Ok(u) => u,
                 Err(e) => {
                     warnings.push(format!("{id} upstream: {e}"));
@@ -644,6 +652,7 @@ impl Engine {
                     synced_commit: u.synced_commit,
                     synced_hash: u.synced_hash,
                     status: u.status,
+                    note: u.note,
                 })
             }
         };
@@ -761,6 +770,53 @@ impl Engine {
             diff: diff_contents(old.as_ref(), new.as_ref()),
         })
     }
+}
+
+/// What to say of `id` when its tracked ref is not in the cache (after a
+/// fetch pruned it: deleted upstream).
+pub(crate) fn ref_gone(id: &ArtifactId, reference: &str, url: &str) -> String {
+    format!(
+        "{id} tracks '{reference}', which no longer exists in {url} (deleted upstream?); its upstream is unknown until it tracks another branch, tag or commit: set that as its ref in artisync.toml, or remove it and add it again with the new ref"
+    )
+}
+
+/// Warnings for the refs a fetch of `url` pruned: each deleted ref, and
+/// each of `ids` that tracked it.
+pub(crate) fn pruned_warnings(
+    url: &str,
+    pruned: &[String],
+    manifest: &Manifest,
+    ids: &[ArtifactId],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for name in pruned {
+        let short = name
+            .strip_prefix("refs/heads/")
+            .or_else(|| name.strip_prefix("refs/tags/"))
+            .unwrap_or(name);
+        let tracking: Vec<String> = ids
+            .iter()
+            .filter(|id| {
+                manifest
+                    .get(id)
+                    .and_then(|e| e.reference.as_deref())
+                    .is_some_and(|r| r == short)
+            })
+            .map(ToString::to_string)
+            .collect();
+        let what = artisync_store::upstream::describe_ref(name);
+        if tracking.is_empty() {
+            out.push(format!(
+                "{what} was deleted from {url}; removed it from the cache"
+            ));
+        } else {
+            out.push(format!(
+                "{what} was deleted from {url}; {} tracked it and now cannot sync from upstream: set another branch, tag or commit as its ref in artisync.toml, or remove it and add it again with the new ref",
+                tracking.join(", ")
+            ));
+        }
+    }
+    out
 }
 
 fn offline_warning(url: &str, f: &FetchOutcome) -> Vec<String> {

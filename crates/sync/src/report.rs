@@ -34,6 +34,10 @@ pub struct FetchReport {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub offline: Option<String>,
     pub artifacts: Vec<ArtifactId>,
+    /// Branches and tags the upstream deleted (removed from the cache),
+    /// and what that means for the artifacts tracking them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -143,6 +147,9 @@ pub struct UpstreamVersion {
     pub synced_commit: Option<ObjectId>,
     pub synced_hash: Option<ObjectId>,
     pub status: Status,
+    /// Why the upstream side is unknown (e.g. its tracked branch is gone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

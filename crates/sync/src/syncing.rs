@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use artisync_merge::{merge, ConflictKind, FileChange, Merge};
+use artisync_merge::{merge_limited, ConflictKind, FileChange, Merge, MergeLimits};
 use artisync_model::{
     ArtifactId, Content, Destination, Direction, LockEntry, ManifestEntry, ObjectId, Outcome,
     RelPath, SourceSpec, Strategy,
@@ -19,7 +19,7 @@ use artisync_model::{
 use artisync_store::journal::{BaseRecord, Journal, UndoEntry};
 use artisync_store::objects::ObjectStore;
 use artisync_store::pending::{NewBase, PendingFile, PendingMerge, PendingStore};
-use artisync_store::{lock, CachedRepo, Collection, Project, ResolvedSource};
+use artisync_store::{lock, CachedRepo, Collection, Project, ResolvedSource, StoreError};
 use serde::Serialize;
 
 use crate::{Engine, SyncError};
@@ -157,11 +157,22 @@ fn changed_files(old: Option<&Content>, new: &Content) -> Vec<FileResult> {
     out
 }
 
-/// Plans one artifact: a pure function of its sides and the strategy. A
+/// How long merging one artifact may take before its remaining text files
+/// become `too_large` conflicts.
+const MERGE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Plans one artifact: a pure function of its sides and the strategy
+/// (bounded and cancellable by `limits`: a cancelled merge plans a skip). A
 /// write that deletes most of the destination's files is destructive
 /// whatever the strategy, so it needs confirmation.
-pub(crate) fn plan(s: &Sides, strategy: Strategy, dest: &Destination, source: &str) -> Planned {
-    let mut p = plan_write(s, strategy, dest, source);
+pub(crate) fn plan(
+    s: &Sides,
+    strategy: Strategy,
+    dest: &Destination,
+    source: &str,
+    limits: &MergeLimits<'_>,
+) -> Planned {
+    let mut p = plan_write(s, strategy, dest, source, limits);
     if let (Some(new), Some(old), None) = (&p.write, &s.ours, &p.result.destructive) {
         p.result.destructive = deletes_most(old, new).map(|(gone, of)| {
             format!(
@@ -185,7 +196,13 @@ fn deletes_most(old: &Content, new: &Content) -> Option<(usize, usize)> {
     (of > 0 && gone > 0 && (new.files.is_empty() || gone * 2 > of)).then_some((gone, of))
 }
 
-fn plan_write(s: &Sides, strategy: Strategy, dest: &Destination, source: &str) -> Planned {
+fn plan_write(
+    s: &Sides,
+    strategy: Strategy,
+    dest: &Destination,
+    source: &str,
+    limits: &MergeLimits<'_>,
+) -> Planned {
     let from = s.ours.as_ref().map(Content::hash);
     let theirs_hash = s.theirs.hash();
     let mut r = ArtifactResult {
@@ -261,7 +278,16 @@ fn plan_write(s: &Sides, strategy: Strategy, dest: &Destination, source: &str) -
             }
         }
         Strategy::Auto => {
-            let m = merge(s.base.as_ref(), s.ours.as_ref(), Some(&s.theirs));
+            let Ok(m) = merge_limited(s.base.as_ref(), s.ours.as_ref(), Some(&s.theirs), limits)
+            else {
+                r.outcome = Outcome::Skipped;
+                r.message = "cancelled while merging; nothing was written".into();
+                return Planned {
+                    result: r,
+                    write: None,
+                    merge: None,
+                };
+            };
             r.files = m
                 .changes
                 .iter()
@@ -285,6 +311,11 @@ fn plan_write(s: &Sides, strategy: Strategy, dest: &Destination, source: &str) -
                     "both sides changed {}; the destination is untouched until you resolve it",
                     paths.join(", ")
                 );
+                if m.conflicts.iter().any(|c| c.kind == ConflictKind::TooLarge) {
+                    r.message.push_str(
+                        " (a file too large to merge line by line: resolve it with ours or theirs)",
+                    );
+                }
                 return Planned {
                     result: r,
                     write: None,
@@ -555,6 +586,9 @@ impl Engine {
                         f.state.fetched_at
                     ));
                 }
+                warnings.extend(crate::engine::pruned_warnings(
+                    &url, &f.pruned, &manifest, &ids,
+                ));
                 caches.insert(url, cache);
             }
         }
@@ -574,6 +608,7 @@ impl Engine {
                 .project
                 .as_deref()
                 .and_then(|p| std::fs::canonicalize(p).ok()),
+            cancelled,
         };
 
         // Plan everything first; refuse destructive choices before any write.
@@ -737,8 +772,18 @@ impl Engine {
                 let Some(cache) = ctx.caches.get(&resolved.url) else {
                     return Ok(Err(skip(format!("{} was not fetched", resolved.url))));
                 };
-                let (_, commit) =
-                    cache.resolve(entry.reference.as_deref().or(resolved.reference.as_deref()))?;
+                let tracked = entry.reference.as_deref().or(resolved.reference.as_deref());
+                let (_, commit) = match cache.resolve(tracked) {
+                    Ok(found) => found,
+                    // The tracked branch or tag was deleted upstream: this
+                    // artifact cannot sync until it tracks another ref.
+                    Err(StoreError::RefNotFound { url, reference }) => {
+                        let mut r = skip(crate::engine::ref_gone(id, &reference, &url));
+                        r.outcome = Outcome::Error;
+                        return Ok(Err(r));
+                    }
+                    Err(e) => return Err(e.into()),
+                };
                 let Some(theirs) = cache.read_content(commit, &resolved.path, id.kind.shape())?
                 else {
                     return Ok(Err(skip(format!(
@@ -846,7 +891,15 @@ impl Engine {
             .unwrap_or(ctx.req.strategy);
         Ok(match self.sides(ctx, target, id, records)? {
             Err(skip) => Err(skip),
-            Ok(s) => Ok((plan(&s, strategy, ctx.destination, ctx.source_label), s)),
+            Ok(s) => {
+                let limits = MergeLimits {
+                    cancelled: ctx.cancelled,
+                    deadline: Some(std::time::Instant::now() + MERGE_DEADLINE),
+                    ..MergeLimits::default()
+                };
+                let planned = plan(&s, strategy, ctx.destination, ctx.source_label, &limits);
+                Ok((planned, s))
+            }
         })
     }
 
@@ -870,6 +923,10 @@ impl Engine {
             Ok(x) => x,
         };
         let mut result = planned.result;
+        if result.outcome == Outcome::Skipped {
+            // Cancelled while merging: no write, no new base.
+            return Ok((result, false));
+        }
         if result.destructive.is_some() && !ctx.req.yes {
             result.outcome = Outcome::Error;
             result.message = format!(
@@ -1096,4 +1153,6 @@ pub(crate) struct RunCtx<'a> {
     pub destination: &'a Destination,
     pub source_label: &'a str,
     pub project_root: Option<PathBuf>,
+    /// The run's cancel check, also asked during long merges.
+    pub cancelled: &'a dyn Fn() -> bool,
 }
