@@ -323,11 +323,23 @@ pub fn check_link_target(
     Ok(())
 }
 
+/// The git object id of an object of `kind` holding `data`: SHA-1 over
+/// git's header and the bytes. This is plain SHA-1 (with the CPU's SHA
+/// instructions where it has them), not the collision-detecting SHA-1 git
+/// and libgit2 use: it hashes bytes artisync already holds, to compare
+/// copies. Everything that enters through git (fetched objects, the object
+/// store, the collection's commits) is still hashed and checked by libgit2.
+fn object_id(kind: &str, data: &[u8]) -> ObjectId {
+    use sha1::{Digest, Sha1};
+    let mut h = Sha1::new();
+    h.update(format!("{kind} {}\0", data.len()).as_bytes());
+    h.update(data);
+    ObjectId(h.finalize().into())
+}
+
 /// The git blob id of `data`.
 pub fn blob_id(data: &[u8]) -> ObjectId {
-    git2::Oid::hash_object(git2::ObjectType::Blob, data)
-        .map(ObjectId::from_git)
-        .unwrap_or_else(|_| ObjectId([0; 20]))
+    object_id("blob", data)
 }
 
 /// One entry of a git tree: name, mode and object id.
@@ -356,9 +368,7 @@ pub fn tree_id(mut entries: Vec<TreeEntry>) -> ObjectId {
         buf.push(0);
         buf.extend_from_slice(e.id.as_bytes());
     }
-    git2::Oid::hash_object(git2::ObjectType::Tree, &buf)
-        .map(ObjectId::from_git)
-        .unwrap_or_else(|_| ObjectId([0; 20]))
+    object_id("tree", &buf)
 }
 
 /// The tree id of a set of leaves given by their full relative paths.
