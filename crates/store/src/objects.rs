@@ -106,6 +106,8 @@ pub fn write_content(repo: &Repository, content: &Content) -> Result<ObjectId, S
 /// Stores one blob unless it is already there.
 fn put_blob(odb: &git2::Odb<'_>, data: &[u8]) -> Result<Oid, StoreError> {
     let err = || StoreError::git("writing a blob");
+    // libgit2's hash (with collision detection): what goes into a git
+    // store is always named by it.
     let oid = Oid::hash_object(ObjectType::Blob, data).map_err(err())?;
     if odb.exists(oid) {
         return Ok(oid);
