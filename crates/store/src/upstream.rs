@@ -523,11 +523,31 @@ impl CachedRepo {
 
     /// The hash of the tree `oid` as an artifact: its files (checked and
     /// filtered by `objects::tree_leaves`) hashed as any tier's files are.
+    ///
+    /// A tree id names its content for good, so the result is remembered
+    /// for the life of the process: a server answering status requests
+    /// walks each upstream tree once, not once per request.
     fn filtered_tree_id(&self, oid: Oid) -> Result<ObjectId, StoreError> {
+        static MEMO: std::sync::OnceLock<
+            std::sync::Mutex<std::collections::HashMap<Oid, ObjectId>>,
+        > = std::sync::OnceLock::new();
+        let memo = MEMO.get_or_init(Default::default);
+        if let Some(id) = memo.lock().ok().and_then(|m| m.get(&oid).copied()) {
+            return Ok(id);
+        }
         let leaves = crate::objects::tree_leaves(&self.repo, oid)?;
-        Ok(tree_id_of_paths(leaves.into_iter().map(|l| {
-            (l.path, l.mode.git_mode(), ObjectId::from_git(l.id))
-        })))
+        let id = tree_id_of_paths(
+            leaves
+                .into_iter()
+                .map(|l| (l.path, l.mode.git_mode(), ObjectId::from_git(l.id))),
+        );
+        if let Ok(mut m) = memo.lock() {
+            if m.len() >= 100_000 {
+                m.clear();
+            }
+            m.insert(oid, id);
+        }
+        Ok(id)
     }
 
     /// Reads the artifact at `commit:path`; `Ok(None)` when absent or of the
