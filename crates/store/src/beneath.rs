@@ -68,7 +68,7 @@ fn kind_of(ft: FileType) -> EntryKind {
         FileType::RegularFile => EntryKind::File,
         FileType::Directory => EntryKind::Dir,
         FileType::Symlink => EntryKind::Symlink,
-        FileType::Fifo => EntryKind::Other("named pipe"),
+        FileType::Fifo => EntryKind::Other("FIFO (named pipe)"),
         FileType::Socket => EntryKind::Other("socket"),
         FileType::CharacterDevice | FileType::BlockDevice => EntryKind::Other("device file"),
         FileType::Unknown => EntryKind::Other("file of unknown type"),
