@@ -1,7 +1,9 @@
 //! Embeds the built web UI (`web/dist`, made by `scripts/build-web`) into
-//! the binary. Without a build, the server embeds nothing and its pages say
-//! how to build the UI.
+//! the binary, each file with the gzip (`.gz`) and brotli (`.br`) copies
+//! build-web writes beside it. Without a build, the server embeds nothing
+//! and its pages say how to build the UI.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +23,21 @@ fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, PathBuf)>) {
     }
 }
 
+/// `variant` if it exists and is not older than `original`: a copy left
+/// from an earlier build (the file was rebuilt or edited by hand since)
+/// would send other bytes than the identity response.
+fn fresh(original: &Path, variant: Option<&PathBuf>) -> Option<String> {
+    let variant = variant?;
+    let mtime = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    match (mtime(original), mtime(variant)) {
+        (Some(o), Some(v)) if v >= o => Some(format!(
+            "Some(include_bytes!({:?}))",
+            variant.display().to_string()
+        )),
+        _ => None,
+    }
+}
+
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let dist = manifest.join("../../web/dist");
@@ -30,13 +47,28 @@ fn main() {
     if dist.join("index.html").exists() {
         walk(&dist, &dist, &mut files);
     }
+    let mut originals = Vec::new();
+    let mut gzip = BTreeMap::new();
+    let mut br = BTreeMap::new();
+    for (url, path) in files {
+        if let Some(base) = url.strip_suffix(".gz") {
+            gzip.insert(base.to_string(), path);
+        } else if let Some(base) = url.strip_suffix(".br") {
+            br.insert(base.to_string(), path);
+        } else {
+            originals.push((url, path));
+        }
+    }
     let mut code = String::from(
-        "/// The web UI's files, by URL path.\npub static ASSETS: &[(&str, &[u8])] = &[\n",
+        "/// The web UI's files, by URL path, with their precompressed copies.\n\
+         pub static EMBEDDED_UI: &[Asset] = &[\n",
     );
-    for (url, path) in &files {
+    for (url, path) in &originals {
+        let gz = fresh(path, gzip.get(url)).unwrap_or_else(|| "None".into());
+        let b = fresh(path, br.get(url)).unwrap_or_else(|| "None".into());
         let _ = writeln!(
             code,
-            "    ({url:?}, include_bytes!({:?})),",
+            "    Asset {{ path: {url:?}, identity: include_bytes!({:?}), gzip: {gz}, br: {b} }},",
             path.display().to_string()
         );
     }

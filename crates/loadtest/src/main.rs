@@ -13,6 +13,11 @@
 //!   keep-alive clients;
 //! - `GET /api/v1/sync/jobs/{id}` latency from 50 clients, after the jobs
 //!   the POSTs queued have run;
+//! - `GET /api/v1/artifacts?project_path=...` (the status of every
+//!   artifact of the demo collection in its web-app project) latency from
+//!   50 clients, once without `Accept-Encoding` and once with
+//!   `Accept-Encoding: gzip` (each answer must then be gzip-encoded), with
+//!   the size of each body;
 //!
 //!   each of these twice: saturated (every client sends again as soon as it
 //!   has its answer, so the latency is mostly queueing: with 50 requests
@@ -28,9 +33,10 @@
 //!
 //! Options: `--bin PATH` (the artisync binary; default
 //! `target/release/artisync`), `--clients N` (50), `--posts N` and
-//! `--gets N` (requests per client and phase; 20 and 100), `--post-rate R`
-//! and `--get-rate R` (the paced phases' requests per second; 500 and
-//! 2000), `--sse-runs N` (30), `--keep` (keep the temporary directory).
+//! `--gets N` and `--lists N` (requests per client and phase; 20, 100
+//! and 20), `--post-rate R`, `--get-rate R` and `--list-rate R` (the paced
+//! phases' requests per second; 500, 2000 and 200), `--sse-runs N` (30),
+//! `--keep` (keep the temporary directory).
 //! The HTTP client is std only: HTTP/1.1 over `TcpStream`, one keep-alive
 //! connection per client thread. The clients share the machine's cores
 //! with the server.
@@ -56,9 +62,11 @@ struct Options {
     clients: usize,
     posts: usize,
     gets: usize,
+    lists: usize,
     sse_runs: usize,
     post_rate: usize,
     get_rate: usize,
+    list_rate: usize,
     keep: bool,
 }
 
@@ -68,9 +76,11 @@ fn parse_args() -> Result<Options> {
         clients: 50,
         posts: 20,
         gets: 100,
+        lists: 20,
         sse_runs: 30,
         post_rate: 500,
         get_rate: 2000,
+        list_rate: 200,
         keep: false,
     };
     let mut args = std::env::args().skip(1);
@@ -87,13 +97,15 @@ fn parse_args() -> Result<Options> {
             "--clients" => o.clients = number(value("--clients")?, "--clients")?,
             "--posts" => o.posts = number(value("--posts")?, "--posts")?,
             "--gets" => o.gets = number(value("--gets")?, "--gets")?,
+            "--lists" => o.lists = number(value("--lists")?, "--lists")?,
             "--sse-runs" => o.sse_runs = number(value("--sse-runs")?, "--sse-runs")?,
             "--post-rate" => o.post_rate = number(value("--post-rate")?, "--post-rate")?,
             "--get-rate" => o.get_rate = number(value("--get-rate")?, "--get-rate")?,
+            "--list-rate" => o.list_rate = number(value("--list-rate")?, "--list-rate")?,
             "--keep" => o.keep = true,
             "-h" | "--help" => {
                 println!(
-                    "usage: artisync-loadtest [--bin PATH] [--clients N] [--posts N] [--gets N] [--post-rate R] [--get-rate R] [--sse-runs N] [--keep]"
+                    "usage: artisync-loadtest [--bin PATH] [--clients N] [--posts N] [--gets N] [--lists N] [--post-rate R] [--get-rate R] [--list-rate R] [--sse-runs N] [--keep]"
                 );
                 std::process::exit(0);
             }
@@ -114,6 +126,8 @@ struct Conn {
 
 struct Response {
     status: u16,
+    /// The `Content-Encoding` header, if any.
+    encoding: Option<String>,
     body: Vec<u8>,
 }
 
@@ -186,8 +200,17 @@ impl Conn {
         Ok((status, headers))
     }
 
-    fn request(&mut self, method: &str, path: &str, token: &str, body: &[u8]) -> Result<Response> {
-        let (status, headers) = self.send_head(method, path, token, "", body)?;
+    /// Sends a request (`extra`: more header lines, each ending in CRLF)
+    /// and reads the whole response.
+    fn request(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        extra: &str,
+        body: &[u8],
+    ) -> Result<Response> {
+        let (status, headers) = self.send_head(method, path, token, extra, body)?;
         let header = |name: &str| {
             headers
                 .iter()
@@ -208,7 +231,12 @@ impl Conn {
             self.reader.read_exact(&mut b).map_err(ctx("read a body"))?;
             b
         };
-        Ok(Response { status, body })
+        let encoding = header("content-encoding").map(str::to_string);
+        Ok(Response {
+            status,
+            encoding,
+            body,
+        })
     }
 
     /// One chunk of a chunked body; `None` at its end.
@@ -246,11 +274,21 @@ impl Client {
     }
 
     fn call(&mut self, method: &str, path: &str, body: &[u8]) -> Result<Response> {
+        self.call_with(method, path, "", body)
+    }
+
+    fn call_with(
+        &mut self,
+        method: &str,
+        path: &str,
+        extra: &str,
+        body: &[u8],
+    ) -> Result<Response> {
         let mut conn = match self.conn.take() {
             Some(c) if !c.closed => c,
             _ => Conn::connect(self.addr)?,
         };
-        let r = conn.request(method, path, &self.token, body)?;
+        let r = conn.request(method, path, &self.token, extra, body)?;
         self.conn = Some(conn);
         Ok(r)
     }
@@ -282,6 +320,30 @@ struct Phase {
     errors: Vec<String>,
     wall: Duration,
     bodies: Vec<Value>,
+    /// The largest response body, in bytes as sent.
+    max_body: usize,
+}
+
+/// What a phase's requests send besides the request line and the token,
+/// and what a success must look like.
+#[derive(Clone, Copy)]
+struct Expect<'a> {
+    /// The status of a success.
+    status: u16,
+    /// More header lines, each ending in CRLF.
+    headers: &'a str,
+    /// The `Content-Encoding` a success must have (`None`: none at all).
+    encoding: Option<&'a str>,
+}
+
+impl Expect<'_> {
+    fn status(status: u16) -> Expect<'static> {
+        Expect {
+            status,
+            headers: "",
+            encoding: None,
+        }
+    }
 }
 
 /// How a phase's clients send.
@@ -299,7 +361,7 @@ enum Pace {
 }
 
 /// `clients` threads, each sending `per_client` requests made by `make`
-/// on its own keep-alive connection; `expect` is the status of a success.
+/// on its own keep-alive connection; `expect` says what a success is.
 #[allow(clippy::too_many_arguments)]
 fn run_phase(
     addr: SocketAddr,
@@ -307,17 +369,19 @@ fn run_phase(
     clients: usize,
     per_client: usize,
     pace: Pace,
-    expect: u16,
+    expect: Expect,
     keep_bodies: bool,
     make: &(dyn Fn(usize, usize) -> (&'static str, String, Vec<u8>) + Sync),
 ) -> Phase {
     let start = Instant::now();
-    let results: Vec<(Vec<Duration>, Vec<String>, Vec<Value>)> = std::thread::scope(|s| {
+    type ClientResult = (Vec<Duration>, Vec<String>, Vec<Value>, usize);
+    let results: Vec<ClientResult> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..clients)
             .map(|c| {
                 s.spawn(move || {
                     let mut client = Client::new(addr, token);
                     let (mut lat, mut errs, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
+                    let mut max_body = 0;
                     let interval = match pace {
                         Pace::Saturate => None,
                         Pace::Rate(r) => Some(Duration::from_secs_f64(clients as f64 / r)),
@@ -339,9 +403,13 @@ fn run_phase(
                                 at
                             }
                         };
-                        match client.call(method, &path, &body) {
-                            Ok(r) if r.status == expect => {
+                        match client.call_with(method, &path, expect.headers, &body) {
+                            Ok(r)
+                                if r.status == expect.status
+                                    && r.encoding.as_deref() == expect.encoding =>
+                            {
                                 lat.push(t.elapsed());
+                                max_body = max_body.max(r.body.len());
                                 if keep_bodies {
                                     if let Ok(v) = serde_json::from_slice(&r.body) {
                                         bodies.push(v);
@@ -349,8 +417,10 @@ fn run_phase(
                                 }
                             }
                             Ok(r) => errs.push(format!(
-                                "{method} {path}: {} {}",
+                                "{method} {path}: {} (Content-Encoding {:?}, expected {:?}) {}",
                                 r.status,
+                                r.encoding,
+                                expect.encoding,
                                 String::from_utf8_lossy(&r.body)
                             )),
                             Err(e) => {
@@ -359,15 +429,16 @@ fn run_phase(
                             }
                         }
                     }
-                    (lat, errs, bodies)
+                    (lat, errs, bodies, max_body)
                 })
             })
             .collect();
         handles
             .into_iter()
             .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| (vec![], vec!["a client thread panicked".into()], vec![]))
+                h.join().unwrap_or_else(|_| {
+                    (vec![], vec!["a client thread panicked".into()], vec![], 0)
+                })
             })
             .collect()
     });
@@ -377,11 +448,13 @@ fn run_phase(
         errors: vec![],
         wall,
         bodies: vec![],
+        max_body: 0,
     };
-    for (l, e, b) in results {
+    for (l, e, b, m) in results {
         p.latencies.extend(l);
         p.errors.extend(e);
         p.bodies.extend(b);
+        p.max_body = p.max_body.max(m);
     }
     p.latencies.sort();
     p
@@ -460,6 +533,21 @@ fn job_to_final_event(addr: SocketAddr, token: &str, body: &Value) -> Result<(Du
         }
     }
     Err(format!("job {id}: no final event within 60 s"))
+}
+
+/// `path` as a query-string value: everything but unreserved characters
+/// and `/` percent-encoded.
+fn query_escape(path: &Path) -> String {
+    let mut out = String::new();
+    for b in path.as_os_str().as_encoded_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(*b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
 }
 
 fn rss_kib(pid: u32) -> Result<u64> {
@@ -605,7 +693,16 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
             o.clients,
             o.posts
         );
-        let posts = run_phase(addr, &token, o.clients, o.posts, pace, 202, true, &post);
+        let posts = run_phase(
+            addr,
+            &token,
+            o.clients,
+            o.posts,
+            pace,
+            Expect::status(202),
+            true,
+            &post,
+        );
         let ids: Vec<String> = posts
             .bodies
             .iter()
@@ -636,7 +733,7 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
             o.clients,
             o.gets,
             pace,
-            200,
+            Expect::status(200),
             false,
             &|c, i| {
                 let id = &ids[(c * 7919 + i) % ids.len()];
@@ -647,6 +744,58 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
             format!("GET /api/v1/sync/jobs/{{id}}, {}", pace.label()),
             gets,
         ));
+    }
+
+    // The status of every artifact in the project, as the UI's first view
+    // asks for it; sent as it is and gzip-compressed.
+    let list = format!("/api/v1/artifacts?project_path={}", query_escape(&web));
+    let mut sizes = Vec::new();
+    for (label, expect) in [
+        (
+            "identity",
+            Expect {
+                status: 200,
+                headers: "",
+                encoding: None,
+            },
+        ),
+        (
+            "gzip",
+            Expect {
+                status: 200,
+                headers: "Accept-Encoding: gzip\r\n",
+                encoding: Some("gzip"),
+            },
+        ),
+    ] {
+        // One request first, so that the phase measures a warm server.
+        let warm = client.call_with("GET", &list, expect.headers, &[])?;
+        if warm.status != 200 {
+            return Err(format!("GET {list}: {}", warm.status));
+        }
+        for pace in [Pace::Saturate, Pace::Rate(o.list_rate as f64)] {
+            eprintln!(
+                "GET artifacts phase ({label}, {}): {} clients x {} requests",
+                pace.label(),
+                o.clients,
+                o.lists
+            );
+            let p = run_phase(
+                addr,
+                &token,
+                o.clients,
+                o.lists,
+                pace,
+                expect,
+                false,
+                &|_, _| ("GET", list.clone(), Vec::new()),
+            );
+            sizes.push((label, p.max_body));
+            phases.push((
+                format!("GET /api/v1/artifacts ({label}), {}", pace.label()),
+                p,
+            ));
+        }
     }
 
     eprintln!("SSE phase: {} sequential runs", o.sse_runs);
@@ -710,6 +859,14 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
         );
     }
     println!("{line}");
+    sizes.dedup();
+    for (label, bytes) in &sizes {
+        println!(
+            "{:<46} {:>10}",
+            format!("GET /api/v1/artifacts body ({label})"),
+            format!("{bytes} B")
+        );
+    }
     println!(
         "{:<46} {:>10}",
         "idle RSS after start (VmRSS)",

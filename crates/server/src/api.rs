@@ -67,7 +67,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/login"),
 ];
 
-pub fn router(state: SharedState) -> Router {
+/// The API, with `ui` as the web UI's files.
+pub fn router(state: SharedState, ui: &'static [crate::web::Asset]) -> Router {
     Router::new()
         .route("/api/v1/sync/jobs", post(create_job).get(list_jobs))
         .route("/api/v1/sync/jobs/{id}", get(get_job))
@@ -87,9 +88,10 @@ pub fn router(state: SharedState) -> Router {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
         .route("/login", get(login))
-        .fallback(crate::web::fallback)
+        .fallback(move |method, uri, headers| crate::web::fallback(ui, method, uri, headers))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn(crate::compress::compress))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             guard::guard,

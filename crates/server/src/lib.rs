@@ -8,6 +8,8 @@
 
 mod api;
 mod cache;
+mod compress;
+mod encoding;
 mod error;
 mod guard;
 mod listen;
@@ -28,10 +30,12 @@ use artisync_store::Home;
 use axum::Router;
 
 pub use api::{BODY_LIMIT, ROUTES};
+pub use compress::MIN_SIZE as COMPRESS_MIN_SIZE;
 pub use error::ApiError;
 pub use listen::Limits;
 pub use metrics::Metrics;
 pub use openapi::document as openapi_document;
+pub use web::{Asset, EMBEDDED_UI};
 
 /// How `serve` was asked to run.
 #[derive(Debug, Clone)]
@@ -198,9 +202,15 @@ impl AppState {
     }
 }
 
-/// The whole application: API, login, metrics, with the guards applied.
+/// The whole application: API, login, metrics and the embedded web UI,
+/// with the guards applied.
 pub fn app(state: SharedState) -> Router {
-    api::router(state)
+    api::router(state, EMBEDDED_UI)
+}
+
+/// [`app`] serving `ui` as the web UI's files instead of the embedded ones.
+pub fn app_with_ui(state: SharedState, ui: &'static [Asset]) -> Router {
+    api::router(state, ui)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then ends the event streams and lets

@@ -1,12 +1,26 @@
 //! The web UI, embedded in the binary at build time: hashed assets are
 //! cached forever, `index.html` never, and every other GET outside `/api`
-//! gets `index.html` so that each view's URL can be opened directly.
+//! gets `index.html` so that each view's URL can be opened directly. Each
+//! file is sent brotli- or gzip-compressed (copies made at build time) when
+//! the request's `Accept-Encoding` allows it.
 
 use axum::body::Body;
-use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
+use crate::encoding::{choose, Coding};
 use crate::error::ApiError;
+
+/// One file of the web UI and its precompressed copies (each holds the
+/// same bytes as `identity` once decompressed).
+#[derive(Debug)]
+pub struct Asset {
+    /// The URL path, e.g. `/index.html` or `/assets/index-1a2b.js`.
+    pub path: &'static str,
+    pub identity: &'static [u8],
+    pub gzip: Option<&'static [u8]>,
+    pub br: Option<&'static [u8]>,
+}
 
 include!(concat!(env!("OUT_DIR"), "/web_assets.rs"));
 
@@ -25,14 +39,42 @@ fn mime(path: &str) -> &'static str {
     }
 }
 
-fn asset(path: &str) -> Option<&'static [u8]> {
-    ASSETS.iter().find(|(p, _)| *p == path).map(|(_, b)| *b)
+fn asset<'a>(ui: &'a [Asset], path: &str) -> Option<&'a Asset> {
+    ui.iter().find(|a| a.path == path)
 }
 
-fn respond(path: &str, body: &'static [u8]) -> Response {
+fn respond(asset: &Asset, headers: &HeaderMap) -> Response {
+    let path = asset.path;
+    let mut offered = Vec::with_capacity(2);
+    if asset.br.is_some() {
+        offered.push(Coding::Br);
+    }
+    if asset.gzip.is_some() {
+        offered.push(Coding::Gzip);
+    }
+    let coding = choose(headers, &offered);
+    let body = match coding {
+        Coding::Br => asset.br,
+        Coding::Gzip => asset.gzip,
+        Coding::Identity => None,
+    }
+    .unwrap_or(asset.identity);
     let mut r = Response::new(Body::from(body));
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime(path)));
+    h.insert(header::CONTENT_LENGTH, body.len().into());
+    if coding != Coding::Identity {
+        h.insert(
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static(coding.token()),
+        );
+    }
+    // Caches must key on the request's encodings even for a file sent as
+    // it is: another browser may get a compressed copy of it.
+    h.insert(
+        header::VARY,
+        HeaderValue::from_static(header::ACCEPT_ENCODING.as_str()),
+    );
     let cache = if path.starts_with("/assets/") {
         "public, max-age=31536000, immutable"
     } else {
@@ -56,9 +98,14 @@ fn respond(path: &str, body: &'static [u8]) -> Response {
     r
 }
 
-/// The fallback of the router: UI files and the SPA's index for GETs
+/// The fallback of the router: files of `ui` and the SPA's index for GETs
 /// outside `/api`, a JSON 404 for everything else.
-pub async fn fallback(method: Method, uri: Uri) -> Response {
+pub async fn fallback(
+    ui: &'static [Asset],
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     let path = uri.path();
     if path.starts_with("/api/")
         || path == "/api"
@@ -67,14 +114,14 @@ pub async fn fallback(method: Method, uri: Uri) -> Response {
         return ApiError::not_found("no such route; GET /api/v1/openapi.json lists them all")
             .into_response();
     }
-    if let Some(body) = asset(path) {
-        return respond(path, body);
+    if let Some(a) = asset(ui, path) {
+        return respond(a, &headers);
     }
     if path.starts_with("/assets/") {
         return ApiError::not_found(format!("no such asset {path}")).into_response();
     }
-    match asset("/index.html") {
-        Some(index) => respond("/index.html", index),
+    match asset(ui, "/index.html") {
+        Some(index) => respond(index, &headers),
         None => (
             StatusCode::NOT_FOUND,
             [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
