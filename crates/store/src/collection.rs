@@ -126,13 +126,13 @@ impl Collection {
         content: Option<&Content>,
         expected: Option<&Content>,
     ) -> Result<Option<Content>, StoreError> {
-        let root = self.tier_root()?;
-        let rel = id.rel_path();
-        fsio::remove_leftovers_in(&root, &rel);
-        match content {
-            Some(c) => fsio::write_content_in(&root, &rel, c, expected),
-            None => fsio::remove_content_in(&root, &rel, expected, id.kind.shape()),
-        }
+        fsio::put_in(
+            &self.tier_root()?,
+            &id.rel_path(),
+            content,
+            expected,
+            id.kind.shape(),
+        )
     }
 
     /// Commits everything changed in the collection with `message`.

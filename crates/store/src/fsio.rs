@@ -494,6 +494,23 @@ pub fn remove_leftovers_in(root: &DirHandle, rel: &RelPath) {
     }
 }
 
+/// Writes `content` at `rel` below `root` (or with `None` removes what is
+/// there) after clearing what a killed write left beside it; see
+/// `write_content_in` for `expected` and what is returned.
+pub fn put_in(
+    root: &DirHandle,
+    rel: &RelPath,
+    content: Option<&Content>,
+    expected: Option<&Content>,
+    shape: Shape,
+) -> Result<Option<Content>, StoreError> {
+    remove_leftovers_in(root, rel);
+    match content {
+        Some(c) => write_content_in(root, rel, c, expected),
+        None => remove_content_in(root, rel, expected, shape),
+    }
+}
+
 /// Removes the artifact at `rel` below `root` (a directory or a file),
 /// atomically: it is renamed aside first, then deleted. Returns what was
 /// removed when it differs from `expected` (see `write_content_in`).

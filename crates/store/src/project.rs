@@ -197,13 +197,13 @@ impl Project {
         content: Option<&Content>,
         expected: Option<&Content>,
     ) -> Result<Option<Content>, StoreError> {
-        let root = self.tier_root()?;
-        let rel = self.artifact_rel(id);
-        fsio::remove_leftovers_in(&root, &rel);
-        match content {
-            Some(c) => fsio::write_content_in(&root, &rel, c, expected),
-            None => fsio::remove_content_in(&root, &rel, expected, id.kind.shape()),
-        }
+        fsio::put_in(
+            &self.tier_root()?,
+            &self.artifact_rel(id),
+            content,
+            expected,
+            id.kind.shape(),
+        )
     }
 
     /// The artifacts present on disk under `.claude/`, whether or not the
