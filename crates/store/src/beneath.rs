@@ -32,7 +32,6 @@ const STRICT: ResolveFlags = ResolveFlags::BENEATH
 /// the kernel resolves them below the handle (no absolute link, no `..`
 /// above it), checked atomically as the path is walked.
 const WITHIN: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_MAGICLINKS);
-const RESOLVE: ResolveFlags = STRICT;
 /// `remove` names folders by their path below the handle; deeper than
 /// this, a folder is first moved up, so paths stay short whatever the depth.
 const FLATTEN_AT: usize = 64;
@@ -61,6 +60,18 @@ pub enum EntryKind {
     Symlink,
     /// A FIFO, socket or device: never part of an artifact.
     Other(&'static str),
+}
+
+impl EntryKind {
+    /// What this is called in an error message.
+    pub fn name(self) -> &'static str {
+        match self {
+            EntryKind::File => "file",
+            EntryKind::Dir => "directory",
+            EntryKind::Symlink => "symlink",
+            EntryKind::Other(what) => what,
+        }
+    }
 }
 
 fn kind_of(ft: FileType) -> EntryKind {
@@ -274,19 +285,14 @@ impl DirHandle {
     pub fn read_file(&self, name: &str, limit: u64) -> Result<(Vec<u8>, u32), StoreError> {
         let path = || self.child_path(name);
         let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
-        let fd = rustix::fs::openat2(&self.fd, name, flags, Mode::empty(), RESOLVE)
+        let fd = rustix::fs::openat2(&self.fd, name, flags, Mode::empty(), STRICT)
             .map_err(|e| io_err("read", path(), e))?;
         let st = rustix::fs::fstat(&fd).map_err(|e| io_err("read", path(), e))?;
         let kind = kind_of(FileType::from_raw_mode(st.st_mode));
         if kind != EntryKind::File {
             return Err(StoreError::UnsupportedFile {
                 path: path(),
-                found: match kind {
-                    EntryKind::Dir => "directory",
-                    EntryKind::Symlink => "symlink",
-                    EntryKind::Other(what) => what,
-                    EntryKind::File => "file",
-                },
+                found: kind.name(),
             });
         }
         if st.st_size as u64 > limit {
@@ -331,7 +337,7 @@ impl DirHandle {
         let path = || self.child_path(name);
         let flags =
             OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-        let fd = rustix::fs::openat2(&self.fd, name, flags, Mode::from_raw_mode(mode), RESOLVE)
+        let fd = rustix::fs::openat2(&self.fd, name, flags, Mode::from_raw_mode(mode), STRICT)
             .map_err(|e| io_err("create", path(), e))?;
         // The umask may have taken bits away; the artifact's mode is exact.
         rustix::fs::fchmod(&fd, Mode::from_raw_mode(mode))
@@ -430,7 +436,7 @@ impl DirHandle {
                 OsStr::from_bytes(&rel),
                 flags,
                 Mode::empty(),
-                RESOLVE,
+                STRICT,
             ) {
                 Ok(fd) => fd,
                 Err(Errno::NOENT) => continue,

@@ -66,7 +66,7 @@ pub fn read_content_in(
     let path = || root.path().join(rel.as_str());
     let unsupported = |kind: EntryKind| StoreError::UnsupportedFile {
         path: path(),
-        found: kind_name(kind),
+        found: kind.name(),
     };
     match shape {
         Shape::File => {
@@ -89,15 +89,6 @@ pub fn read_content_in(
             };
             Ok(Some(Content::dir(walk(&top)?)))
         }
-    }
-}
-
-fn kind_name(kind: EntryKind) -> &'static str {
-    match kind {
-        EntryKind::File => "file",
-        EntryKind::Dir => "directory",
-        EntryKind::Symlink => "symlink",
-        EntryKind::Other(what) => what,
     }
 }
 
@@ -271,28 +262,24 @@ pub fn write_content_in(
         ));
     }
     let name = rel.file_name();
-    if content.shape == Shape::File
-        && content
-            .files
-            .values()
-            .next()
-            .is_none_or(|e| e.mode == FileMode::Symlink)
-    {
-        return Err(StoreError::Invalid(format!(
-            "{} would be a symlink or empty; single-file artifacts must be regular files",
-            root.path().join(rel.as_str()).display()
-        )));
-    }
+    // A single-file artifact is exactly one regular file.
+    let single = match content.shape {
+        Shape::Dir => None,
+        Shape::File => match content.files.values().next() {
+            Some(e) if e.mode != FileMode::Symlink => Some(e),
+            _ => {
+                return Err(StoreError::Invalid(format!(
+                    "{} would be a symlink or empty; single-file artifacts must be regular files",
+                    root.path().join(rel.as_str()).display()
+                )))
+            }
+        },
+    };
     let parent = root.create_dirs_within(&rel.parent())?;
     let mut tmp = sibling_name(name, "new");
-    let built = match content.shape {
-        Shape::File => match content.files.values().next() {
-            Some(entry) => write_entry(&parent, &tmp, entry),
-            None => Err(StoreError::Invalid(
-                "a single-file artifact without a file".into(),
-            )),
-        },
-        Shape::Dir => build_dir(&parent, name, &tmp, content),
+    let built = match single {
+        Some(entry) => write_entry(&parent, &tmp, entry),
+        None => build_dir(&parent, name, &tmp, content),
     };
     // Durable before it becomes visible, or a power cut could leave the
     // new name with empty files. One flush of the file system covers every

@@ -349,35 +349,33 @@ impl Engine {
         };
         let journal = self.journal();
         let what = id.map(|i| format!("{i} in ")).unwrap_or_default();
-        let mut target = None;
+        let nothing = || {
+            SyncError::Refused(format!(
+                "nothing to undo for {what}{destination}; artisync has not written there"
+            ))
+        };
+        let mut entry = journal
+            .last_undoable(&destination, id)?
+            .ok_or_else(nothing)?;
+        let target = self.target_for(&destination)?;
         // A write whose process died before its swap left a journal entry
         // for a write that never happened: the destination still holds
         // what the entry names as previous. Such entries are marked failed
         // and skipped, so undo goes on to the last write that happened.
-        let (entry, current, _guard) = loop {
-            let entry = journal.last_undoable(&destination, id)?.ok_or_else(|| {
-                SyncError::Refused(format!(
-                    "nothing to undo for {what}{destination}; artisync has not written there"
-                ))
-            })?;
+        let (current, _guard) = loop {
             let guard = self.artifact_lock(&destination, &entry.id)?;
-            if target.is_none() {
-                target = Some(self.target_for(&destination)?);
-            }
-            let Some(target) = &target else { continue };
             let current = target.read(&entry.id)?;
             let current_hash = current.as_ref().map(Content::hash);
             if current_hash == entry.previous && current_hash != entry.written {
                 journal.amend_failed(entry.seq)?;
+                entry = journal
+                    .last_undoable(&destination, id)?
+                    .ok_or_else(nothing)?;
                 continue;
             }
-            break (entry, current, guard);
+            break (current, guard);
         };
         let id = &entry.id;
-        let target = match target {
-            Some(t) => t,
-            None => self.target_for(&destination)?,
-        };
         let current_hash = current.as_ref().map(Content::hash);
         if current_hash != entry.written {
             let now = current_hash
