@@ -395,8 +395,52 @@ fn project_of(state: &SharedState, raw: Option<&str>) -> Result<Option<PathBuf>,
 async fn list_artifacts(
     State(state): State<SharedState>,
     ApiQuery(q): ApiQuery<Scope>,
-) -> Result<Json<Value>, ApiError> {
-    scoped(state, q, |e, project| e.status(project)).await
+) -> Result<Response, ApiError> {
+    snapshotted(state, q, "artifacts".into(), |e, project| e.status(project)).await
+}
+
+/// `scoped`, with the answer kept between requests while nothing it
+/// reads changes (`snapshot`); `what` names the question within a scope.
+async fn snapshotted<T: serde::Serialize + Send + 'static>(
+    state: SharedState,
+    scope: Scope,
+    what: String,
+    read: impl FnOnce(&Engine, Option<&Path>) -> Result<T, artisync_sync::SyncError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    let v = blocking(move || {
+        let project = project_of(&state, scope.project_path.as_deref())?;
+        let name = scope.collection.as_deref().unwrap_or("default");
+        let e = engine(&state, Some(name))?;
+        let registry = Registry::new(&state.home);
+        let records = state.registry.get(registry.path(), || registry.list())?;
+        let projects: Vec<PathBuf> = match &project {
+            Some(p) => vec![p.clone()],
+            None => records.iter().map(|r| r.path.clone()).collect(),
+        };
+        let key = format!(
+            "{what}\n{name}\n{}",
+            project
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default()
+        );
+        let collection = state.home.collection_dir(name)?;
+        state
+            .snapshots
+            .get(key, &state.home, &collection, records, &projects, || {
+                let v = read(&e, project.as_deref())?;
+                Ok(serde_json::to_vec(&v).unwrap_or_default())
+            })
+    })
+    .await?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        Body::from(v),
+    )
+        .into_response())
 }
 
 /// Runs an engine read for the project and collection of `scope` off the
@@ -440,9 +484,10 @@ async fn versions(
     State(state): State<SharedState>,
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<Scope>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
-    scoped(state, q, move |e, project| e.versions(&id, project)).await
+    let what = format!("versions {id}");
+    snapshotted(state, q, what, move |e, project| e.versions(&id, project)).await
 }
 
 #[derive(Debug, Deserialize)]

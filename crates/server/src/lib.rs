@@ -15,6 +15,7 @@ mod guard;
 mod listen;
 mod metrics;
 mod openapi;
+mod snapshot;
 mod sse;
 mod web;
 
@@ -70,6 +71,8 @@ pub struct AppState {
     /// version of the file, for validating requests.
     pub manifests: cache::FileCache<artisync_model::Manifest>,
     pub registry: cache::FileCache<Vec<artisync_store::ProjectRecord>>,
+    /// Status and version answers kept while nothing they read changed.
+    pub snapshots: snapshot::Snapshots,
 }
 
 pub type SharedState = Arc<AppState>;
@@ -164,6 +167,7 @@ impl AppState {
             }
             roots.push(c);
         }
+        let home_for_snapshots = home.clone();
         Ok(Arc::new(AppState {
             home,
             jobs,
@@ -179,6 +183,7 @@ impl AppState {
             shutdown: tokio::sync::watch::Sender::new(false),
             manifests: Default::default(),
             registry: Default::default(),
+            snapshots: snapshot::Snapshots::new(&home_for_snapshots),
         }))
     }
 

@@ -20,6 +20,7 @@ pub mod readfile;
 pub mod repo;
 pub mod statcache;
 pub mod upstream;
+pub mod watch;
 
 pub use collection::Collection;
 pub use error::StoreError;
