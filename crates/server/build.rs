@@ -38,9 +38,28 @@ fn fresh(original: &Path, variant: Option<&PathBuf>) -> Option<String> {
     }
 }
 
+/// Makes sure `dist` exists, empty when the UI was never built. Cargo
+/// treats a missing rerun-if-changed path as changed, so watching a missing
+/// dist reran this script and recompiled the server on every build. The
+/// new folder gets an old modification time: cargo would otherwise see it
+/// as changed since this run started and rerun once more.
+fn watchable(dist: &Path) {
+    if dist.exists() || std::fs::create_dir_all(dist).is_err() {
+        return;
+    }
+    if let Ok(dir) = std::fs::File::open(dist) {
+        let _ = dir.set_modified(std::time::UNIX_EPOCH);
+    }
+}
+
 fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
     let dist = manifest.join("../../web/dist");
+    watchable(&dist);
+    // A directory is watched as a whole: cargo reruns this script, and so
+    // recompiles the server, only when some file or folder under it
+    // changed. scripts/build-web leaves dist untouched when the UI did not
+    // change.
     println!("cargo:rerun-if-changed={}", dist.display());
     println!("cargo:rerun-if-changed=build.rs");
     let mut files = Vec::new();

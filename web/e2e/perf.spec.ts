@@ -1,11 +1,14 @@
 // Measurements in real Chromium against a real server: a 5,000-line diff
 // (2,500 lines changed on each side, every line with changed words) from
 // navigation to interactive, scrolling to its end, and switching layout.
-// Results are printed and written to test-output/measurements.json.
+// Results are printed and written to test-output/measurements.json with the
+// binary they were taken against: the API time depends on its build profile
+// (`./scripts/test-web --release` measures the release build); the other
+// times are the browser's.
 import { expect, test } from "@playwright/test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { SHOTS, startDemo, type Demo } from "./server";
+import { BIN, BIN_PROFILE, SHOTS, startDemo, type Demo } from "./server";
 
 let demo: Demo;
 const N = 2500;
@@ -79,6 +82,8 @@ test("a 5,000-line diff becomes interactive quickly and renders one window of ro
   await page.screenshot({ path: join(SHOTS, "19-diff-5000-lines.png") });
 
   const m = {
+    server_binary: BIN,
+    server_profile: BIN_PROFILE,
     diff_lines: 2 * N,
     api_ms: apiMs,
     api_bytes: apiBytes,

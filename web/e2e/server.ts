@@ -4,13 +4,16 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
 const HERE = fileURLToPath(new URL(".", import.meta.url));
 
-export const BIN = process.env.ARTISYNC_BIN ?? resolve(HERE, "../../target/release/artisync");
+// scripts/test-web sets ARTISYNC_BIN; the default is the test-profile build.
+export const BIN = process.env.ARTISYNC_BIN ?? resolve(HERE, "../../target/debug/artisync");
+/** The cargo profile BIN was built with, from its folder (target/PROFILE/artisync), for the measurements. */
+export const BIN_PROFILE = basename(dirname(BIN));
 export const SHOTS = resolve(HERE, "../../test-output/screenshots");
 
 export interface Demo {
