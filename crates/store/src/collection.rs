@@ -140,6 +140,20 @@ impl Collection {
         repo::commit_all(&self.repo, message)
     }
 
+    /// Commits like `commit`, after storing the files of `written` (each an
+    /// artifact this run has just written with that content) in one pack
+    /// and staging them by id with their stat data, so that the commit
+    /// neither reads nor hashes them again, and neither does a later one
+    /// while they stay unchanged.
+    pub fn commit_written(
+        &self,
+        message: &str,
+        written: &[(&ArtifactId, &Content)],
+    ) -> Result<Option<ObjectId>, StoreError> {
+        repo::stage_written(&self.repo, &self.tier_root()?, written)?;
+        repo::commit_all(&self.repo, message)
+    }
+
     pub fn head(&self) -> Option<CommitInfo> {
         let c = self.repo.head().ok()?.peel_to_commit().ok()?;
         Some(CommitInfo::of(&c))

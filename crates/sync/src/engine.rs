@@ -190,7 +190,11 @@ impl Engine {
             .map(|i| format!("- {} from {} at {}", i.id, i.source, i.commit.short()))
             .collect::<Vec<_>>()
             .join("\n");
-        let commit_id = collection.commit(&format!("{subject}\n\n{body}\n"))?;
+        // The files were just written from these contents: staged by id,
+        // the commit does not read and hash them again.
+        let written: Vec<(&ArtifactId, &Content)> =
+            staged.iter().map(|(c, content)| (&c.id, content)).collect();
+        let commit_id = collection.commit_written(&format!("{subject}\n\n{body}\n"), &written)?;
         Ok(AddReport {
             collection: self.collection_name.clone(),
             imported,
