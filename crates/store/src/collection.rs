@@ -135,6 +135,14 @@ impl Collection {
         )
     }
 
+    /// Writes several new artifacts with one flush for all of them (see
+    /// `fsio::write_contents_in`).
+    pub fn write_artifacts(&self, items: &[(&ArtifactId, &Content)]) -> Result<(), StoreError> {
+        let items: Vec<(RelPath, &Content)> =
+            items.iter().map(|(id, c)| (id.rel_path(), *c)).collect();
+        fsio::write_contents_in(&self.tier_root()?, &items).map(|_| ())
+    }
+
     /// Commits everything changed in the collection with `message`.
     pub fn commit(&self, message: &str) -> Result<Option<ObjectId>, StoreError> {
         repo::commit_all(&self.repo, message)

@@ -125,9 +125,9 @@ impl<'r> PackWriter<'r> {
 
 /// Stores `objects` in `odb` as one pack (nothing when empty). Objects the
 /// database already holds are the caller's to leave out.
-pub fn write_objects<'a>(
+pub fn write_objects(
     odb: &Odb<'_>,
-    objects: &[(ObjectType, &'a [u8])],
+    objects: &[(ObjectType, &[u8])],
 ) -> Result<(), StoreError> {
     if objects.is_empty() {
         return Ok(());

@@ -7,7 +7,9 @@ use std::time::{Duration, UNIX_EPOCH};
 use std::collections::HashSet;
 
 use artisync_model::{blob_id, ArtifactId, Content, ObjectId, RelPath, Shape};
-use git2::{IndexAddOption, IndexEntry, IndexTime, ObjectType, Repository, Signature};
+use git2::{
+    IndexAddOption, IndexEntry, IndexTime, ObjectType, OdbLookupFlags, Repository, Signature,
+};
 use serde::Serialize;
 
 use crate::beneath::DirHandle;
@@ -110,7 +112,8 @@ pub fn stage_written(
                 Shape::File => rel.clone(),
             };
             let oid = blob_id(&entry.data).to_git();
-            if seen.insert(oid) && !odb.exists(oid) {
+            // Without a rescan of the pack folder per new blob.
+            if seen.insert(oid) && !odb.exists_ext(oid, OdbLookupFlags::NO_REFRESH) {
                 objects.push((ObjectType::Blob, entry.data.as_slice()));
             }
             files.push((full, oid, entry.mode.git_mode()));

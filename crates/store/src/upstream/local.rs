@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use git2::{ObjectType, Oid, Repository};
+use git2::{ObjectType, OdbLookupFlags, Oid, Repository};
 
 use super::CachedRepo;
 use crate::pack::PackWriter;
@@ -21,23 +21,22 @@ fn fetched_ref(name: &str) -> bool {
 }
 
 impl CachedRepo {
-    /// Copies the branches and tags of the repository at `path` (with the
-    /// ids `advertised` announced for them) and every object they reach
-    /// that the cache does not hold yet.
+    /// Copies the branches and tags of the local repository `src` (with
+    /// the ids `advertised` announced for them) and every object they
+    /// reach that the cache does not hold yet.
     pub(super) fn fetch_local(
         &self,
-        path: &str,
+        src: &Repository,
         advertised: &[(String, Oid)],
     ) -> Result<(), String> {
         let msg = |e: git2::Error| e.message().to_string();
-        let src = Repository::open(path).map_err(msg)?;
         let dst = self.repo.odb().map_err(msg)?;
         let tips: Vec<(&str, Oid)> = advertised
             .iter()
             .filter(|(n, _)| fetched_ref(n))
             .map(|(n, id)| (n.as_str(), *id))
             .collect();
-        let ids = missing_objects(&src, &self.repo, &dst, &tips).map_err(msg)?;
+        let ids = missing_objects(src, &self.repo, &dst, &tips).map_err(msg)?;
         if !ids.is_empty() {
             let src_odb = src.odb().map_err(msg)?;
             let count = u32::try_from(ids.len()).map_err(|_| "too many objects".to_string())?;
@@ -72,7 +71,9 @@ fn missing_objects(
     let mut out = Vec::new();
     let mut seen = HashSet::new();
     let mut take = |id: Oid, out: &mut Vec<Oid>| -> bool {
-        seen.insert(id) && !dst.exists(id) && {
+        // Most objects are missing on a first fetch: looking them up must
+        // not rescan the pack folder each time.
+        seen.insert(id) && !dst.exists_ext(id, OdbLookupFlags::NO_REFRESH) && {
             out.push(id);
             true
         }
