@@ -150,3 +150,86 @@ fn cached_tips(cache: &Repository) -> Vec<Oid> {
         .filter_map(|r| r.peel_to_commit().ok().map(|c| c.id()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::upstream::UpstreamCache;
+
+    fn commit(repo: &Repository, files: &[(&str, &[u8])], parents: &[Oid]) -> Oid {
+        let sig = git2::Signature::new("t", "t@example.invalid", &git2::Time::new(1, 0)).unwrap();
+        let mut tb = repo.treebuilder(None).unwrap();
+        for (name, data) in files {
+            tb.insert(name, repo.blob(data).unwrap(), 0o100644).unwrap();
+        }
+        let tree = repo.find_tree(tb.write().unwrap()).unwrap();
+        let parents: Vec<_> = parents.iter().map(|p| repo.find_commit(*p).unwrap()).collect();
+        let parents: Vec<_> = parents.iter().collect();
+        repo.commit(None, &sig, &sig, "c", &tree, &parents).unwrap()
+    }
+
+    fn fetched_refs(repo: &Repository) -> Vec<(String, Oid)> {
+        let mut out: Vec<(String, Oid)> = repo
+            .references()
+            .unwrap()
+            .flatten()
+            .filter_map(|r| Some((r.name()?.to_string(), r.target()?)))
+            .filter(|(n, _)| fetched_ref(n))
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_local_fetch_copies_branches_tags_and_objects_and_keeps_rewritten_history() {
+        let t = tempfile::tempdir().unwrap();
+        let up_dir = t.path().join("up");
+        let up = Repository::init(&up_dir).unwrap();
+        let c1 = commit(&up, &[("a.md", b"one\n"), ("b.md", b"two\n")], &[]);
+        let c2 = commit(&up, &[("a.md", b"one, again\n"), ("b.md", b"two\n")], &[c1]);
+        up.reference("refs/heads/main", c2, true, "t").unwrap();
+        up.reference("refs/heads/old", c1, true, "t").unwrap();
+        let sig = git2::Signature::new("t", "t@example.invalid", &git2::Time::new(1, 0)).unwrap();
+        let obj = up.find_object(c1, None).unwrap();
+        up.tag("v1", &obj, &sig, "release", false).unwrap();
+        let blob = up.blob(b"a tagged blob\n").unwrap();
+        up.reference("refs/tags/blob", blob, true, "t").unwrap();
+
+        let cache = UpstreamCache::new(t.path().join("cache"))
+            .open_or_create(&format!("file://{}", up_dir.display()))
+            .unwrap();
+        let first = cache.fetch().unwrap();
+        assert_eq!(first.offline, None);
+        assert_eq!(fetched_refs(&cache.repo), fetched_refs(&up));
+        for c in [c1, c2] {
+            let commit = cache.repo.find_commit(c).unwrap();
+            for e in commit.tree().unwrap().iter() {
+                cache.repo.find_blob(e.id()).unwrap();
+            }
+        }
+        cache.repo.find_blob(blob).unwrap();
+
+        // History rewritten upstream: a new root, a branch deleted. Only
+        // the new objects are copied; the old commits stay in the cache.
+        let c3 = commit(&up, &[("c.md", b"three\n")], &[]);
+        up.reference("refs/heads/main", c3, true, "t").unwrap();
+        up.find_reference("refs/heads/old").unwrap().delete().unwrap();
+        let second = cache.fetch().unwrap();
+        assert_eq!(second.pruned, vec!["refs/heads/old".to_string()]);
+        assert_eq!(fetched_refs(&cache.repo), fetched_refs(&up));
+        assert_eq!(cache.repo.find_commit(c2).unwrap().parent_id(0).unwrap(), c1);
+        let packs: Vec<u64> = std::fs::read_dir(cache.dir.join("objects/pack"))
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".pack"))
+            .map(|e| e.metadata().unwrap().len())
+            .collect();
+        assert_eq!(packs.len(), 2, "one pack per fetch");
+        // Header, 3 objects (commit, tree, blob) and the checksum: small.
+        assert!(packs.iter().any(|&n| n < 200), "{packs:?}");
+        // A fetch with nothing new writes no pack.
+        cache.fetch().unwrap();
+        let n = std::fs::read_dir(cache.dir.join("objects/pack")).unwrap().count();
+        assert_eq!(n, 4, "a .pack and an .idx per fetch");
+    }
+}
