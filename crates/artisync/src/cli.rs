@@ -199,6 +199,30 @@ pub enum Command {
     },
 }
 
+impl Command {
+    /// Whether the command only works on local files and repositories: it
+    /// never fetches, so it needs no TLS set-up (see
+    /// `repo::start_git_offline`). `init` (may clone), `add`, `fetch` and
+    /// `sync` (may fetch), and `serve`/`demo` (run jobs that fetch) are not.
+    pub fn is_offline(&self) -> bool {
+        matches!(
+            self,
+            Command::List
+                | Command::Show { .. }
+                | Command::Versions { .. }
+                | Command::Status { .. }
+                | Command::Diff { .. }
+                | Command::Deploy { .. }
+                | Command::Resolve { .. }
+                | Command::Patch { .. }
+                | Command::Undo { .. }
+                | Command::Jobs { .. }
+                | Command::Job { .. }
+                | Command::Project { .. }
+        )
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ProjectAction {
     /// Register a project directory

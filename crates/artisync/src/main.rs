@@ -26,12 +26,18 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
+    if cli.command.is_offline() {
+        artisync_store::repo::start_git_offline();
+    }
     let out = Out::new(
         cli.global.json,
         cli.global.quiet,
         cli.global.log_format == LogFormat::Json,
     );
-    match run(&cli, &out) {
+    let result = run(&cli, &out);
+    // Whatever the command hashed, the next one starts from it.
+    artisync_store::statcache::save_all();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             out.error(&e);

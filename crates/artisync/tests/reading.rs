@@ -1,6 +1,7 @@
 //! Reading never writes: status, list, show, versions, diff and
 //! project list leave the data home, every project and the upstream
-//! byte-identical. And the version view lists every tier side by side.
+//! byte-identical, except for the data home's stat cache, which never
+//! changes an answer. And the version view lists every tier side by side.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -113,6 +114,102 @@ fn reading_never_writes() {
         assert_same_tree(&before.0, &after.0, &format!("artisync {}", cmd.join(" ")));
         assert_same_tree(&before.1, &after.1, &format!("artisync {}", cmd.join(" ")));
     }
+}
+
+/// The copy of `skill:pdf` in `project`, as `status --json` reports it.
+fn pdf_copy(status: &serde_json::Value, project: &Path) -> serde_json::Value {
+    status["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == "skill:pdf")
+        .unwrap()["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["path"] == project.to_str().unwrap())
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn the_stat_cache_is_all_a_read_writes_and_never_changes_an_answer() {
+    let (env, up, web, _api) = drifted();
+    // Files younger than a second are never trusted from the cache; let
+    // every file of the fixture age past that.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let stat_dir = env.home().join("cache/stat");
+    let before = env.snapshot_all();
+    let upstream = snapshot_tree(up.path());
+    let warm = env.json(&["status"]);
+    let after = env.snapshot_all();
+    // Only the stat cache was written: one file per tier root read.
+    let home = env.home().strip_prefix(env.root()).unwrap();
+    let changed: Vec<&PathBuf> = after
+        .iter()
+        .filter(|(p, v)| before.get(*p) != Some(*v))
+        .map(|(p, _)| p)
+        .chain(before.keys().filter(|p| !after.contains_key(*p)))
+        .collect();
+    assert!(!changed.is_empty(), "status did not save its stat cache");
+    for p in &changed {
+        assert!(
+            p.starts_with(home.join("cache/stat")),
+            "a read wrote {}",
+            p.display()
+        );
+    }
+    assert_same_tree(&upstream, &snapshot_tree(up.path()), "status");
+    let files = std::fs::read_dir(&stat_dir).unwrap().count();
+    assert_eq!(files, 3, "one cache per tier root (collection, web, api)");
+    // A warm read gives the same answer, and saves nothing new.
+    assert_eq!(env.json(&["status"]), warm);
+    assert_same_tree(&after, &env.snapshot_all(), "a second status");
+
+    // An edit that keeps the size and puts the modification time back is
+    // still seen (the status-change time moved), and the answer equals
+    // what a read without any cache says.
+    let file = web.join(".claude/skills/pdf/SKILL.md");
+    let old = std::fs::read(&file).unwrap();
+    let mtime = std::fs::metadata(&file).unwrap().modified().unwrap();
+    let mut edited = old.clone();
+    edited[0] ^= 0x20;
+    std::fs::write(&file, &edited).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&file)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let cached = env.json(&["status"]);
+    assert_ne!(
+        pdf_copy(&cached, &web)["hash"],
+        pdf_copy(&warm, &web)["hash"]
+    );
+    std::fs::remove_dir_all(&stat_dir).unwrap();
+    assert_eq!(env.json(&["status"]), cached);
+
+    // A cache file cut short or filled with garbage is ignored.
+    for cache in std::fs::read_dir(&stat_dir).unwrap() {
+        let cache = cache.unwrap().path();
+        let text = std::fs::read(&cache).unwrap();
+        std::fs::write(&cache, &text[..text.len() / 2]).unwrap();
+    }
+    assert_eq!(env.json(&["status"]), cached);
+    for cache in std::fs::read_dir(&stat_dir).unwrap() {
+        std::fs::write(cache.unwrap().path(), "garbage 0 0 0\n").unwrap();
+    }
+    assert_eq!(env.json(&["status"]), cached);
+    // An exec bit turned on changes the copy's hash.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let chmodded = env.json(&["status"]);
+    assert_ne!(
+        pdf_copy(&chmodded, &web)["hash"],
+        pdf_copy(&cached, &web)["hash"]
+    );
+    std::fs::remove_dir_all(&stat_dir).unwrap();
+    assert_eq!(env.json(&["status"]), chmodded);
 }
 
 #[test]

@@ -36,7 +36,9 @@
 //! `--gets N` and `--lists N` (requests per client and phase; 20, 100
 //! and 20), `--post-rate R`, `--get-rate R` and `--list-rate R` (the paced
 //! phases' requests per second; 500, 2000 and 200), `--sse-runs N` (30),
-//! `--keep` (keep the temporary directory).
+//! `--keep` (keep the temporary directory), `--list-home HOME
+//! --list-project PATH` (measure only `GET /api/v1/artifacts`, serving an
+//! existing data home, such as the one `scripts/bench-cli --keep` leaves).
 //! The HTTP client is std only: HTTP/1.1 over `TcpStream`, one keep-alive
 //! connection per client thread. The clients share the machine's cores
 //! with the server.
@@ -68,6 +70,9 @@ struct Options {
     get_rate: usize,
     list_rate: usize,
     keep: bool,
+    /// Measure only `GET /api/v1/artifacts`, on this existing data home and
+    /// project (e.g. what `scripts/bench-cli --keep` leaves).
+    list_only: Option<(PathBuf, PathBuf)>,
 }
 
 fn parse_args() -> Result<Options> {
@@ -82,7 +87,10 @@ fn parse_args() -> Result<Options> {
         get_rate: 2000,
         list_rate: 200,
         keep: false,
+        list_only: None,
     };
+    let mut list_home = None;
+    let mut list_project = None;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
@@ -103,15 +111,22 @@ fn parse_args() -> Result<Options> {
             "--get-rate" => o.get_rate = number(value("--get-rate")?, "--get-rate")?,
             "--list-rate" => o.list_rate = number(value("--list-rate")?, "--list-rate")?,
             "--keep" => o.keep = true,
+            "--list-home" => list_home = Some(PathBuf::from(value("--list-home")?)),
+            "--list-project" => list_project = Some(PathBuf::from(value("--list-project")?)),
             "-h" | "--help" => {
                 println!(
-                    "usage: artisync-loadtest [--bin PATH] [--clients N] [--posts N] [--gets N] [--lists N] [--post-rate R] [--get-rate R] [--list-rate R] [--sse-runs N] [--keep]"
+                    "usage: artisync-loadtest [--bin PATH] [--clients N] [--posts N] [--gets N] [--lists N] [--post-rate R] [--get-rate R] [--list-rate R] [--sse-runs N] [--keep] [--list-home HOME --list-project PATH]"
                 );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?}; see --help")),
         }
     }
+    o.list_only = match (list_home, list_project) {
+        (None, None) => None,
+        (Some(h), Some(p)) => Some((h, p)),
+        _ => return Err("--list-home and --list-project go together".into()),
+    };
     Ok(o)
 }
 
@@ -641,6 +656,142 @@ fn drain(client: &mut Client, limit: Duration) -> Result<Duration> {
     }
 }
 
+/// The status of every artifact in `project`, as the UI's first view asks
+/// for it, sent as it is and gzip-compressed, each saturated and paced;
+/// returns the body size of each encoding.
+fn measure_lists(
+    o: &Options,
+    addr: SocketAddr,
+    token: &str,
+    client: &mut Client,
+    project: &Path,
+    phases: &mut Vec<(String, Phase)>,
+) -> Result<Vec<(&'static str, usize)>> {
+    let list = format!("/api/v1/artifacts?project_path={}", query_escape(project));
+    let mut sizes = Vec::new();
+    for (label, expect) in [
+        (
+            "identity",
+            Expect {
+                status: 200,
+                headers: "",
+                encoding: None,
+            },
+        ),
+        (
+            "gzip",
+            Expect {
+                status: 200,
+                headers: "Accept-Encoding: gzip\r\n",
+                encoding: Some("gzip"),
+            },
+        ),
+    ] {
+        // One request first, so that the phase measures a warm server.
+        let warm = client.call_with("GET", &list, expect.headers, &[])?;
+        if warm.status != 200 {
+            return Err(format!("GET {list}: {}", warm.status));
+        }
+        for pace in [Pace::Saturate, Pace::Rate(o.list_rate as f64)] {
+            eprintln!(
+                "GET artifacts phase ({label}, {}): {} clients x {} requests",
+                pace.label(),
+                o.clients,
+                o.lists
+            );
+            let p = run_phase(
+                addr,
+                token,
+                o.clients,
+                o.lists,
+                pace,
+                expect,
+                false,
+                &|_, _| ("GET", list.clone(), Vec::new()),
+            );
+            sizes.push((label, p.max_body));
+            phases.push((
+                format!("GET /api/v1/artifacts ({label}), {}", pace.label()),
+                p,
+            ));
+        }
+    }
+
+    Ok(sizes)
+}
+
+fn print_phases(phases: &[(String, Phase)]) {
+    for (name, p) in phases {
+        println!(
+            "{:<46} {:>6} {:>7.0} {:>9} {:>9} {:>9} {:>9}",
+            name,
+            p.latencies.len(),
+            p.latencies.len() as f64 / p.wall.as_secs_f64(),
+            ms(percentile(&p.latencies, 0.50)),
+            ms(percentile(&p.latencies, 0.90)),
+            ms(percentile(&p.latencies, 0.99)),
+            ms(percentile(&p.latencies, 1.0)),
+        );
+    }
+}
+
+/// `--list-home`/`--list-project`: only the artifact list phases, on an
+/// existing data home (nothing is created or synced).
+fn run_lists_only(o: &Options, home: &Path, project: &Path, dir: &Path) -> Result<()> {
+    let bin = std::fs::canonicalize(&o.bin).map_err(ctx(format!(
+        "the artisync binary {} (build it with 'cargo build --release -p artisync' or pass --bin)",
+        o.bin.display()
+    )))?;
+    let project = std::fs::canonicalize(project)
+        .map_err(ctx(format!("the project {}", project.display())))?;
+    let serve = start_serve(&bin, home, &dir.join("serve.log"))?;
+    let token = std::fs::read_to_string(home.join("server.token"))
+        .map_err(ctx("read the API token"))?
+        .trim()
+        .to_string();
+    let mut client = Client::new(serve.addr, &token);
+    let mut phases = Vec::new();
+    let mut sizes = measure_lists(o, serve.addr, &token, &mut client, &project, &mut phases)?;
+    let rss = rss_kib(serve.child.id())?;
+    drop(serve);
+    let line = "-".repeat(100);
+    println!();
+    println!(
+        "artisync serve on {} (project {}), {} clients with keep-alive ({} CPUs)",
+        home.display(),
+        project.display(),
+        o.clients,
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!("{line}");
+    println!(
+        "{:<46} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9}",
+        "measurement", "n", "req/s", "p50", "p90", "p99", "max"
+    );
+    println!("{line}");
+    print_phases(&phases);
+    println!("{line}");
+    sizes.dedup();
+    for (label, bytes) in &sizes {
+        println!(
+            "{:<46} {:>10}",
+            format!("GET /api/v1/artifacts body ({label})"),
+            format!("{bytes} B")
+        );
+    }
+    println!("{:<46} {:>10}", "RSS after the load (VmRSS)", mib(rss));
+    let errors: Vec<&String> = phases.iter().flat_map(|(_, p)| &p.errors).collect();
+    println!("{:<46} {:>10}", "failed requests", errors.len());
+    for e in errors.iter().take(5) {
+        println!("error: {e}");
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} requests failed", errors.len()))
+    }
+}
+
 fn run(o: &Options, dir: &Path) -> Result<()> {
     let bin = std::fs::canonicalize(&o.bin).map_err(ctx(format!(
         "the artisync binary {} (build it with 'cargo build --release -p artisync' or pass --bin)",
@@ -746,57 +897,7 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
         ));
     }
 
-    // The status of every artifact in the project, as the UI's first view
-    // asks for it; sent as it is and gzip-compressed.
-    let list = format!("/api/v1/artifacts?project_path={}", query_escape(&web));
-    let mut sizes = Vec::new();
-    for (label, expect) in [
-        (
-            "identity",
-            Expect {
-                status: 200,
-                headers: "",
-                encoding: None,
-            },
-        ),
-        (
-            "gzip",
-            Expect {
-                status: 200,
-                headers: "Accept-Encoding: gzip\r\n",
-                encoding: Some("gzip"),
-            },
-        ),
-    ] {
-        // One request first, so that the phase measures a warm server.
-        let warm = client.call_with("GET", &list, expect.headers, &[])?;
-        if warm.status != 200 {
-            return Err(format!("GET {list}: {}", warm.status));
-        }
-        for pace in [Pace::Saturate, Pace::Rate(o.list_rate as f64)] {
-            eprintln!(
-                "GET artifacts phase ({label}, {}): {} clients x {} requests",
-                pace.label(),
-                o.clients,
-                o.lists
-            );
-            let p = run_phase(
-                addr,
-                &token,
-                o.clients,
-                o.lists,
-                pace,
-                expect,
-                false,
-                &|_, _| ("GET", list.clone(), Vec::new()),
-            );
-            sizes.push((label, p.max_body));
-            phases.push((
-                format!("GET /api/v1/artifacts ({label}), {}", pace.label()),
-                p,
-            ));
-        }
-    }
+    let mut sizes = measure_lists(o, addr, &token, &mut client, &web, &mut phases)?;
 
     eprintln!("SSE phase: {} sequential runs", o.sse_runs);
     let sync_body =
@@ -831,18 +932,7 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
         "measurement", "n", "req/s", "p50", "p90", "p99", "max"
     );
     println!("{line}");
-    for (name, p) in &phases {
-        println!(
-            "{:<46} {:>6} {:>7.0} {:>9} {:>9} {:>9} {:>9}",
-            name,
-            p.latencies.len(),
-            p.latencies.len() as f64 / p.wall.as_secs_f64(),
-            ms(percentile(&p.latencies, 0.50)),
-            ms(percentile(&p.latencies, 0.90)),
-            ms(percentile(&p.latencies, 0.99)),
-            ms(percentile(&p.latencies, 1.0)),
-        );
-    }
+    print_phases(&phases);
     for (name, l) in [
         ("POST -> final SSE event (upstream_to_coll.)", &to_final),
         ("  of which the job itself (duration_ms)", &server_ms),
@@ -903,7 +993,12 @@ fn main() -> ExitCode {
         .map_or(0, |d| d.subsec_nanos());
     let dir =
         std::env::temp_dir().join(format!("artisync-loadtest-{}-{nanos}", std::process::id()));
-    let result = run(&o, &dir);
+    let result = match &o.list_only {
+        Some((home, project)) => std::fs::create_dir_all(&dir)
+            .map_err(ctx("create a temporary directory"))
+            .and_then(|()| run_lists_only(&o, home, project, &dir)),
+        None => run(&o, &dir),
+    };
     if o.keep {
         eprintln!("kept {}", dir.display());
     } else {

@@ -32,6 +32,8 @@ const STRICT: ResolveFlags = ResolveFlags::BENEATH
 /// the kernel resolves them below the handle (no absolute link, no `..`
 /// above it), checked atomically as the path is walked.
 const WITHIN: ResolveFlags = ResolveFlags::BENEATH.union(ResolveFlags::NO_MAGICLINKS);
+/// For a tier's root, from `/`: no symlink anywhere on the path.
+const NO_LINKS_AT_ALL: ResolveFlags = ResolveFlags::NO_SYMLINKS.union(ResolveFlags::NO_MAGICLINKS);
 /// `remove` names folders by their path below the handle; deeper than
 /// this, a folder is first moved up, so paths stay short whatever the depth.
 const FLATTEN_AT: usize = 64;
@@ -51,6 +53,25 @@ pub struct EntryStat {
     pub nlink: u64,
     pub dev: u64,
     pub ino: u64,
+    /// Last modification and last status change, as (seconds, nanoseconds)
+    /// since the epoch: with the rest, what the stat cache compares.
+    pub mtime: (i64, u32),
+    pub ctime: (i64, u32),
+}
+
+impl EntryStat {
+    fn of(st: &rustix::fs::Stat) -> EntryStat {
+        EntryStat {
+            kind: kind_of(FileType::from_raw_mode(st.st_mode)),
+            mode: st.st_mode & 0o7777,
+            size: st.st_size as u64,
+            nlink: st.st_nlink,
+            dev: st.st_dev,
+            ino: st.st_ino,
+            mtime: (st.st_mtime, st.st_mtime_nsec as u32),
+            ctime: (st.st_ctime, st.st_ctime_nsec as u32),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +107,16 @@ fn kind_of(ft: FileType) -> EntryKind {
     }
 }
 
+/// Absolute, without `..` (`Path` already reads `a/./b` and `a//b` as
+/// `a/b`, as path comparison does).
+fn is_plain_absolute(path: &Path) -> bool {
+    use std::path::Component;
+    path.is_absolute()
+        && path
+            .components()
+            .all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
+}
+
 fn io_err(action: &'static str, path: PathBuf, e: Errno) -> StoreError {
     match e {
         // openat2 says ELOOP for a symlink met with RESOLVE_NO_SYMLINKS (and
@@ -107,22 +138,34 @@ impl DirHandle {
     /// validated).
     pub fn open_root(path: &Path, expect_canonical: bool) -> Result<DirHandle, StoreError> {
         let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
-        let fd = rustix::fs::open(path, flags, Mode::empty())
-            .map_err(|e| io_err("open", path.to_path_buf(), e))?;
-        if expect_canonical {
-            let now = std::fs::canonicalize(path).map_err(StoreError::io("open", path))?;
-            let st = rustix::fs::fstat(&fd).map_err(|e| io_err("open", path.to_path_buf(), e))?;
-            let again = rustix::fs::stat(&now).map_err(|e| io_err("open", now.clone(), e))?;
-            if now != path || st.st_dev != again.st_dev || st.st_ino != again.st_ino {
+        let fd = if expect_canonical {
+            // An absolute path without `.` or `..` that the kernel resolves
+            // without meeting a symlink is its own canonical path: one
+            // openat2 checks that and opens the folder atomically.
+            if !is_plain_absolute(path) {
                 return Err(StoreError::SymlinkInPath {
                     path: path.to_path_buf(),
                 });
             }
+            rustix::fs::openat2(rustix::fs::CWD, path, flags, Mode::empty(), NO_LINKS_AT_ALL)
+        } else {
+            rustix::fs::open(path, flags, Mode::empty())
         }
+        .map_err(|e| io_err("open", path.to_path_buf(), e))?;
         Ok(DirHandle {
             fd,
             path: path.to_path_buf(),
         })
+    }
+
+    /// Whether `path` is an absolute path to a folder, reached without any
+    /// symlink and without `.` or `..`: its own canonical path. Cheaper
+    /// than `canonicalize`, which reads every component as a link.
+    pub fn is_canonical_dir(path: &Path) -> bool {
+        let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+        is_plain_absolute(path)
+            && rustix::fs::openat2(rustix::fs::CWD, path, flags, Mode::empty(), NO_LINKS_AT_ALL)
+                .is_ok()
     }
 
     pub fn path(&self) -> &Path {
@@ -228,14 +271,7 @@ impl DirHandle {
     /// What `name` (one component) is, without following a symlink.
     pub fn stat(&self, name: &str) -> Result<Option<EntryStat>, StoreError> {
         match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
-            Ok(st) => Ok(Some(EntryStat {
-                kind: kind_of(FileType::from_raw_mode(st.st_mode)),
-                mode: st.st_mode & 0o7777,
-                size: st.st_size as u64,
-                nlink: st.st_nlink,
-                dev: st.st_dev,
-                ino: st.st_ino,
-            })),
+            Ok(st) => Ok(Some(EntryStat::of(&st))),
             Err(Errno::NOENT) => Ok(None),
             Err(e) => Err(io_err("read", self.child_path(name), e)),
         }
@@ -251,20 +287,17 @@ impl DirHandle {
         }
     }
 
-    /// The names in this folder (not `.` and `..`), with their types.
+    /// The names in this folder (not `.` and `..`), with their types. Read
+    /// from the handle itself (rewound first), not from a second open of
+    /// the folder: a handle is used by one thread at a time.
     pub fn entries(&self) -> Result<Vec<(Vec<u8>, EntryKind)>, StoreError> {
-        let fd = rustix::fs::openat(
-            &self.fd,
-            ".",
-            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| io_err("read directory", self.path.clone(), e))?;
-        let mut dir =
-            rustix::fs::Dir::new(fd).map_err(|e| io_err("read directory", self.path.clone(), e))?;
+        let err = |e| io_err("read directory", self.path.clone(), e);
+        rustix::fs::seek(&self.fd, rustix::fs::SeekFrom::Start(0)).map_err(err)?;
+        let mut buf = Vec::with_capacity(16 * 1024);
+        let mut dir = rustix::fs::RawDir::new(&self.fd, buf.spare_capacity_mut());
         let mut out = Vec::new();
-        while let Some(entry) = dir.read() {
-            let entry = entry.map_err(|e| io_err("read directory", self.path.clone(), e))?;
+        while let Some(entry) = dir.next() {
+            let entry = entry.map_err(err)?;
             let name = entry.file_name().to_bytes();
             if name == b"." || name == b".." {
                 continue;
@@ -279,7 +312,7 @@ impl DirHandle {
                     ) {
                         Ok(st) => kind_of(FileType::from_raw_mode(st.st_mode)),
                         Err(Errno::NOENT) => continue,
-                        Err(e) => return Err(io_err("read directory", self.path.clone(), e)),
+                        Err(e) => return Err(err(e)),
                     }
                 }
                 ft => kind_of(ft),
@@ -293,6 +326,17 @@ impl DirHandle {
     /// bits. A symlink, FIFO or device is refused without opening it for
     /// reading, so a FIFO cannot block the read.
     pub fn read_file(&self, name: &str, limit: u64) -> Result<(Vec<u8>, u32), StoreError> {
+        self.read_file_stat(name, limit)
+            .map(|(data, st)| (data, st.mode))
+    }
+
+    /// `read_file`, with what `fstat` said of the open file before it was
+    /// read (for the stat cache: a change during the read moves its times).
+    pub fn read_file_stat(
+        &self,
+        name: &str,
+        limit: u64,
+    ) -> Result<(Vec<u8>, EntryStat), StoreError> {
         let path = || self.child_path(name);
         let flags = OFlags::RDONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW | OFlags::NONBLOCK;
         let fd = rustix::fs::openat2(&self.fd, name, flags, Mode::empty(), STRICT)
@@ -325,7 +369,7 @@ impl DirHandle {
                 path().display()
             )));
         }
-        Ok((data, st.st_mode & 0o7777))
+        Ok((data, EntryStat::of(&st)))
     }
 
     /// The target of the symlink `name`.

@@ -15,13 +15,16 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use artisync_model::content::{blob_id, tree_id_of_paths};
 use artisync_model::content::{MAX_BYTES, MAX_DEPTH, MAX_FILES};
 use artisync_model::{
-    check_entry_name, is_excluded, Content, FileEntry, FileMode, ModelError, RelPath, Shape,
+    check_entry_name, is_excluded, Content, FileEntry, FileMode, ModelError, ObjectId, RelPath,
+    Shape,
 };
 
 use crate::beneath::{DirHandle, EntryKind};
 pub use crate::readfile::{open_regular, read_regular};
+use crate::statcache::{Stamp, StatCache};
 use crate::StoreError;
 
 /// Reads the artifact at `path`; `Ok(None)` when nothing is there. The
@@ -47,6 +50,40 @@ fn split(path: &Path) -> Result<(&Path, RelPath), StoreError> {
     Ok((parent, file_name(path)?))
 }
 
+/// Where an artifact was found below its tier root.
+enum Found {
+    /// A single-file artifact: the folder holding it and its name.
+    File(DirHandle, String),
+    /// A folder artifact, opened.
+    Dir(DirHandle),
+}
+
+/// Finds the artifact at `rel` below `root`; `Ok(None)` when nothing is
+/// there, an error when what is there is not of the artifact's shape.
+fn find(root: &DirHandle, rel: &RelPath, shape: Shape) -> Result<Option<Found>, StoreError> {
+    let Some(parent) = root.open_dir_within(&rel.parent())? else {
+        return Ok(None);
+    };
+    let name = rel.file_name();
+    let Some(st) = parent.stat(name)? else {
+        return Ok(None);
+    };
+    let want = match shape {
+        Shape::File => EntryKind::File,
+        Shape::Dir => EntryKind::Dir,
+    };
+    if st.kind != want {
+        return Err(StoreError::UnsupportedFile {
+            path: root.path().join(rel.as_str()),
+            found: st.kind.name(),
+        });
+    }
+    match shape {
+        Shape::File => Ok(Some(Found::File(parent, name.to_string()))),
+        Shape::Dir => Ok(parent.open_dir(&RelPath::new(name)?)?.map(Found::Dir)),
+    }
+}
+
 /// Reads the artifact at `rel` below the tier root `root`; `Ok(None)` when
 /// nothing is there. A symlink on the way, a FIFO or device inside, a name
 /// artisync refuses, or more than the artifact limits is an error; the walk
@@ -56,38 +93,88 @@ pub fn read_content_in(
     rel: &RelPath,
     shape: Shape,
 ) -> Result<Option<Content>, StoreError> {
-    let Some(parent) = root.open_dir_within(&rel.parent())? else {
-        return Ok(None);
-    };
-    let name = rel.file_name();
-    let Some(st) = parent.stat(name)? else {
-        return Ok(None);
-    };
-    let path = || root.path().join(rel.as_str());
-    let unsupported = |kind: EntryKind| StoreError::UnsupportedFile {
-        path: path(),
-        found: kind.name(),
-    };
-    match shape {
-        Shape::File => {
-            if st.kind != EntryKind::File {
-                return Err(unsupported(st.kind));
-            }
-            let (data, mode) = parent.read_file(name, MAX_BYTES)?;
+    match find(root, rel, shape)? {
+        None => Ok(None),
+        Some(Found::File(parent, name)) => {
+            let (data, mode) = parent.read_file(&name, MAX_BYTES)?;
             Ok(Some(Content::file(
-                RelPath::new(name)?,
+                RelPath::new(&name)?,
                 entry_of(data, mode),
             )))
         }
-        Shape::Dir => {
-            if st.kind != EntryKind::Dir {
-                return Err(unsupported(st.kind));
+        Some(Found::Dir(top)) => {
+            let files = walk(
+                &top,
+                |dir, name, _, budget| {
+                    let (data, mode) = dir.read_file(name, budget)?;
+                    let size = data.len() as u64;
+                    Ok((entry_of(data, mode), size))
+                },
+                |target| FileEntry {
+                    mode: FileMode::Symlink,
+                    data: target,
+                },
+            )?;
+            Ok(Some(Content::dir(files)))
+        }
+    }
+}
+
+/// The hash of the artifact at `rel` below `root` (what
+/// `read_content_in(..).hash()` returns, with the same checks), reading
+/// only the files whose stat data `cache` does not know. Files deleted
+/// since the last walk leave the cache.
+pub fn hash_content_in(
+    root: &DirHandle,
+    rel: &RelPath,
+    shape: Shape,
+    cache: &StatCache,
+) -> Result<Option<ObjectId>, StoreError> {
+    // The id of one regular file, from the cache when its stamp matches.
+    let file_id = |dir: &DirHandle, name: &str, key: &str, budget: u64| {
+        if let Some(st) = dir.stat(name)? {
+            if st.kind == EntryKind::File && st.size <= budget {
+                if let Some(id) = cache.get(key, &Stamp::of(&st)) {
+                    return Ok((id, st));
+                }
             }
-            let top = RelPath::new(name)?;
-            let Some(top) = parent.open_dir(&top)? else {
-                return Ok(None);
-            };
-            Ok(Some(Content::dir(walk(&top)?)))
+        }
+        let (data, st) = dir.read_file_stat(name, budget)?;
+        let id = blob_id(&data);
+        cache.put(key, Stamp::of(&st), id);
+        Ok::<_, StoreError>((id, st))
+    };
+    match find(root, rel, shape)? {
+        None => Ok(None),
+        Some(Found::File(parent, name)) => {
+            Ok(Some(file_id(&parent, &name, rel.as_str(), MAX_BYTES)?.0))
+        }
+        Some(Found::Dir(top)) => {
+            let leaves = walk(
+                &top,
+                |dir, name, path, budget| {
+                    let key = format!("{rel}/{path}");
+                    let (id, st) = file_id(dir, name, &key, budget)?;
+                    let mode = if st.mode & 0o100 != 0 {
+                        FileMode::Executable
+                    } else {
+                        FileMode::Regular
+                    };
+                    Ok(((mode, id), st.size))
+                },
+                |target| (FileMode::Symlink, blob_id(&target)),
+            )?;
+            cache.retain_below(rel.as_str(), &|key| {
+                key.strip_prefix(rel.as_str())
+                    .and_then(|k| k.strip_prefix('/'))
+                    .and_then(|k| RelPath::new(k).ok())
+                    .is_some_and(|k| leaves.contains_key(&k))
+            });
+            Ok(Some(tree_id_of_paths(
+                leaves
+                    .into_iter()
+                    .map(|(path, (mode, id))| (path, mode.git_mode(), id)),
+            )))
         }
     }
 }
@@ -109,8 +196,17 @@ fn entry_of(data: Vec<u8>, mode: u32) -> FileEntry {
     FileEntry { mode, data }
 }
 
-/// Every file below `top`, depth first with an explicit stack.
-fn walk(top: &DirHandle) -> Result<BTreeMap<RelPath, FileEntry>, StoreError> {
+/// Every file below `top`, depth first with an explicit stack: `file`
+/// makes the leaf of a regular file (given its folder, its name, its path
+/// below `top` and how many bytes the artifact may still hold, it returns
+/// the leaf and the file's size), `link` that of a symlink (given its
+/// target). Names, kinds, depth and the artifact limits are checked here,
+/// whatever the leaves are.
+fn walk<T>(
+    top: &DirHandle,
+    mut file: impl FnMut(&DirHandle, &str, &RelPath, u64) -> Result<(T, u64), StoreError>,
+    link: impl Fn(Vec<u8>) -> T,
+) -> Result<BTreeMap<RelPath, T>, StoreError> {
     let mut out = BTreeMap::new();
     let mut total = 0u64;
     let mut stack = vec![RelPath::root()];
@@ -149,18 +245,12 @@ fn walk(top: &DirHandle) -> Result<BTreeMap<RelPath, FileEntry>, StoreError> {
                 EntryKind::Dir => stack.push(child),
                 EntryKind::Symlink => {
                     let target = dir.read_link(name)?;
-                    out.insert(
-                        child,
-                        FileEntry {
-                            mode: FileMode::Symlink,
-                            data: target,
-                        },
-                    );
+                    out.insert(child, link(target));
                 }
                 EntryKind::File => {
-                    let (data, mode) = dir.read_file(name, MAX_BYTES - total)?;
-                    total += data.len() as u64;
-                    out.insert(child, entry_of(data, mode));
+                    let (leaf, size) = file(&dir, name, &child, MAX_BYTES - total)?;
+                    total += size;
+                    out.insert(child, leaf);
                 }
                 EntryKind::Other(found) => {
                     return Err(StoreError::UnsupportedFile {
@@ -180,7 +270,7 @@ fn walk(top: &DirHandle) -> Result<BTreeMap<RelPath, FileEntry>, StoreError> {
     Ok(out)
 }
 
-fn unique_suffix() -> String {
+pub(crate) fn unique_suffix() -> String {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

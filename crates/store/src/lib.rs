@@ -19,6 +19,7 @@ pub mod pending;
 pub mod project;
 pub mod readfile;
 pub mod repo;
+pub mod statcache;
 pub mod upstream;
 
 pub use collection::Collection;

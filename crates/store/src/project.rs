@@ -8,6 +8,7 @@ use artisync_model::{ArtifactId, Content, Kind, Lockfile, Name, ObjectId, RelPat
 use serde::{Deserialize, Serialize};
 
 use crate::beneath::{DirHandle, EntryKind};
+use crate::statcache::StatCache;
 use crate::{fsio, Home, StoreError};
 
 pub const LOCKFILE: &str = "artisync.lock";
@@ -110,13 +111,20 @@ fn claude_rel() -> RelPath {
 
 impl Project {
     pub fn open(home: &Home, path: &Path) -> Result<Project, StoreError> {
-        let root = std::fs::canonicalize(path).map_err(|_| StoreError::NoSuchPath {
-            path: path.to_path_buf(),
-        })?;
-        let meta = std::fs::metadata(&root).map_err(StoreError::io("read", &root))?;
-        if !meta.is_dir() {
-            return Err(StoreError::NotADirectory { path: root });
-        }
+        // A registered project's path is canonical already; one openat2
+        // proves it (status over many projects opens every one).
+        let root = if DirHandle::is_canonical_dir(path) {
+            path.components().collect()
+        } else {
+            let root = std::fs::canonicalize(path).map_err(|_| StoreError::NoSuchPath {
+                path: path.to_path_buf(),
+            })?;
+            let meta = std::fs::metadata(&root).map_err(StoreError::io("read", &root))?;
+            if !meta.is_dir() {
+                return Err(StoreError::NotADirectory { path: root });
+            }
+            root
+        };
         if home.contains(&root) {
             return Err(StoreError::InsideHome {
                 path: root,
@@ -138,8 +146,13 @@ impl Project {
     /// without following a symlink and read only if it is a regular file,
     /// so a FIFO put in its place cannot block the read.
     pub fn lock(&self) -> Result<Lockfile, StoreError> {
+        self.lock_in(&self.tier_root()?)
+    }
+
+    /// `lock`, reached from the project folder already opened as `root`.
+    pub fn lock_in(&self, root: &DirHandle) -> Result<Lockfile, StoreError> {
         let path = self.lock_path();
-        let Some(dir) = self.tier_root()?.open_dir_within(&claude_rel())? else {
+        let Some(dir) = root.open_dir_within(&claude_rel())? else {
             return Ok(Lockfile::default());
         };
         if dir.stat(LOCKFILE)?.is_none() {
@@ -185,8 +198,15 @@ impl Project {
         fsio::read_content_in(&self.tier_root()?, &self.artifact_rel(id), id.kind.shape())
     }
 
-    pub fn artifact_hash(&self, id: &ArtifactId) -> Result<Option<ObjectId>, StoreError> {
-        Ok(self.read_artifact(id)?.map(|c| c.hash()))
+    /// The hash of the artifact's copy here, from the project folder opened
+    /// as `root`, reading only files `cache` does not know unchanged.
+    pub fn artifact_hash(
+        &self,
+        root: &DirHandle,
+        cache: &StatCache,
+        id: &ArtifactId,
+    ) -> Result<Option<ObjectId>, StoreError> {
+        fsio::hash_content_in(root, &self.artifact_rel(id), id.kind.shape(), cache)
     }
 
     /// Writes (or with `None` removes) the artifact; see
@@ -210,8 +230,12 @@ impl Project {
     /// lockfile knows them. Entries whose names are not valid artifact names
     /// are ignored.
     pub fn scan(&self) -> Result<Vec<ArtifactId>, StoreError> {
+        self.scan_in(&self.tier_root()?)
+    }
+
+    /// `scan`, from the project folder already opened as `root`.
+    pub fn scan_in(&self, root: &DirHandle) -> Result<Vec<ArtifactId>, StoreError> {
         let mut out = Vec::new();
-        let root = self.tier_root()?;
         for kind in Kind::ALL {
             let rel = claude_rel().join(&RelPath::new(kind.folder())?);
             let Some(dir) = root.open_dir_within(&rel)? else {

@@ -1,13 +1,14 @@
 //! The engine's operations. Each validates everything it was given before it
 //! writes anything, so a bad input never leaves a partial write.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use artisync_model::{
     drift, ArtifactId, Content, Kind, Manifest, ManifestEntry, Metadata, Name, ObjectId, RelPath,
     Shape, SourceSpec, Status, Tier,
 };
+use artisync_store::statcache::StatCache;
 use artisync_store::upstream::FetchOutcome;
 use artisync_store::{CachedRepo, Collection, Home, Project, Registry, ResolvedSource, StoreError};
 
@@ -362,10 +363,13 @@ impl Engine {
     }
 
     /// The upstream → collection pair of `entry`, read from the cache only.
+    /// `repos` keeps each upstream's cache open across the artifacts of one
+    /// report (most artifacts share a handful of upstreams).
     fn upstream_state(
         &self,
         entry: &ManifestEntry,
         collection_hash: Option<ObjectId>,
+        repos: &mut HashMap<String, Option<CachedRepo>>,
         warnings: &mut Vec<String>,
     ) -> Result<Option<UpstreamState>, SyncError> {
         let Some(src) = &entry.source else {
@@ -384,7 +388,13 @@ impl Engine {
             synced_hash: entry.upstream_hash,
             note: None,
         };
-        let Some(cache) = self.cache().open_existing(&resolved.url)? else {
+        let cache = match repos.entry(resolved.url.clone()) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(self.cache().open_existing(&resolved.url)?)
+            }
+        };
+        let Some(cache) = cache.as_ref() else {
             state.note = Some("not fetched; run 'artisync fetch'".into());
             state.status = drift(entry.upstream_hash, entry.upstream_hash, collection_hash);
             return Ok(Some(state));
@@ -426,10 +436,19 @@ impl Engine {
         let manifest = collection.manifest()?;
         let projects = self.projects_for(project)?;
         let mut warnings = Vec::new();
+        // Each tier's root is opened once, and copies are hashed through
+        // the tier's stat cache: a file whose stat data did not change
+        // since it was last hashed is not read again.
+        let croot = collection.tier_root()?;
+        let ccache = StatCache::for_root(&self.home, croot.path());
         let mut locks = Vec::new();
         for p in &projects {
-            match p.lock() {
-                Ok(l) => locks.push((p, l)),
+            let opened = p.tier_root().and_then(|root| Ok((p.lock_in(&root)?, root)));
+            match opened {
+                Ok((l, root)) => {
+                    let cache = StatCache::for_root(&self.home, &p.root);
+                    locks.push((p, l, root, cache))
+                }
                 // A project named with --project must be readable; across all
                 // registered projects, one broken lockfile is only a warning.
                 Err(e) if project.is_some() => return Err(e.into()),
@@ -437,6 +456,7 @@ impl Engine {
             }
         }
         let mut artifacts = Vec::new();
+        let mut repos = HashMap::new();
         for entry in &manifest.artifacts {
             let id = entry.id();
             if only.is_some_and(|o| o != &id) {
@@ -445,7 +465,7 @@ impl Engine {
             // One unreadable copy (a FIFO, a crafted tree, a folder nested
             // too deep) is a warning on that copy, not the end of the
             // report for every other artifact.
-            let collection_hash = match collection.artifact_hash(&id) {
+            let collection_hash = match collection.artifact_hash(&croot, &ccache, &id) {
                 Ok(h) => h,
                 Err(e) => {
                     warnings.push(format!(
@@ -455,22 +475,23 @@ impl Engine {
                     continue;
                 }
             };
-            let upstream = match self.upstream_state(entry, collection_hash, &mut warnings) {
-                Ok(u) => u,
-                Err(e) => {
-                    warnings.push(format!("{id} upstream: {e}"));
-                    None
-                }
-            };
+            let upstream =
+                match self.upstream_state(entry, collection_hash, &mut repos, &mut warnings) {
+                    Ok(u) => u,
+                    Err(e) => {
+                        warnings.push(format!("{id} upstream: {e}"));
+                        None
+                    }
+                };
             let mut pstates = Vec::new();
-            for (p, lock) in &locks {
+            for (p, lock, root, cache) in &locks {
                 let Some(le) = lock
                     .get(&id)
                     .filter(|le| le.collection == self.collection_name)
                 else {
                     continue;
                 };
-                let hash = match p.artifact_hash(&id) {
+                let hash = match p.artifact_hash(root, cache, &id) {
                     Ok(h) => h,
                     Err(e) => {
                         warnings.push(format!("{id} in {}: {e}", p.root.display()));
@@ -498,8 +519,8 @@ impl Engine {
         }
         artifacts.sort_by(|a, b| a.id.cmp(&b.id));
         let mut untracked = Vec::new();
-        for (p, lock) in locks.iter().filter(|_| only.is_none()) {
-            let scanned = match p.scan() {
+        for (p, lock, root, cache) in locks.iter().filter(|_| only.is_none()) {
+            let scanned = match p.scan_in(root) {
                 Ok(ids) => ids,
                 Err(e) => {
                     warnings.push(e.to_string());
@@ -511,7 +532,7 @@ impl Engine {
                     continue;
                 }
                 untracked.push(Untracked {
-                    hash: p.artifact_hash(&id).ok().flatten(),
+                    hash: p.artifact_hash(root, cache, &id).ok().flatten(),
                     in_collection: manifest.get(&id).is_some(),
                     status: Status::Untracked,
                     path: p.root.clone(),
@@ -520,6 +541,9 @@ impl Engine {
             }
         }
         self.mark_conflicts(&mut artifacts)?;
+        // The next status starts warm (best effort; a read-only data home
+        // only makes it slower).
+        artisync_store::statcache::save_all();
         Ok(StatusReport {
             collection: self.collection_name.clone(),
             artifacts,

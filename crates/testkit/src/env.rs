@@ -290,7 +290,24 @@ impl TestEnv {
 
     /// Snapshot of everything this environment owns: the data home, every
     /// project, the temporary `HOME` and the working directory.
+    /// Everything below the test's root (data home, projects, HOME, cwd)
+    /// except the data home's stat cache (`cache/stat/`, and the `cache`
+    /// folder's own entry, which the stat cache may have created): a
+    /// disposable record of file stamps and hashes that reads refresh,
+    /// holding no state of the user's (tests/reading.rs checks it is the
+    /// only thing a read writes).
     pub fn snapshot(&self) -> Tree {
+        let Ok(home) = self.home.strip_prefix(&self.root) else {
+            return snapshot_tree(&self.root);
+        };
+        let cache = home.join("cache");
+        let mut tree = crate::tree::without(&snapshot_tree(&self.root), &cache.join("stat"));
+        tree.remove(&cache);
+        tree
+    }
+
+    /// `snapshot`, stat cache included.
+    pub fn snapshot_all(&self) -> Tree {
         snapshot_tree(&self.root)
     }
 }
