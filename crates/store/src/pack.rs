@@ -125,10 +125,7 @@ impl<'r> PackWriter<'r> {
 
 /// Stores `objects` in `odb` as one pack (nothing when empty). Objects the
 /// database already holds are the caller's to leave out.
-pub fn write_objects(
-    odb: &Odb<'_>,
-    objects: &[(ObjectType, &[u8])],
-) -> Result<(), StoreError> {
+pub fn write_objects(odb: &Odb<'_>, objects: &[(ObjectType, &[u8])]) -> Result<(), StoreError> {
     if objects.is_empty() {
         return Ok(());
     }

@@ -163,7 +163,10 @@ mod tests {
             tb.insert(name, repo.blob(data).unwrap(), 0o100644).unwrap();
         }
         let tree = repo.find_tree(tb.write().unwrap()).unwrap();
-        let parents: Vec<_> = parents.iter().map(|p| repo.find_commit(*p).unwrap()).collect();
+        let parents: Vec<_> = parents
+            .iter()
+            .map(|p| repo.find_commit(*p).unwrap())
+            .collect();
         let parents: Vec<_> = parents.iter().collect();
         repo.commit(None, &sig, &sig, "c", &tree, &parents).unwrap()
     }
@@ -213,11 +216,17 @@ mod tests {
         // the new objects are copied; the old commits stay in the cache.
         let c3 = commit(&up, &[("c.md", b"three\n")], &[]);
         up.reference("refs/heads/main", c3, true, "t").unwrap();
-        up.find_reference("refs/heads/old").unwrap().delete().unwrap();
+        up.find_reference("refs/heads/old")
+            .unwrap()
+            .delete()
+            .unwrap();
         let second = cache.fetch().unwrap();
         assert_eq!(second.pruned, vec!["refs/heads/old".to_string()]);
         assert_eq!(fetched_refs(&cache.repo), fetched_refs(&up));
-        assert_eq!(cache.repo.find_commit(c2).unwrap().parent_id(0).unwrap(), c1);
+        assert_eq!(
+            cache.repo.find_commit(c2).unwrap().parent_id(0).unwrap(),
+            c1
+        );
         let packs: Vec<u64> = std::fs::read_dir(cache.dir.join("objects/pack"))
             .unwrap()
             .flatten()
@@ -229,7 +238,9 @@ mod tests {
         assert!(packs.iter().any(|&n| n < 200), "{packs:?}");
         // A fetch with nothing new writes no pack.
         cache.fetch().unwrap();
-        let n = std::fs::read_dir(cache.dir.join("objects/pack")).unwrap().count();
+        let n = std::fs::read_dir(cache.dir.join("objects/pack"))
+            .unwrap()
+            .count();
         assert_eq!(n, 4, "a .pack and an .idx per fetch");
     }
 }
