@@ -175,3 +175,31 @@ fn project_add_list_remove() {
     let err = env.run_err(&["project", "remove", a.to_str().unwrap()]);
     assert!(err.stderr.contains("not registered"), "{}", err.stderr);
 }
+
+#[test]
+fn a_deploy_that_fails_part_way_writes_none_of_its_artifacts() {
+    let env = env();
+    env.init();
+    let up = UpstreamRepo::sample();
+    env.run_ok(&["add", &up.local(""), "--all"]);
+    let project = env.project("web");
+    let p = project.to_str().unwrap();
+    // The command cannot be written (its folder is a file); the skill
+    // named before it must not be written either.
+    std::fs::create_dir_all(project.join(".claude")).unwrap();
+    std::fs::write(project.join(".claude/commands"), "not a folder\n").unwrap();
+    env.run_err(&["deploy", "skill:pdf", "command:review", "--project", p]);
+    let skills = project.join(".claude/skills");
+    let left: Vec<_> = std::fs::read_dir(&skills)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left in .claude/skills: {left:?}");
+    assert!(!project.join(".claude/artisync.lock").exists());
+    // Once the command can be written, both are deployed together.
+    std::fs::remove_file(project.join(".claude/commands")).unwrap();
+    env.run_ok(&["deploy", "skill:pdf", "command:review", "--project", p]);
+    assert!(project.join(".claude/skills/pdf/SKILL.md").is_file());
+    assert!(project.join(".claude/commands/review.md").is_file());
+    let lock = std::fs::read_to_string(project.join(".claude/artisync.lock")).unwrap();
+    assert!(lock.contains("pdf") && lock.contains("review"), "{lock}");
+}

@@ -336,3 +336,45 @@ fn adding_the_same_artifact_twice_is_refused() {
         "a second add",
     );
 }
+
+#[test]
+fn add_stores_its_files_in_one_pack_and_stages_them_with_their_stat_data() {
+    let env = env();
+    let collection = env.init();
+    let up = UpstreamRepo::sample();
+    env.run_ok(&["add", &up.local(""), "--all"]);
+    // Every imported file is committed, none of them as a loose object.
+    let listing = git(
+        &collection,
+        &[
+            "ls-tree", "-r", "HEAD", "--", "skills", "commands", "agents",
+        ],
+    );
+    let ids: Vec<&str> = listing
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(2))
+        .collect();
+    assert!(ids.len() > 3, "{listing}");
+    for id in &ids {
+        git(&collection, &["cat-file", "-e", id]);
+        let loose = collection
+            .join(".git/objects")
+            .join(&id[..2])
+            .join(&id[2..]);
+        assert!(!loose.exists(), "{id} was written as a loose object");
+    }
+    // The work tree matches the commit, and the index knows each file by
+    // its stat data (so nothing is read again to see that).
+    assert_eq!(
+        git(
+            &collection,
+            &["status", "--porcelain", "--untracked-files=all"]
+        ),
+        ""
+    );
+    let path = "skills/pdf/SKILL.md";
+    let debug = git(&collection, &["ls-files", "--debug", "--", path]);
+    let size = std::fs::metadata(collection.join(path)).unwrap().len();
+    assert!(debug.contains(&format!("size: {size}\t")), "{debug}");
+    assert!(!debug.contains("mtime: 0:0"), "{debug}");
+}

@@ -277,6 +277,16 @@ impl DirHandle {
         }
     }
 
+    /// Everything `lstat` says of `name` (one component), for callers that
+    /// record it, as git's index does; `None` when absent.
+    pub fn lstat(&self, name: &str) -> Result<Option<rustix::fs::Stat>, StoreError> {
+        match rustix::fs::statat(&self.fd, name, AtFlags::SYMLINK_NOFOLLOW) {
+            Ok(st) => Ok(Some(st)),
+            Err(Errno::NOENT) => Ok(None),
+            Err(e) => Err(io_err("read", self.child_path(name), e)),
+        }
+    }
+
     /// The names in this folder (not `.` and `..`), with their types. Read
     /// from the handle itself (rewound first), not from a second open of
     /// the folder: a handle is used by one thread at a time.

@@ -143,8 +143,30 @@ impl Collection {
         )
     }
 
+    /// Writes several new artifacts with one flush for all of them (see
+    /// `fsio::write_contents_in`).
+    pub fn write_artifacts(&self, items: &[(&ArtifactId, &Content)]) -> Result<(), StoreError> {
+        let items: Vec<(RelPath, &Content)> =
+            items.iter().map(|(id, c)| (id.rel_path(), *c)).collect();
+        fsio::write_contents_in(&self.tier_root()?, &items).map(|_| ())
+    }
+
     /// Commits everything changed in the collection with `message`.
     pub fn commit(&self, message: &str) -> Result<Option<ObjectId>, StoreError> {
+        repo::commit_all(&self.repo, message)
+    }
+
+    /// Commits like `commit`, after storing the files of `written` (each an
+    /// artifact this run has just written with that content) in one pack
+    /// and staging them by id with their stat data, so that the commit
+    /// neither reads nor hashes them again, and neither does a later one
+    /// while they stay unchanged.
+    pub fn commit_written(
+        &self,
+        message: &str,
+        written: &[(&ArtifactId, &Content)],
+    ) -> Result<Option<ObjectId>, StoreError> {
+        repo::stage_written(&self.repo, &self.tier_root()?, written)?;
         repo::commit_all(&self.repo, message)
     }
 

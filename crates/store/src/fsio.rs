@@ -345,6 +345,79 @@ pub fn write_content_in(
     content: &Content,
     expected: Option<&Content>,
 ) -> Result<Option<Content>, StoreError> {
+    let mut p = prepare_in(root, rel, content)?;
+    if let Err(e) = sync_prepared(std::slice::from_ref(&p)) {
+        p.discard();
+        return Err(e);
+    }
+    let replaced = p.swap(expected);
+    let _ = p.parent.sync();
+    replaced
+}
+
+/// Writes several artifacts below `root` as `write_content_in` writes one,
+/// with one flush for all of them: every new tree is built, then all are
+/// made durable together (`sync_prepared`), then each is swapped in and
+/// each folder holding them is synced once. A failure before the first
+/// swap leaves nothing written; a failed swap leaves the artifacts before
+/// it written and the rest untouched. Returns, per artifact, what its swap
+/// replaced (`None` when there was nothing).
+pub fn write_contents_in(
+    root: &DirHandle,
+    items: &[(RelPath, &Content)],
+) -> Result<Vec<Option<Content>>, StoreError> {
+    let mut prepared: Vec<Prepared> = Vec::new();
+    let discard = |ps: &mut [Prepared]| ps.iter_mut().for_each(Prepared::discard);
+    for (rel, content) in items {
+        remove_leftovers_in(root, rel);
+        match prepare_in(root, rel, content) {
+            Ok(p) => prepared.push(p),
+            Err(e) => {
+                discard(&mut prepared);
+                return Err(e);
+            }
+        }
+    }
+    if let Err(e) = sync_prepared(&prepared) {
+        discard(&mut prepared);
+        return Err(e);
+    }
+    let mut out = Vec::new();
+    for i in 0..prepared.len() {
+        // Nothing was expected: whatever a swap replaced is returned.
+        match prepared[i].swap(None) {
+            Ok(r) => out.push(r),
+            Err(e) => {
+                discard(&mut prepared[i..]);
+                sync_parents(&prepared[..i]);
+                return Err(e);
+            }
+        }
+    }
+    sync_parents(&prepared);
+    Ok(out)
+}
+
+/// An artifact built beside its destination, not yet visible there (see
+/// `prepare_in`).
+pub struct Prepared {
+    parent: DirHandle,
+    tmp: String,
+    name: String,
+    shape: Shape,
+    done: bool,
+}
+
+/// Builds `content` beside `rel` below `root`, without syncing it and
+/// without touching what is at `rel`: the first half of
+/// `write_content_in`, for a writer that makes many new artifacts durable
+/// with one `sync_prepared` before it swaps each in (`Prepared::swap`).
+/// Whatever is not swapped in must be discarded (`Prepared::discard`).
+pub fn prepare_in(
+    root: &DirHandle,
+    rel: &RelPath,
+    content: &Content,
+) -> Result<Prepared, StoreError> {
     content.check()?;
     if rel.is_root() {
         return Err(StoreError::Invalid(
@@ -366,36 +439,103 @@ pub fn write_content_in(
         },
     };
     let parent = root.create_dirs_within(&rel.parent())?;
-    let mut tmp = sibling_name(name, "new");
+    let tmp = sibling_name(name, "new");
     let built = match single {
         Some(entry) => write_entry(&parent, &tmp, entry),
         None => build_dir(&parent, name, &tmp, content),
     };
-    // Durable before it becomes visible, or a power cut could leave the
-    // new name with empty files. One flush of the file system covers every
-    // file and folder just written (as git's core.fsyncMethod=batch does),
-    // instead of an fsync per file; the swap below is then made durable by
-    // syncing the parent folder.
-    let built = built.and_then(|()| parent.sync_filesystem());
     if let Err(e) = built {
         let _ = parent.remove(&tmp);
         return Err(e);
     }
-    let existed = parent.stat(name)?.is_some();
-    if let Err(e) = swap_in(&parent, &mut tmp, name, existed) {
-        let _ = parent.remove(&tmp);
-        return Err(e);
+    Ok(Prepared {
+        parent,
+        tmp,
+        name: name.to_string(),
+        shape: content.shape,
+        done: false,
+    })
+}
+
+/// Makes every prepared artifact durable before any becomes visible, or a
+/// power cut could leave a new name with empty files. One flush per file
+/// system covers every file and folder just written (as git's
+/// core.fsyncMethod=batch does), instead of an fsync per file; each swap
+/// is then made durable by syncing the folder that holds it.
+pub fn sync_prepared(prepared: &[Prepared]) -> Result<(), StoreError> {
+    let mut done: Vec<u64> = Vec::new();
+    for p in prepared {
+        let dev = p.parent.lstat(".")?.map(|st| st.st_dev);
+        if dev.is_some_and(|d| done.contains(&d)) {
+            continue;
+        }
+        p.parent.sync_filesystem()?;
+        done.extend(dev);
     }
-    // The write has happened; from here on only cleanup remains. `tmp` now
-    // names what was replaced.
-    let replaced = if existed {
-        read_replaced(&parent, &tmp, name, content.shape)
-    } else {
-        Ok(None)
-    };
-    let _ = parent.remove(&tmp);
-    let _ = parent.sync();
-    Ok(differs(replaced, expected))
+    Ok(())
+}
+
+/// Syncs each folder that holds one of `prepared` once, making their swaps
+/// durable. Best effort, as after any swap: the write has happened.
+pub fn sync_parents(prepared: &[Prepared]) {
+    let mut done: Vec<(u64, u64)> = Vec::new();
+    for p in prepared {
+        let key = p
+            .parent
+            .lstat(".")
+            .ok()
+            .flatten()
+            .map(|st| (st.st_dev, st.st_ino));
+        if key.is_some_and(|k| done.contains(&k)) {
+            continue;
+        }
+        let _ = p.parent.sync();
+        done.extend(key);
+    }
+}
+
+impl Prepared {
+    /// Puts the prepared artifact in place, replacing what is there, and
+    /// returns what it replaced when that differs from `expected` (see
+    /// `write_content_in`). The folder holding it is not synced (see
+    /// `sync_parents`). An error means nothing was replaced.
+    pub fn swap(&mut self, expected: Option<&Content>) -> Result<Option<Content>, StoreError> {
+        if self.done {
+            return Err(StoreError::Invalid(format!(
+                "{} was already swapped in or discarded",
+                self.name
+            )));
+        }
+        let existed = match self.parent.stat(&self.name) {
+            Ok(st) => st.is_some(),
+            Err(e) => {
+                self.discard();
+                return Err(e);
+            }
+        };
+        if let Err(e) = swap_in(&self.parent, &mut self.tmp, &self.name, existed) {
+            self.discard();
+            return Err(e);
+        }
+        self.done = true;
+        // The write has happened; from here on only cleanup remains. `tmp`
+        // now names what was replaced.
+        let replaced = if existed {
+            read_replaced(&self.parent, &self.tmp, &self.name, self.shape)
+        } else {
+            Ok(None)
+        };
+        let _ = self.parent.remove(&self.tmp);
+        Ok(differs(replaced, expected))
+    }
+
+    /// Removes the prepared tree unless it was swapped in.
+    pub fn discard(&mut self) {
+        if !self.done {
+            let _ = self.parent.remove(&self.tmp);
+            self.done = true;
+        }
+    }
 }
 
 /// Puts `tmp` in place of `name`: one exchange when `name` exists (after

@@ -164,6 +164,26 @@ impl Journal {
         Ok(entry)
     }
 
+    /// Appends every entry of `entries` (their `seq`s are assigned here,
+    /// in order) with one write and one sync of the file: a run that
+    /// writes many artifacts journals them all before the first write.
+    /// Callers hold each destination artifact's lock.
+    pub fn append_all(&self, mut entries: Vec<UndoEntry>) -> Result<Vec<UndoEntry>, StoreError> {
+        if entries.is_empty() {
+            return Ok(entries);
+        }
+        let _guard = self.guard()?;
+        let mut seq = self.last_seq()?;
+        let mut text = String::new();
+        for e in &mut entries {
+            seq += 1;
+            e.seq = seq;
+            text.push_str(&line_of(e)?);
+        }
+        self.write_text(text)?;
+        Ok(entries)
+    }
+
     fn guard(&self) -> Result<crate::lock::LockGuard, StoreError> {
         crate::lock::acquire(
             self.path.parent().unwrap_or(std::path::Path::new(".")),
@@ -177,9 +197,11 @@ impl Journal {
     }
 
     fn write_line<T: Serialize>(&self, record: &T) -> Result<(), StoreError> {
-        let mut line = serde_json::to_string(record)
-            .map_err(|e| StoreError::Invalid(format!("cannot record an undo entry: {e}")))?;
-        line.push('\n');
+        self.write_text(line_of(record)?)
+    }
+
+    /// Appends whole lines and syncs the file.
+    fn write_text(&self, mut line: String) -> Result<(), StoreError> {
         let mut f = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -223,6 +245,14 @@ impl Journal {
             .filter(|e| e.undoes.is_none() && !undone.contains(&e.seq))
             .find(|e| &e.destination == destination && id.is_none_or(|i| &e.id == i)))
     }
+}
+
+/// One journal line.
+fn line_of<T: Serialize>(record: &T) -> Result<String, StoreError> {
+    let mut line = serde_json::to_string(record)
+        .map_err(|e| StoreError::Invalid(format!("cannot record an undo entry: {e}")))?;
+    line.push('\n');
+    Ok(line)
 }
 
 #[cfg(test)]

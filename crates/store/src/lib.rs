@@ -14,6 +14,7 @@ pub mod home;
 pub mod journal;
 pub mod lock;
 pub mod objects;
+pub mod pack;
 pub mod pending;
 pub mod project;
 pub mod readfile;

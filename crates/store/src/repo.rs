@@ -4,10 +4,15 @@
 use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
-use artisync_model::ObjectId;
-use git2::{IndexAddOption, Repository, Signature};
+use std::collections::HashSet;
+
+use artisync_model::{blob_id, ArtifactId, Content, ObjectId, RelPath, Shape};
+use git2::{
+    IndexAddOption, IndexEntry, IndexTime, ObjectType, OdbLookupFlags, Repository, Signature,
+};
 use serde::Serialize;
 
+use crate::beneath::DirHandle;
 use crate::StoreError;
 
 /// Starts libgit2 for a process that will not go to the network. Built
@@ -104,4 +109,89 @@ pub fn commit_all(repo: &Repository, message: &str) -> Result<Option<ObjectId>, 
         .commit(Some("HEAD"), &sig, &sig, message, &tree, &parents)
         .map_err(StoreError::git(ctx()))?;
     Ok(Some(ObjectId::from_git(id)))
+}
+
+/// Stores the files of `written` (artifacts just written below the work
+/// tree `root` with these contents) in one pack, and stages each by its
+/// blob id with the stat data of its file, as `git add` would have: a
+/// following `commit_all` finds them unchanged by their stat data and
+/// reads none of them. The ids are plain SHA-1 of bytes artisync holds;
+/// the objects themselves are named by libgit2's indexer, and a file whose
+/// id the pack did not produce is refused. A file that is gone or changed
+/// kind since it was written is left to `commit_all`.
+pub fn stage_written(
+    repo: &Repository,
+    root: &DirHandle,
+    written: &[(&ArtifactId, &Content)],
+) -> Result<(), StoreError> {
+    let ctx = || format!("staging in {}", repo.path().display());
+    let odb = repo.odb().map_err(StoreError::git(ctx()))?;
+    let mut files = Vec::new();
+    let mut objects = Vec::new();
+    let mut seen = HashSet::new();
+    for (id, content) in written {
+        let rel = id.rel_path();
+        for (path, entry) in &content.files {
+            let full = match content.shape {
+                Shape::Dir => rel.join(path),
+                Shape::File => rel.clone(),
+            };
+            let oid = blob_id(&entry.data).to_git();
+            // Without a rescan of the pack folder per new blob.
+            if seen.insert(oid) && !odb.exists_ext(oid, OdbLookupFlags::NO_REFRESH) {
+                objects.push((ObjectType::Blob, entry.data.as_slice()));
+            }
+            files.push((full, oid, entry.mode.git_mode()));
+        }
+    }
+    crate::pack::write_objects(&odb, &objects)?;
+    let mut index = repo.index().map_err(StoreError::git(ctx()))?;
+    for (id, content) in written {
+        if content.shape == Shape::Dir {
+            let _ = index.remove_dir(std::path::Path::new(id.rel_path().as_str()), 0);
+        }
+    }
+    let mut dir: Option<(RelPath, DirHandle)> = None;
+    for (path, oid, mode) in files {
+        if !odb.exists(oid) {
+            return Err(StoreError::Invalid(format!(
+                "{path}: the stored blob is not {oid}; not committing it"
+            )));
+        }
+        let parent = path.parent();
+        if dir.as_ref().is_none_or(|(p, _)| *p != parent) {
+            let Some(d) = root.open_dir_within(&parent)? else {
+                continue;
+            };
+            dir = Some((parent, d));
+        }
+        let Some((_, d)) = &dir else { continue };
+        let Some(st) = d.lstat(path.file_name())? else {
+            continue;
+        };
+        let kind = st.st_mode & 0o170000;
+        let expect = if mode == 0o120000 { 0o120000 } else { 0o100000 };
+        if kind != expect {
+            continue;
+        }
+        let time = |s: i64, ns: u64| IndexTime::new(s as i32, ns as u32);
+        index
+            .add(&IndexEntry {
+                ctime: time(st.st_ctime, st.st_ctime_nsec),
+                mtime: time(st.st_mtime, st.st_mtime_nsec),
+                dev: st.st_dev as u32,
+                ino: st.st_ino as u32,
+                mode,
+                uid: st.st_uid,
+                gid: st.st_gid,
+                file_size: st.st_size as u32,
+                id: oid,
+                flags: 0,
+                flags_extended: 0,
+                path: path.as_str().as_bytes().to_vec(),
+            })
+            .map_err(StoreError::git(ctx()))?;
+    }
+    index.write().map_err(StoreError::git(ctx()))?;
+    Ok(())
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use crate::repo::CommitInfo;
 use crate::{fsio, StoreError};
 
+mod local;
 mod prune;
 pub use prune::describe_ref;
 
@@ -251,16 +252,32 @@ impl CachedRepo {
             b.as_str()
                 .map(|s| s.trim_start_matches("refs/heads/").to_string())
         });
-        remote.disconnect().map_err(|e| e.message().to_string())?;
-        let mut opts = git2::FetchOptions::new();
-        opts.download_tags(git2::AutotagOption::None);
-        remote
-            .fetch(
-                &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
-                Some(&mut opts),
-                None,
-            )
-            .map_err(|e| e.message().to_string())?;
+        // A repository on this machine is copied from directly; a URL
+        // that does not open as one (an escaped path, a host name) goes
+        // through libgit2's transport as any other.
+        let local = self
+            .url
+            .strip_prefix("file://")
+            .and_then(|path| Repository::open(path).ok());
+        if let Some(src) = local {
+            let heads: Vec<(String, Oid)> = remote
+                .list()
+                .map(|hs| hs.iter().map(|h| (h.name().to_string(), h.oid())).collect())
+                .map_err(|e| e.message().to_string())?;
+            remote.disconnect().map_err(|e| e.message().to_string())?;
+            self.fetch_local(&src, &heads)?;
+        } else {
+            remote.disconnect().map_err(|e| e.message().to_string())?;
+            let mut opts = git2::FetchOptions::new();
+            opts.download_tags(git2::AutotagOption::None);
+            remote
+                .fetch(
+                    &["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"],
+                    Some(&mut opts),
+                    None,
+                )
+                .map_err(|e| e.message().to_string())?;
+        }
         // The refs the upstream announced for this fetch (kept by the
         // remote after it disconnects); unknown, nothing is pruned.
         let advertised: Vec<String> = remote

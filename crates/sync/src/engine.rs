@@ -157,8 +157,11 @@ impl Engine {
 
         let synced_at = artisync_store::now();
         let mut imported = Vec::new();
+        // Written together: one flush makes all of them durable.
+        let written: Vec<(&ArtifactId, &Content)> =
+            staged.iter().map(|(c, content)| (&c.id, content)).collect();
+        collection.write_artifacts(&written)?;
         for (c, content) in &staged {
-            collection.write_artifact(&c.id, Some(content), None)?;
             let hash = content.hash();
             let spec_text = source.spec_for(&c.path, Some(&reference));
             manifest.upsert(ManifestEntry {
@@ -191,7 +194,9 @@ impl Engine {
             .map(|i| format!("- {} from {} at {}", i.id, i.source, i.commit.short()))
             .collect::<Vec<_>>()
             .join("\n");
-        let commit_id = collection.commit(&format!("{subject}\n\n{body}\n"))?;
+        // The files were just written from these contents: staged by id,
+        // the commit does not read and hash them again.
+        let commit_id = collection.commit_written(&format!("{subject}\n\n{body}\n"), &written)?;
         Ok(AddReport {
             collection: self.collection_name.clone(),
             imported,
@@ -294,7 +299,12 @@ impl Engine {
         let project = Project::open(&self.home, project_path)?;
         let lock = project.lock()?;
         let mut staged = Vec::new();
+        let mut seen = std::collections::BTreeSet::new();
         for id in ids {
+            // Naming an artifact twice deploys it once.
+            if !seen.insert(id) {
+                continue;
+            }
             if manifest.get(id).is_none() {
                 return Err(self.unknown(id));
             }
@@ -325,50 +335,7 @@ impl Engine {
             staged.push((id, content));
         }
         Registry::new(&self.home).add(&project)?;
-        let destination = artisync_model::Destination::Project {
-            path: project.root.clone(),
-        };
-        let target = crate::syncing::Target::Project(project.clone());
-        let objects = self.objects()?;
-        let mut deployed = Vec::new();
-        for (id, content) in &staged {
-            // Each artifact is written under its lock and journaled, so that
-            // `undo` can take a deploy back; the lockfile entry follows.
-            let _guard = self.artifact_lock(&destination, id)?;
-            if std::fs::symlink_metadata(project.artifact_path(id)).is_ok() {
-                return Err(SyncError::Refused(format!(
-                    "{} appeared while deploying; nothing more was written",
-                    project.artifact_path(id).display()
-                )));
-            }
-            let before = artisync_store::journal::BaseRecord::Lock {
-                project: project.root.clone(),
-                entry: None,
-            };
-            self.write_artifact(
-                &objects,
-                &target,
-                &destination,
-                id,
-                None,
-                Some(content),
-                &before,
-                "deploy",
-                None,
-            )?;
-            let hash = content.hash();
-            self.record_base(
-                &collection,
-                id,
-                &before,
-                &artisync_store::pending::NewBase::Lock { hash },
-            )?;
-            deployed.push(Deployed {
-                id: (*id).clone(),
-                hash,
-                path: project.artifact_path(id),
-            });
-        }
+        let deployed = self.deploy_staged(&collection, &project, &staged)?;
         Ok(DeployReport {
             project: project.root,
             collection: self.collection_name.clone(),

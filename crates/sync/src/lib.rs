@@ -5,6 +5,7 @@
 //!
 //! Reading (status, versions, diff) never writes anything.
 
+mod deploying;
 pub mod diff;
 pub mod engine;
 pub mod error;
