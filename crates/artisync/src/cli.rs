@@ -200,10 +200,12 @@ pub enum Command {
 }
 
 impl Command {
-    /// Whether the command only works on local files and repositories: it
-    /// never fetches, so it needs no TLS set-up (see
+    /// Whether the command reads local git repositories and never fetches,
+    /// so libgit2 can start without TLS set-up (see
     /// `repo::start_git_offline`). `init` (may clone), `add`, `fetch` and
-    /// `sync` (may fetch), and `serve`/`demo` (run jobs that fetch) are not.
+    /// `sync` (may fetch), and `serve`/`demo` (run jobs that fetch) are not;
+    /// `jobs`, `job` and `project` use no git at all, so starting libgit2
+    /// would only cost them time.
     pub fn is_offline(&self) -> bool {
         matches!(
             self,
@@ -216,9 +218,6 @@ impl Command {
                 | Command::Resolve { .. }
                 | Command::Patch { .. }
                 | Command::Undo { .. }
-                | Command::Jobs { .. }
-                | Command::Job { .. }
-                | Command::Project { .. }
         )
     }
 }
