@@ -720,6 +720,17 @@ fn measure_lists(
     Ok(sizes)
 }
 
+/// The table of latencies, between lines of dashes.
+fn print_table(line: &str, phases: &[(String, Phase)]) {
+    println!("{line}");
+    println!(
+        "{:<46} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9}",
+        "measurement", "n", "req/s", "p50", "p90", "p99", "max"
+    );
+    println!("{line}");
+    print_phases(phases);
+}
+
 fn print_phases(phases: &[(String, Phase)]) {
     for (name, p) in phases {
         println!(
@@ -763,13 +774,7 @@ fn run_lists_only(o: &Options, home: &Path, project: &Path, dir: &Path) -> Resul
         o.clients,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    println!("{line}");
-    println!(
-        "{:<46} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9}",
-        "measurement", "n", "req/s", "p50", "p90", "p99", "max"
-    );
-    println!("{line}");
-    print_phases(&phases);
+    print_table(&line, &phases);
     println!("{line}");
     sizes.dedup();
     for (label, bytes) in &sizes {
@@ -926,13 +931,7 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
         o.clients,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
-    println!("{line}");
-    println!(
-        "{:<46} {:>6} {:>7} {:>9} {:>9} {:>9} {:>9}",
-        "measurement", "n", "req/s", "p50", "p90", "p99", "max"
-    );
-    println!("{line}");
-    print_phases(&phases);
+    print_table(&line, &phases);
     for (name, l) in [
         ("POST -> final SSE event (upstream_to_coll.)", &to_final),
         ("  of which the job itself (duration_ms)", &server_ms),

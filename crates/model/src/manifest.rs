@@ -49,6 +49,20 @@ pub struct ManifestEntry {
 }
 
 impl ManifestEntry {
+    /// An entry for an artifact with no upstream (made in a project or the
+    /// collection itself).
+    pub fn local(id: &ArtifactId) -> ManifestEntry {
+        ManifestEntry {
+            kind: id.kind,
+            name: id.name.clone(),
+            source: None,
+            reference: None,
+            upstream_commit: None,
+            upstream_hash: None,
+            synced_at: None,
+        }
+    }
+
     pub fn id(&self) -> ArtifactId {
         ArtifactId::new(self.kind, self.name.clone())
     }

@@ -149,15 +149,7 @@ impl Engine {
             let mut changed = false;
             for (id, _) in deployed {
                 if m.get(id).is_none() {
-                    m.upsert(ManifestEntry {
-                        kind: id.kind,
-                        name: id.name.clone(),
-                        source: None,
-                        reference: None,
-                        upstream_commit: None,
-                        upstream_hash: None,
-                        synced_at: None,
-                    });
+                    m.upsert(ManifestEntry::local(id));
                     changed = true;
                 }
             }

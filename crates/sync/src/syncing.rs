@@ -1088,15 +1088,7 @@ impl Engine {
                     let mut m = collection.manifest()?;
                     if m.get(id).is_none() {
                         // A project artifact new to the collection.
-                        m.upsert(ManifestEntry {
-                            kind: id.kind,
-                            name: id.name.clone(),
-                            source: None,
-                            reference: None,
-                            upstream_commit: None,
-                            upstream_hash: None,
-                            synced_at: None,
-                        });
+                        m.upsert(ManifestEntry::local(id));
                         collection.save_manifest(&m)?;
                         changed = true;
                     }
