@@ -346,3 +346,67 @@ fn human_status_of_a_fixed_scenario() {
         .replace(up.path().to_str().unwrap(), "[UPSTREAM]");
     insta::assert_snapshot!("status_human", redact.apply(&out.stdout));
 }
+
+#[test]
+fn many_projects_each_keep_their_own_state() {
+    // Enough projects that status reads them on several threads: every
+    // copy is still reported on its own project with its own drift and
+    // untracked artifacts, and one broken lockfile is a warning naming
+    // its project.
+    let s = Scenario::new();
+    let mut expected = vec![(s.web_str(), "in_sync".to_string())];
+    let mut untracked = Vec::new();
+    for i in 0..14 {
+        let p = s.env.project(&format!("p{i:02}"));
+        s.env
+            .run_ok(&["deploy", "skill:pdf", "--project", p.to_str().unwrap()]);
+        let path = p.to_str().unwrap().to_string();
+        match i % 3 {
+            0 => {
+                append(&p.join(".claude/skills/pdf/SKILL.md"), "edit\n");
+                expected.push((path, "ahead".into()));
+            }
+            1 => expected.push((path, "in_sync".into())),
+            _ => {
+                let dir = p.join(".claude/commands");
+                std::fs::create_dir_all(&dir).unwrap();
+                std::fs::write(dir.join(format!("own{i}.md")), "Mine.\n").unwrap();
+                untracked.push((path.clone(), format!("command:own{i}")));
+                expected.push((path, "in_sync".into()));
+            }
+        }
+    }
+    let broken = s.env.project("p99-broken");
+    s.env
+        .run_ok(&["deploy", "skill:pdf", "--project", broken.to_str().unwrap()]);
+    std::fs::write(broken.join(".claude/artisync.lock"), "not = [valid").unwrap();
+
+    let v = s.status(&[]);
+    let (_, mut got) = s.pdf();
+    got.sort();
+    expected.sort();
+    assert_eq!(got, expected);
+    let mut found: Vec<(String, String)> = v["untracked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["path"].as_str().unwrap().to_string(),
+                u["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    untracked.sort();
+    assert_eq!(found, untracked);
+    let warnings = v["warnings"].as_array().unwrap();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .as_str()
+            .unwrap()
+            .contains(broken.to_str().unwrap()),
+        "{warnings:?}"
+    );
+}

@@ -9,7 +9,6 @@ use git2::Repository;
 
 use crate::beneath::DirHandle;
 use crate::repo::{self, CommitInfo};
-use crate::statcache::StatCache;
 use crate::{fsio, Home, StoreError};
 
 pub const MANIFEST: &str = "artisync.toml";
@@ -113,17 +112,6 @@ impl Collection {
 
     pub fn read_artifact(&self, id: &ArtifactId) -> Result<Option<Content>, StoreError> {
         fsio::read_content_in(&self.tier_root()?, &id.rel_path(), id.kind.shape())
-    }
-
-    /// The hash of the artifact in the collection folder, opened as `root`,
-    /// reading only files `cache` does not know unchanged.
-    pub fn artifact_hash(
-        &self,
-        root: &DirHandle,
-        cache: &StatCache,
-        id: &ArtifactId,
-    ) -> Result<Option<ObjectId>, StoreError> {
-        fsio::hash_content_in(root, &id.rel_path(), id.kind.shape(), cache)
     }
 
     /// Writes (or with `None` removes) the artifact; see

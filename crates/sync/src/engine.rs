@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use artisync_model::{
-    drift, ArtifactId, Content, Kind, Manifest, ManifestEntry, Metadata, Name, ObjectId, RelPath,
-    Shape, SourceSpec, Status, Tier,
+    drift, ArtifactId, Content, Kind, LockEntry, Manifest, ManifestEntry, Metadata, Name, ObjectId,
+    RelPath, Shape, SourceSpec, Status, Tier,
 };
+use artisync_store::fsio;
 use artisync_store::statcache::StatCache;
 use artisync_store::upstream::FetchOutcome;
 use artisync_store::{CachedRepo, Collection, Home, Project, Registry, ResolvedSource, StoreError};
@@ -15,6 +16,17 @@ use artisync_store::{CachedRepo, Collection, Home, Project, Registry, ResolvedSo
 use crate::diff::diff_contents;
 use crate::report::*;
 use crate::SyncError;
+
+/// What a status report reads from one project.
+struct ProjectRead<'p> {
+    project: &'p Project,
+    /// Each copy the lockfile records for this collection: its lock entry
+    /// and its hash (or why it could not be read).
+    copies: HashMap<ArtifactId, (LockEntry, Result<Option<ObjectId>, String>)>,
+    /// Artifacts on disk the lockfile does not record, with their hashes
+    /// (or why the folder could not be scanned).
+    untracked: Result<Vec<(ArtifactId, Option<ObjectId>)>, String>,
+}
 
 /// What `add` was asked to import.
 #[derive(Debug, Clone, Default)]
@@ -435,20 +447,36 @@ impl Engine {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
         let projects = self.projects_for(project)?;
-        let mut warnings = Vec::new();
+        let entries: Vec<&ManifestEntry> = manifest
+            .artifacts
+            .iter()
+            .filter(|e| only.is_none_or(|o| e.kind == o.kind && e.name == o.name))
+            .collect();
+        let ids: Vec<ArtifactId> = entries.iter().map(|e| e.id()).collect();
         // Each tier's root is opened once, and copies are hashed through
         // the tier's stat cache: a file whose stat data did not change
-        // since it was last hashed is not read again.
+        // since it was last hashed is not read again. The collection's
+        // copies are hashed on a thread of their own while the projects
+        // are read (on several threads when there are many).
         let croot = collection.tier_root()?;
         let ccache = StatCache::for_root(&self.home, croot.path());
-        let mut locks = Vec::new();
-        for p in &projects {
-            let opened = p.tier_root().and_then(|root| Ok((p.lock_in(&root)?, root)));
-            match opened {
-                Ok((l, root)) => {
-                    let cache = StatCache::for_root(&self.home, &p.root);
-                    locks.push((p, l, root, cache))
-                }
+        let (collection_hashes, reads) = std::thread::scope(|s| {
+            let coll = s.spawn(|| {
+                ids.iter()
+                    .map(|id| {
+                        fsio::hash_content_in(&croot, &id.rel_path(), id.kind.shape(), &ccache)
+                    })
+                    .collect::<Vec<_>>()
+            });
+            let reads = self.read_projects(&projects, &ids, only.is_none());
+            let coll = coll.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (coll, reads)
+        });
+        let mut warnings = Vec::new();
+        let mut opened = Vec::new();
+        for read in reads {
+            match read {
+                Ok(r) => opened.push(r),
                 // A project named with --project must be readable; across all
                 // registered projects, one broken lockfile is only a warning.
                 Err(e) if project.is_some() => return Err(e.into()),
@@ -457,15 +485,11 @@ impl Engine {
         }
         let mut artifacts = Vec::new();
         let mut repos = HashMap::new();
-        for entry in &manifest.artifacts {
-            let id = entry.id();
-            if only.is_some_and(|o| o != &id) {
-                continue;
-            }
+        for ((entry, id), collection_hash) in entries.iter().zip(ids).zip(collection_hashes) {
             // One unreadable copy (a FIFO, a crafted tree, a folder nested
             // too deep) is a warning on that copy, not the end of the
             // report for every other artifact.
-            let collection_hash = match collection.artifact_hash(&croot, &ccache, &id) {
+            let collection_hash = match collection_hash {
                 Ok(h) => h,
                 Err(e) => {
                     warnings.push(format!(
@@ -484,22 +508,19 @@ impl Engine {
                     }
                 };
             let mut pstates = Vec::new();
-            for (p, lock, root, cache) in &locks {
-                let Some(le) = lock
-                    .get(&id)
-                    .filter(|le| le.collection == self.collection_name)
-                else {
+            for r in &opened {
+                let Some((le, hash)) = r.copies.get(&id) else {
                     continue;
                 };
-                let hash = match p.artifact_hash(root, cache, &id) {
-                    Ok(h) => h,
+                let hash = match hash {
+                    Ok(h) => *h,
                     Err(e) => {
-                        warnings.push(format!("{id} in {}: {e}", p.root.display()));
+                        warnings.push(format!("{id} in {}: {e}", r.project.root.display()));
                         continue;
                     }
                 };
                 pstates.push(ProjectState {
-                    path: p.root.clone(),
+                    path: r.project.root.clone(),
                     status: drift(Some(le.hash), collection_hash, hash),
                     hash,
                     deployed_hash: Some(le.hash),
@@ -519,25 +540,16 @@ impl Engine {
         }
         artifacts.sort_by(|a, b| a.id.cmp(&b.id));
         let mut untracked = Vec::new();
-        for (p, lock, root, cache) in locks.iter().filter(|_| only.is_none()) {
-            let scanned = match p.scan_in(root) {
-                Ok(ids) => ids,
-                Err(e) => {
-                    warnings.push(e.to_string());
-                    vec![]
-                }
-            };
-            for id in scanned {
-                if lock.get(&id).is_some() {
-                    continue;
-                }
-                untracked.push(Untracked {
-                    hash: p.artifact_hash(root, cache, &id).ok().flatten(),
+        for r in opened {
+            match r.untracked {
+                Ok(found) => untracked.extend(found.into_iter().map(|(id, hash)| Untracked {
+                    hash,
                     in_collection: manifest.get(&id).is_some(),
                     status: Status::Untracked,
-                    path: p.root.clone(),
+                    path: r.project.root.clone(),
                     id,
-                });
+                })),
+                Err(e) => warnings.push(e),
             }
         }
         self.mark_conflicts(&mut artifacts)?;
@@ -549,6 +561,88 @@ impl Engine {
             artifacts,
             untracked,
             warnings,
+        })
+    }
+
+    /// Reads every project for a status report: sequentially for a few,
+    /// split over the machine's cores (at most 4 threads) for many.
+    fn read_projects<'p>(
+        &self,
+        projects: &'p [Project],
+        ids: &[ArtifactId],
+        scan: bool,
+    ) -> Vec<Result<ProjectRead<'p>, StoreError>> {
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        if projects.len() < 8 || workers < 2 {
+            return projects
+                .iter()
+                .map(|p| self.read_project(p, ids, scan))
+                .collect();
+        }
+        let per_thread = projects.len().div_ceil(workers);
+        std::thread::scope(|s| {
+            let handles: Vec<_> = projects
+                .chunks(per_thread)
+                .map(|chunk| {
+                    s.spawn(move || {
+                        chunk
+                            .iter()
+                            .map(|p| self.read_project(p, ids, scan))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+
+    /// One project's lockfile, the hash of each copy of `ids` it records
+    /// for this collection, and (with `scan`) the artifacts on disk it
+    /// does not record. Only an unreadable lockfile (or project folder) is
+    /// an error; an unreadable copy is carried as its message.
+    fn read_project<'p>(
+        &self,
+        p: &'p Project,
+        ids: &[ArtifactId],
+        scan: bool,
+    ) -> Result<ProjectRead<'p>, StoreError> {
+        let root = p.tier_root()?;
+        let lock = p.lock_in(&root)?;
+        let cache = StatCache::for_root(&self.home, &p.root);
+        let mut copies = HashMap::new();
+        for id in ids {
+            let Some(le) = lock
+                .get(id)
+                .filter(|le| le.collection == self.collection_name)
+            else {
+                continue;
+            };
+            let hash = p
+                .artifact_hash(&root, &cache, id)
+                .map_err(|e| e.to_string());
+            copies.insert(id.clone(), (le.clone(), hash));
+        }
+        let untracked = if scan {
+            p.scan_in(&root).map_err(|e| e.to_string()).map(|found| {
+                found
+                    .into_iter()
+                    .filter(|id| lock.get(id).is_none())
+                    .map(|id| {
+                        let hash = p.artifact_hash(&root, &cache, &id).ok().flatten();
+                        (id, hash)
+                    })
+                    .collect()
+            })
+        } else {
+            Ok(Vec::new())
+        };
+        Ok(ProjectRead {
+            project: p,
+            copies,
+            untracked,
         })
     }
 
