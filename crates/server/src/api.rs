@@ -394,15 +394,18 @@ fn project_of(state: &SharedState, raw: Option<&str>) -> Result<Option<PathBuf>,
 
 async fn list_artifacts(
     State(state): State<SharedState>,
+    headers: HeaderMap,
     ApiQuery(q): ApiQuery<Scope>,
 ) -> Result<Response, ApiError> {
-    snapshotted(state, q, "artifacts".into(), |e, project| e.status(project)).await
+    let what = "artifacts".to_string();
+    snapshotted(state, &headers, q, what, |e, project| e.status(project)).await
 }
 
 /// `scoped`, with the answer kept between requests while nothing it
 /// reads changes (`snapshot`); `what` names the question within a scope.
 async fn snapshotted<T: serde::Serialize + Send + 'static>(
     state: SharedState,
+    headers: &HeaderMap,
     scope: Scope,
     what: String,
     read: impl FnOnce(&Engine, Option<&Path>) -> Result<T, artisync_sync::SyncError> + Send + 'static,
@@ -433,14 +436,32 @@ async fn snapshotted<T: serde::Serialize + Send + 'static>(
             })
     })
     .await?;
-    Ok((
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        Body::from(v),
-    )
-        .into_response())
+    let json = HeaderValue::from_static("application/json");
+    // A kept answer's gzip copy is made once, not once per request; the
+    // compression layer leaves a response that is already encoded alone.
+    let wants_gzip = crate::encoding::choose(headers, &[crate::encoding::Coding::Gzip])
+        == crate::encoding::Coding::Gzip;
+    if wants_gzip && v.json.len() as u64 >= crate::compress::MIN_SIZE {
+        let packed = v
+            .gzip()
+            .map_err(|e| ApiError::internal(format!("cannot compress the response: {e}")))?;
+        return Ok((
+            [
+                (header::CONTENT_TYPE, json),
+                (
+                    header::CONTENT_ENCODING,
+                    HeaderValue::from_static(crate::encoding::Coding::Gzip.token()),
+                ),
+                (
+                    header::VARY,
+                    HeaderValue::from_static(header::ACCEPT_ENCODING.as_str()),
+                ),
+            ],
+            Body::from(packed),
+        )
+            .into_response());
+    }
+    Ok(([(header::CONTENT_TYPE, json)], Body::from(v.json)).into_response())
 }
 
 /// Runs an engine read for the project and collection of `scope` off the
@@ -482,12 +503,16 @@ async fn get_artifact(
 
 async fn versions(
     State(state): State<SharedState>,
+    headers: HeaderMap,
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<Scope>,
 ) -> Result<Response, ApiError> {
     let id = parse_id(&id)?;
     let what = format!("versions {id}");
-    snapshotted(state, q, what, move |e, project| e.versions(&id, project)).await
+    snapshotted(state, &headers, q, what, move |e, project| {
+        e.versions(&id, project)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]

@@ -43,7 +43,7 @@ fn compressible_type(headers: &HeaderMap) -> bool {
     essence == "application/json" || essence.ends_with("+json") || essence == "text/plain"
 }
 
-fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+pub(crate) fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
     let mut enc = GzEncoder::new(
         Vec::with_capacity(bytes.len() / 4),
         flate2::Compression::new(6),

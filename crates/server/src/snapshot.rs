@@ -14,7 +14,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use artisync_store::watch::Watcher;
@@ -29,8 +29,35 @@ const MAX_AGE: Duration = Duration::from_secs(5);
 /// collection asked about); past it, all are dropped.
 const MAX_ENTRIES: usize = 4096;
 
+/// One answer: its JSON, and its gzip copy made the first time a client
+/// that accepts gzip asks for it (then sent again to every such client
+/// while the answer is kept).
+#[derive(Clone)]
+pub struct Answer {
+    pub json: Bytes,
+    gzip: Arc<OnceLock<Bytes>>,
+}
+
+impl Answer {
+    fn new(json: Vec<u8>) -> Answer {
+        Answer {
+            json: Bytes::from(json),
+            gzip: Arc::default(),
+        }
+    }
+
+    /// The gzip copy of the JSON, made once.
+    pub fn gzip(&self) -> std::io::Result<Bytes> {
+        if let Some(g) = self.gzip.get() {
+            return Ok(g.clone());
+        }
+        let g = Bytes::from(crate::compress::gzip(&self.json)?);
+        Ok(self.gzip.get_or_init(|| g).clone())
+    }
+}
+
 struct Kept {
-    value: Bytes,
+    value: Answer,
     generation: u64,
     registry: Arc<Vec<ProjectRecord>>,
     at: Instant,
@@ -66,9 +93,9 @@ impl Snapshots {
         registry: Arc<Vec<ProjectRecord>>,
         projects: &[PathBuf],
         compute: impl FnOnce() -> Result<Vec<u8>, ApiError>,
-    ) -> Result<Bytes, ApiError> {
+    ) -> Result<Answer, ApiError> {
         let Some(w) = &self.watcher else {
-            return compute().map(Bytes::from);
+            return compute().map(Answer::new);
         };
         let now = w.generation();
         if let Ok(kept) = self.kept.lock() {
@@ -91,7 +118,7 @@ impl Snapshots {
         }
         let generation = w.generation();
         let at = Instant::now();
-        let value = Bytes::from(compute()?);
+        let value = Answer::new(compute()?);
         if whole {
             if let Ok(mut kept) = self.kept.lock() {
                 if kept.len() >= MAX_ENTRIES {

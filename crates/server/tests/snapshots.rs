@@ -145,3 +145,45 @@ async fn kept_versions_follow_a_change() {
     assert_eq!(after, fresh());
     assert_ne!(after, first);
 }
+
+/// The JSON of a gzip-encoded answer, checking its headers.
+fn gunzipped(r: &Resp) -> Value {
+    use std::io::Read;
+    assert_eq!(r.header("content-encoding"), Some("gzip"));
+    assert_eq!(r.header("vary"), Some("accept-encoding"));
+    assert_eq!(r.header("content-type"), Some("application/json"));
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&r.body[..])
+        .read_to_end(&mut out)
+        .unwrap();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[tokio::test]
+async fn a_kept_answer_is_sent_gzipped_and_its_copy_follows_changes() {
+    let fx = Fixture::new(0);
+    let uri = format!("/api/v1/artifacts?project_path={}", fx.web_str());
+    let gz = || async {
+        let req = fx
+            .request(axum::http::Method::GET, &uri)
+            .header("accept-encoding", "gzip, br")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        fx.send(req).await
+    };
+    let plain = fx.get(&uri).await;
+    assert_eq!(plain.header("content-encoding"), None);
+    let first = gz().await;
+    assert_eq!(gunzipped(&first), plain.json());
+    // Kept: the same compressed bytes again.
+    assert_eq!(gz().await.body, first.body);
+    // Changed: the compressed answer is the new one.
+    let file = fx.web.join(".claude/skills/pdf/SKILL.md");
+    let mut text = fs::read_to_string(&file).unwrap();
+    text.push_str("Local.\n");
+    fs::write(&file, text).unwrap();
+    let fresh = serde_json::to_value(fx.engine().status(Some(&fx.web)).unwrap()).unwrap();
+    let after = gunzipped(&gz().await);
+    assert_eq!(after, fresh);
+    assert_ne!(after, plain.json());
+}
