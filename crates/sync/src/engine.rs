@@ -460,16 +460,21 @@ impl Engine {
         // are read (on several threads when there are many).
         let croot = collection.tier_root()?;
         let ccache = StatCache::for_root(&self.home, croot.path());
+        let hash_collection = || {
+            ids.iter()
+                .map(|id| fsio::hash_content_in(&croot, &id.rel_path(), id.kind.shape(), &ccache))
+                .collect::<Vec<_>>()
+        };
         let (collection_hashes, reads) = std::thread::scope(|s| {
-            let coll = s.spawn(|| {
-                ids.iter()
-                    .map(|id| {
-                        fsio::hash_content_in(&croot, &id.rel_path(), id.kind.shape(), &ccache)
-                    })
-                    .collect::<Vec<_>>()
-            });
+            let coll = std::thread::Builder::new()
+                .spawn_scoped(s, hash_collection)
+                .ok();
             let reads = self.read_projects(&projects, &ids, only.is_none());
-            let coll = coll.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let coll = match coll {
+                Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                // No thread to be had (the system's limit): the same work here.
+                None => hash_collection(),
+            };
             (coll, reads)
         });
         let mut warnings = Vec::new();
@@ -581,20 +586,25 @@ impl Engine {
         }
         let per_thread = projects.len().div_ceil(workers);
         std::thread::scope(|s| {
-            let handles: Vec<_> = projects
+            let started: Vec<_> = projects
                 .chunks(per_thread)
                 .map(|chunk| {
-                    s.spawn(move || {
+                    let work = move || {
                         chunk
                             .iter()
                             .map(|p| self.read_project(p, ids, scan))
                             .collect::<Vec<_>>()
-                    })
+                    };
+                    (std::thread::Builder::new().spawn_scoped(s, work).ok(), work)
                 })
                 .collect();
-            handles
+            started
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .flat_map(|(thread, work)| match thread {
+                    Some(h) => h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)),
+                    // No thread to be had (the system's limit): read here.
+                    None => work(),
+                })
                 .collect()
         })
     }
