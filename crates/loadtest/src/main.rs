@@ -731,6 +731,34 @@ fn print_table(line: &str, phases: &[(String, Phase)]) {
     print_phases(phases);
 }
 
+/// The body size of each encoding of the artifact list.
+fn print_sizes(sizes: &mut Vec<(&'static str, usize)>) {
+    sizes.dedup();
+    for (label, bytes) in sizes.iter() {
+        println!(
+            "{:<46} {:>10}",
+            format!("GET /api/v1/artifacts body ({label})"),
+            format!("{bytes} B")
+        );
+    }
+}
+
+/// Prints how many requests failed (and the first few errors); an error
+/// when any did.
+fn failures(line: &str, phases: &[(String, Phase)]) -> Result<()> {
+    let errors: Vec<&String> = phases.iter().flat_map(|(_, p)| &p.errors).collect();
+    println!("{:<46} {:>10}", "failed requests", errors.len());
+    println!("{line}");
+    for e in errors.iter().take(5) {
+        println!("error: {e}");
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} requests failed", errors.len()))
+    }
+}
+
 fn print_phases(phases: &[(String, Phase)]) {
     for (name, p) in phases {
         println!(
@@ -776,25 +804,9 @@ fn run_lists_only(o: &Options, home: &Path, project: &Path, dir: &Path) -> Resul
     );
     print_table(&line, &phases);
     println!("{line}");
-    sizes.dedup();
-    for (label, bytes) in &sizes {
-        println!(
-            "{:<46} {:>10}",
-            format!("GET /api/v1/artifacts body ({label})"),
-            format!("{bytes} B")
-        );
-    }
+    print_sizes(&mut sizes);
     println!("{:<46} {:>10}", "RSS after the load (VmRSS)", mib(rss));
-    let errors: Vec<&String> = phases.iter().flat_map(|(_, p)| &p.errors).collect();
-    println!("{:<46} {:>10}", "failed requests", errors.len());
-    for e in errors.iter().take(5) {
-        println!("error: {e}");
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{} requests failed", errors.len()))
-    }
+    failures(&line, &phases)
 }
 
 fn run(o: &Options, dir: &Path) -> Result<()> {
@@ -948,14 +960,7 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
         );
     }
     println!("{line}");
-    sizes.dedup();
-    for (label, bytes) in &sizes {
-        println!(
-            "{:<46} {:>10}",
-            format!("GET /api/v1/artifacts body ({label})"),
-            format!("{bytes} B")
-        );
-    }
+    print_sizes(&mut sizes);
     println!(
         "{:<46} {:>10}",
         "idle RSS after start (VmRSS)",
@@ -966,17 +971,7 @@ fn run(o: &Options, dir: &Path) -> Result<()> {
         "idle RSS after the load (VmRSS)",
         mib(rss_end)
     );
-    let errors: Vec<&String> = phases.iter().flat_map(|(_, p)| &p.errors).collect();
-    println!("{:<46} {:>10}", "failed requests", errors.len());
-    println!("{line}");
-    for e in errors.iter().take(5) {
-        println!("error: {e}");
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("{} requests failed", errors.len()))
-    }
+    failures(&line, &phases)
 }
 
 fn main() -> ExitCode {
