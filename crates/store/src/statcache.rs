@@ -111,10 +111,12 @@ impl StatCache {
     /// from the data home the first time this process asks for it.
     pub fn for_root(home: &Home, root: &Path) -> Arc<StatCache> {
         let key = (home.root().to_path_buf(), root.to_path_buf());
-        let mut caches = registry();
-        if let Some(c) = caches.get(&key) {
+        if let Some(c) = registry().get(&key) {
             return c.clone();
         }
+        // Read and parsed without holding the registry, so that threads
+        // reading many projects do not wait on each other's files; the
+        // first one registered wins.
         let file = cache_file(home, root);
         let map = file.as_deref().map(|f| load(f, root)).unwrap_or_default();
         let cache = Arc::new(StatCache {
@@ -123,8 +125,7 @@ impl StatCache {
             racy_ns: RACY_NS,
             entries: Mutex::new(Entries { map, dirty: false }),
         });
-        caches.insert(key, cache.clone());
-        cache
+        registry().entry(key).or_insert(cache).clone()
     }
 
     /// A cache kept in memory only, trusting files as soon as they are
