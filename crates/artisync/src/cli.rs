@@ -201,8 +201,7 @@ pub enum Command {
 
 impl Command {
     /// Whether the command reads local git repositories and never fetches,
-    /// so libgit2 can start without TLS set-up (see
-    /// `repo::start_git_offline`). `init` (may clone), `add`, `fetch` and
+    /// so libgit2 can start without TLS set-up (see `repo::start_git`). `init` (may clone), `add`, `fetch` and
     /// `sync` (may fetch), and `serve`/`demo` (run jobs that fetch) are not;
     /// `jobs`, `job` and `project` use no git at all, so starting libgit2
     /// would only cost them time.
@@ -219,6 +218,13 @@ impl Command {
                 | Command::Patch { .. }
                 | Command::Undo { .. }
         )
+    }
+
+    /// Whether the command may need no git at all: `list` and `status`
+    /// read upstream hashes from the data home's memo when it knows them,
+    /// and start libgit2 themselves when it does not.
+    pub fn starts_git_lazily(&self) -> bool {
+        matches!(self, Command::List | Command::Status { .. })
     }
 }
 

@@ -27,7 +27,10 @@ fn main() -> ExitCode {
         Err(e) => return clap_error(e),
     };
     if cli.command.is_offline() {
-        artisync_store::repo::start_git_offline();
+        artisync_store::repo::declare_offline();
+        if !cli.command.starts_git_lazily() {
+            artisync_store::repo::start_git();
+        }
     }
     let out = Out::new(
         cli.global.json,

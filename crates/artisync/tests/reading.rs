@@ -161,7 +161,10 @@ fn the_stat_cache_is_all_a_read_writes_and_never_changes_an_answer() {
     }
     assert_same_tree(&upstream, &snapshot_tree(up.path()), "status");
     let files = std::fs::read_dir(&stat_dir).unwrap().count();
-    assert_eq!(files, 3, "one cache per tier root (collection, web, api)");
+    assert_eq!(
+        files, 4,
+        "one cache per tier root (collection, web, api) and one memo of upstream hashes"
+    );
     // A warm read gives the same answer, and saves nothing new.
     assert_eq!(env.json(&["status"]), warm);
     assert_same_tree(&after, &env.snapshot_all(), "a second status");
@@ -210,6 +213,91 @@ fn the_stat_cache_is_all_a_read_writes_and_never_changes_an_answer() {
     );
     std::fs::remove_dir_all(&stat_dir).unwrap();
     assert_eq!(env.json(&["status"]), chmodded);
+}
+
+/// `(commit, hash)` of `id`'s upstream as `status --json` reports it.
+fn upstream_of(status: &serde_json::Value, id: &str) -> (String, String) {
+    let a = status["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["id"] == id)
+        .unwrap_or_else(|| panic!("{id} missing: {status:#}"));
+    let u = &a["upstream"];
+    (
+        u["commit"].as_str().unwrap_or("none").to_string(),
+        u["hash"].as_str().unwrap_or("none").to_string(),
+    )
+}
+
+#[test]
+fn the_upstream_memo_answers_for_the_commit_it_was_made_at_and_no_other() {
+    let env = env();
+    env.init();
+    let up = UpstreamRepo::sample();
+    let v1 = up.head();
+    up.tag("v1");
+    // One artifact follows the default branch, one is pinned to a commit
+    // id, one follows a tag (always asked of git).
+    env.run_ok(&["add", &up.spec("main", "skills/pdf")]);
+    env.run_ok(&["add", &up.spec(&v1, "commands/review.md")]);
+    env.run_ok(&["add", &up.spec("v1", "skills/changelog")]);
+    let expect = |status: &serde_json::Value, id: &str, rev: &str, path: &str| {
+        let commit = up.rev_parse(&format!("{rev}^{{commit}}"));
+        let hash = up.rev_parse(&format!("{rev}:{path}"));
+        assert_eq!(upstream_of(status, id), (commit, hash), "{id} at {rev}");
+    };
+    let check_all = |status: &serde_json::Value, main: &str| {
+        expect(status, "skill:pdf", main, "skills/pdf");
+        expect(status, "command:review", &v1, "commands/review.md");
+        expect(status, "skill:changelog", "v1", "skills/changelog");
+    };
+    let first = env.json(&["status"]);
+    check_all(&first, "main");
+    let caches: Vec<PathBuf> = std::fs::read_dir(env.home().join("cache/upstream"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(caches.len(), 1, "{caches:?}");
+    let cache = &caches[0];
+
+    // With the cache's objects gone, what the memo knows is still
+    // answered without git; the tag, which it never answers, fails.
+    let objects = cache.join("objects");
+    let hidden = cache.join("objects-hidden");
+    std::fs::rename(&objects, &hidden).unwrap();
+    let blind = env.json(&["status"]);
+    std::fs::rename(&hidden, &objects).unwrap();
+    assert_eq!(
+        upstream_of(&blind, "skill:pdf"),
+        upstream_of(&first, "skill:pdf")
+    );
+    assert_eq!(
+        upstream_of(&blind, "command:review"),
+        upstream_of(&first, "command:review")
+    );
+    assert_ne!(
+        upstream_of(&blind, "skill:changelog"),
+        upstream_of(&first, "skill:changelog"),
+        "the tag was answered without git: {blind:#}"
+    );
+
+    // The branch moves: its new commit is asked of git, the pin stays.
+    up.write("skills/pdf/SKILL.md", "# PDF v3\n");
+    up.commit("v3");
+    env.run_ok(&["fetch"]);
+    let moved = env.json(&["status"]);
+    check_all(&moved, "main");
+    assert_ne!(
+        upstream_of(&moved, "skill:pdf"),
+        upstream_of(&first, "skill:pdf")
+    );
+
+    // Refs packed into one file are not plain files to read: git answers,
+    // and the same.
+    git(cache, &["pack-refs", "--all"]);
+    assert_eq!(env.json(&["status"]), moved);
 }
 
 #[test]

@@ -110,6 +110,12 @@ impl Collection {
         DirHandle::open_root(&self.root, false)
     }
 
+    /// `tier_root` of collection `name`, without opening its git
+    /// repository (for callers that only look).
+    pub fn tier_root_in(home: &Home, name: &str) -> Result<DirHandle, StoreError> {
+        DirHandle::open_root(&home.collection_dir(name)?, false)
+    }
+
     pub fn read_artifact(&self, id: &ArtifactId) -> Result<Option<Content>, StoreError> {
         fsio::read_content_in(&self.tier_root()?, &id.rel_path(), id.kind.shape())
     }

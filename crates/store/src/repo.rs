@@ -15,29 +15,44 @@ use serde::Serialize;
 use crate::beneath::DirHandle;
 use crate::StoreError;
 
-/// Starts libgit2 for a process that will not go to the network. Built
-/// with HTTPS support, libgit2 sets up OpenSSL as it starts, and OpenSSL
-/// then reads and parses the system's whole CA certificate bundle: several
-/// milliseconds of every command, spent for nothing by one that only reads
+static OFFLINE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Declares that this process will not go to the network, so that
+/// `start_git` may start libgit2 without its certificates (see there).
+/// Call it first thing in `main`, before any thread starts.
+pub fn declare_offline() {
+    OFFLINE.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Starts libgit2 now, once per process; any git call would start it
+/// anyway. In a process that declared itself offline (`declare_offline`):
+/// built with HTTPS support, libgit2 sets up OpenSSL as it starts, and
+/// OpenSSL then reads and parses the system's whole CA certificate bundle,
+/// several milliseconds spent for nothing by a command that only reads
 /// local repositories. So the bundle is pointed at an empty file while
 /// libgit2 starts, and the environment is put back at once (child
 /// processes such as `$EDITOR` see what the user set). An HTTPS fetch in
-/// this process would then fail certificate checks: call it only for
-/// commands that never fetch, before any other git call and before any
-/// thread starts.
-pub fn start_git_offline() {
-    #[cfg(feature = "https")]
-    {
-        const VAR: &str = "SSL_CERT_FILE";
-        let saved = std::env::var_os(VAR);
-        std::env::set_var(VAR, "/dev/null");
-        // Any git2 call starts libgit2; caching is already on by default.
-        git2::opts::enable_caching(true);
-        match saved {
-            Some(v) => std::env::set_var(VAR, v),
-            None => std::env::remove_var(VAR),
+/// that process would then fail certificate checks. Because it changes
+/// the environment, the first call in an offline process must come before
+/// any git call and while no other thread runs.
+pub fn start_git() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        #[cfg(feature = "https")]
+        if OFFLINE.load(std::sync::atomic::Ordering::Relaxed) {
+            const VAR: &str = "SSL_CERT_FILE";
+            let saved = std::env::var_os(VAR);
+            std::env::set_var(VAR, "/dev/null");
+            // Any git2 call starts libgit2; caching is already on by default.
+            git2::opts::enable_caching(true);
+            match saved {
+                Some(v) => std::env::set_var(VAR, v),
+                None => std::env::remove_var(VAR),
+            }
+            return;
         }
-    }
+        git2::opts::enable_caching(true);
+    });
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

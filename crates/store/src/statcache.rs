@@ -17,6 +17,10 @@
 //! times were at least a second old when it was hashed; a younger file is
 //! hashed again every time until it has aged (git's racy-git rule, with a
 //! sliding second instead of the index file's timestamp).
+//!
+//! The same folder keeps an `UpstreamMemo` per upstream cache: the hash of
+//! each artifact at each commit status has looked at, so that a status
+//! whose upstream did not move opens no git repository at all.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -229,6 +233,160 @@ pub fn save_all() {
     for c in caches {
         c.save();
     }
+    let memos: Vec<Arc<UpstreamMemo>> = memo_registry().values().cloned().collect();
+    for m in memos {
+        m.save();
+    }
+}
+
+const MEMO_HEADER: &str = "artisync upstream hashes 1";
+/// How many answers one upstream's memo keeps; those this process did not
+/// use are the first to go.
+const MEMO_LIMIT: usize = 20_000;
+
+/// Which artifact an answer is about: a commit, a path in it, and whether
+/// the artifact is a folder.
+type MemoKey = (ObjectId, bool, String);
+
+#[derive(Default)]
+struct MemoEntries {
+    /// The artifact hash at the key (`None`: nothing of that shape there),
+    /// and whether this process used or made the answer.
+    map: HashMap<MemoKey, (Option<ObjectId>, bool)>,
+    dirty: bool,
+}
+
+/// Artifact hashes in one upstream cache, by commit and path. A commit id
+/// names its tree for good, so an answer never goes stale: status can say
+/// what an upstream holds at a commit without starting git or reading a
+/// single object. Saved beside the stat caches, and like them holding only
+/// what can be recomputed (a damaged file is dropped whole). The header
+/// carries a version: changing which files an artifact's hash covers
+/// means a new version, so old answers are ignored.
+pub struct UpstreamMemo {
+    file: Option<PathBuf>,
+    dir: PathBuf,
+    entries: Mutex<MemoEntries>,
+}
+
+type MemoRegistry = HashMap<(PathBuf, PathBuf), Arc<UpstreamMemo>>;
+
+fn memo_registry() -> MutexGuard<'static, MemoRegistry> {
+    static MEMOS: OnceLock<Mutex<MemoRegistry>> = OnceLock::new();
+    MEMOS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+}
+
+impl UpstreamMemo {
+    /// The memo of the upstream cache repository at `dir`, loaded from the
+    /// data home the first time this process asks for it.
+    pub fn for_repo(home: &Home, dir: &Path) -> Arc<UpstreamMemo> {
+        let key = (home.root().to_path_buf(), dir.to_path_buf());
+        if let Some(m) = memo_registry().get(&key) {
+            return m.clone();
+        }
+        let file = cache_file(home, dir);
+        let map = file
+            .as_deref()
+            .and_then(read_cache_text)
+            .and_then(|t| parse_memo(&t, dir))
+            .unwrap_or_default();
+        let memo = Arc::new(UpstreamMemo {
+            file,
+            dir: dir.to_path_buf(),
+            entries: Mutex::new(MemoEntries { map, dirty: false }),
+        });
+        memo_registry().entry(key).or_insert(memo).clone()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, MemoEntries> {
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The remembered hash of the artifact at `commit:path`: `None` when
+    /// nothing is remembered, `Some(None)` when the commit holds nothing of
+    /// that shape there.
+    pub fn get(&self, commit: ObjectId, path: &str, dir: bool) -> Option<Option<ObjectId>> {
+        let mut e = self.lock();
+        let (hash, used) = e.map.get_mut(&(commit, dir, path.to_string()))?;
+        *used = true;
+        Some(*hash)
+    }
+
+    /// Remembers what git said is at `commit:path`.
+    pub fn put(&self, commit: ObjectId, path: &str, dir: bool, hash: Option<ObjectId>) {
+        if path.contains('\n') {
+            return;
+        }
+        let mut e = self.lock();
+        let old = e.map.insert((commit, dir, path.to_string()), (hash, true));
+        e.dirty |= old.map(|(h, _)| h) != Some(hash);
+    }
+
+    /// Writes the memo to the data home if it changed. Best effort.
+    pub fn save(&self) {
+        let Some(file) = &self.file else {
+            return;
+        };
+        let mut e = self.lock();
+        if !e.dirty {
+            return;
+        }
+        let mut rows: Vec<(&MemoKey, &(Option<ObjectId>, bool))> = e.map.iter().collect();
+        // Used answers first, then the rest, each in a stable order.
+        rows.sort_by(|a, b| b.1 .1.cmp(&a.1 .1).then_with(|| a.0.cmp(b.0)));
+        rows.truncate(MEMO_LIMIT);
+        let mut text = String::with_capacity(64 + rows.len() * 100);
+        let _ = writeln!(text, "{MEMO_HEADER}");
+        let _ = writeln!(text, "{}", self.dir.display());
+        for ((commit, dir, path), (hash, _)) in rows {
+            let shape = if *dir { 'd' } else { 'f' };
+            match hash {
+                Some(h) => {
+                    let _ = writeln!(text, "{commit} {shape} {h} {path}");
+                }
+                None => {
+                    let _ = writeln!(text, "{commit} {shape} - {path}");
+                }
+            }
+        }
+        if write_replacing(file, text.as_bytes()).is_ok() {
+            e.dirty = false;
+        }
+    }
+}
+
+fn parse_memo(text: &str, dir: &Path) -> Option<HashMap<MemoKey, (Option<ObjectId>, bool)>> {
+    let mut lines = text.split_inclusive('\n');
+    if lines.next()? != format!("{MEMO_HEADER}\n") {
+        return None;
+    }
+    if lines.next()?.strip_suffix('\n')? != dir.to_str()? {
+        return None;
+    }
+    let mut map = HashMap::new();
+    for line in lines {
+        let line = line.strip_suffix('\n')?;
+        let mut f = line.splitn(4, ' ');
+        let commit: ObjectId = f.next()?.parse().ok()?;
+        let dir = match f.next()? {
+            "d" => true,
+            "f" => false,
+            _ => return None,
+        };
+        let hash = match f.next()? {
+            "-" => None,
+            h => Some(h.parse().ok()?),
+        };
+        let path = f.next()?;
+        if path.is_empty() {
+            return None;
+        }
+        map.insert((commit, dir, path.to_string()), (hash, false));
+    }
+    Some(map)
 }
 
 /// `cache/stat/<hash of the root path>` in the data home; `None` for a
@@ -246,18 +404,19 @@ fn cache_file(home: &Home, root: &Path) -> Option<PathBuf> {
 /// unreadable, for another root, or not entirely well formed (a file cut
 /// short by a crash is thrown away whole rather than half trusted).
 fn load(file: &Path, root: &Path) -> BTreeMap<String, (Stamp, ObjectId)> {
+    read_cache_text(file)
+        .and_then(|text| parse(&text, root))
+        .unwrap_or_default()
+}
+
+/// The text of a cache file; `None` when it is missing, unreadable, too
+/// big or not UTF-8.
+fn read_cache_text(file: &Path) -> Option<String> {
     use std::io::Read;
-    let Ok(Some(f)) = crate::readfile::open_regular(file) else {
-        return BTreeMap::new();
-    };
+    let f = crate::readfile::open_regular(file).ok()??;
     let mut bytes = Vec::new();
-    if f.take(FILE_LIMIT).read_to_end(&mut bytes).is_err() {
-        return BTreeMap::new();
-    }
-    let Ok(text) = String::from_utf8(bytes) else {
-        return BTreeMap::new();
-    };
-    parse(&text, root).unwrap_or_default()
+    f.take(FILE_LIMIT).read_to_end(&mut bytes).ok()?;
+    String::from_utf8(bytes).ok()
 }
 
 fn parse(text: &str, root: &Path) -> Option<BTreeMap<String, (Stamp, ObjectId)>> {
@@ -360,6 +519,33 @@ mod tests {
         assert_eq!(parse(&text, Path::new("/p/other")), None);
         assert_eq!(parse(&text[..text.len() - 4], root), None);
         assert_eq!(parse(&text.replace("cache 1", "cache 2"), root), None);
+    }
+
+    #[test]
+    fn a_saved_memo_parses_back_and_a_damaged_one_is_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = dir.path().join("up.git");
+        let file = dir.path().join("memo");
+        let c1 = artisync_model::content::blob_id(b"c1");
+        let h = artisync_model::content::blob_id(b"h");
+        let memo = UpstreamMemo {
+            file: Some(file.clone()),
+            dir: repo.clone(),
+            entries: Mutex::default(),
+        };
+        memo.put(c1, "skills/a b", true, Some(h));
+        memo.put(c1, "commands/x.md", false, None);
+        memo.save();
+        let text = std::fs::read_to_string(&file).unwrap();
+        let map = parse_memo(&text, &repo).unwrap();
+        assert_eq!(map.len(), 2);
+        assert_eq!(map[&(c1, true, "skills/a b".to_string())].0, Some(h));
+        assert_eq!(map[&(c1, false, "commands/x.md".to_string())].0, None);
+        // Another repository's memo, a cut line, a bad shape or version.
+        assert!(parse_memo(&text, &dir.path().join("other.git")).is_none());
+        assert!(parse_memo(&text[..text.len() - 5], &repo).is_none());
+        assert!(parse_memo(&text.replace(" d ", " x "), &repo).is_none());
+        assert!(parse_memo(&text.replace("hashes 1", "hashes 2"), &repo).is_none());
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! Nothing here pushes or writes to an upstream.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use artisync_model::content::tree_id_of_paths;
 use artisync_model::{
@@ -13,7 +14,8 @@ use git2::{ObjectType, Oid, Repository};
 use serde::{Deserialize, Serialize};
 
 use crate::repo::CommitInfo;
-use crate::{fsio, StoreError};
+use crate::statcache::UpstreamMemo;
+use crate::{fsio, Home, StoreError};
 
 mod local;
 mod prune;
@@ -188,6 +190,150 @@ impl UpstreamCache {
             dir,
             repo,
         }))
+    }
+}
+
+impl UpstreamCache {
+    /// What status needs of the cache of `url`, answered without starting
+    /// git whenever the data home's memo already knows it (see
+    /// `CacheView::artifact_at`). `None` when it was never fetched.
+    pub fn view(&self, home: &Home, url: &str) -> Option<CacheView> {
+        let dir = self.repo_dir(url);
+        if !dir.exists() {
+            return None;
+        }
+        let fetch = fsio::read_text(&dir.join(FETCH_STATE))
+            .ok()
+            .flatten()
+            .and_then(|t| toml::from_str(&t).ok());
+        Some(CacheView {
+            url: url.to_string(),
+            memo: UpstreamMemo::for_repo(home, &dir),
+            dir,
+            fetch,
+            repo: None,
+        })
+    }
+}
+
+/// One upstream cache as status reads it: the last fetch, and the hash of
+/// an artifact at a reference. See `UpstreamCache::view`.
+pub struct CacheView {
+    url: String,
+    dir: PathBuf,
+    fetch: Option<FetchState>,
+    memo: Arc<UpstreamMemo>,
+    /// Opened the first time the memo cannot answer.
+    repo: Option<CachedRepo>,
+}
+
+impl CacheView {
+    /// When the last successful fetch happened.
+    pub fn fetched_at(&self) -> Option<&str> {
+        self.fetch.as_ref().map(|f| f.fetched_at.as_str())
+    }
+
+    /// The commit `reference` names (the default branch for `None`) and
+    /// the artifact's hash at `path` in it (`None` when the commit holds
+    /// nothing of that shape there). The inner error is the reference not
+    /// resolving (as `CachedRepo::resolve` says); the outer one is the
+    /// cache that cannot be read.
+    ///
+    /// A branch whose ref is a plain file in the cache, or a full commit id
+    /// no branch or tag is named after, is read without git; when the memo
+    /// knows the answer for that commit, no repository is opened. Anything
+    /// else (packed or symbolic refs, tags, short ids, a new commit) goes
+    /// through git, and the answer is remembered.
+    pub fn artifact_at(
+        &mut self,
+        reference: Option<&str>,
+        path: &RelPath,
+        shape: Shape,
+    ) -> Result<Result<(ObjectId, Option<ObjectId>), StoreError>, StoreError> {
+        let is_dir = shape == Shape::Dir;
+        if let Some(commit) = self.commit_without_git(reference) {
+            if let Some(hash) = self.memo.get(commit, path.as_str(), is_dir) {
+                return Ok(Ok((commit, hash)));
+            }
+        }
+        let repo = match &mut self.repo {
+            Some(r) => r,
+            slot => {
+                crate::repo::start_git();
+                let repo = Repository::open_bare(&self.dir).map_err(StoreError::git(format!(
+                    "opening the cache {}",
+                    self.dir.display()
+                )))?;
+                slot.insert(CachedRepo {
+                    url: self.url.clone(),
+                    dir: self.dir.clone(),
+                    repo,
+                })
+            }
+        };
+        let commit = match repo.resolve(reference) {
+            Ok((_, commit)) => commit,
+            Err(e) => return Ok(Err(e)),
+        };
+        let hash = repo.artifact_hash(commit, path, shape)?;
+        self.memo.put(commit, path.as_str(), is_dir, hash);
+        Ok(Ok((commit, hash)))
+    }
+
+    /// The commit `reference` names, if that can be told for certain from
+    /// plain files: the branch of that name as a loose ref, else a full
+    /// commit id that no branch or tag is named after. `None` means "ask
+    /// git", never "absent".
+    fn commit_without_git(&self, reference: Option<&str>) -> Option<ObjectId> {
+        let name = match reference {
+            Some(r) => r,
+            None => self.fetch.as_ref()?.default_branch.as_deref()?,
+        };
+        if !is_plain_ref_name(name) {
+            return None;
+        }
+        let refs = self.dir.join("refs");
+        if let Some(id) = read_loose_ref(&refs.join("heads").join(name))? {
+            return Some(id);
+        }
+        if name.len() != 40 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        if read_loose_ref(&refs.join("tags").join(name))?.is_some() {
+            return None;
+        }
+        let packed = fsio::read_text(&self.dir.join("packed-refs")).ok()?;
+        if packed.is_some_and(|p| p.contains(name)) {
+            return None;
+        }
+        // Whether it is a commit is for the memo to know: it only holds
+        // answers about ids git resolved as commits.
+        name.parse().ok()
+    }
+}
+
+/// A ref name made only of plain path components (letters, digits, '-',
+/// '_', '.', no component starting with '.'), safe to join to a path.
+fn is_plain_ref_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 200
+        && name.split('/').all(|c| {
+            !c.is_empty()
+                && !c.starts_with('.')
+                && !c.ends_with(".lock")
+                && !c.contains("..")
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+}
+
+/// A loose ref file: `Some(None)` when there is none, `Some(Some(id))`
+/// when it names an object directly, `None` when it cannot be read or says
+/// anything else (a symbolic ref).
+fn read_loose_ref(path: &Path) -> Option<Option<ObjectId>> {
+    match fsio::read_text(path).ok()? {
+        None => Some(None),
+        Some(text) => text.strip_suffix('\n')?.parse().ok().map(Some),
     }
 }
 

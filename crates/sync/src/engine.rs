@@ -10,6 +10,7 @@ use artisync_model::{
 };
 use artisync_store::fsio;
 use artisync_store::statcache::StatCache;
+use artisync_store::upstream::CacheView;
 use artisync_store::upstream::FetchOutcome;
 use artisync_store::{CachedRepo, Collection, Home, Project, Registry, ResolvedSource, StoreError};
 
@@ -381,7 +382,7 @@ impl Engine {
         &self,
         entry: &ManifestEntry,
         collection_hash: Option<ObjectId>,
-        repos: &mut HashMap<String, Option<CachedRepo>>,
+        repos: &mut HashMap<String, Option<CacheView>>,
         warnings: &mut Vec<String>,
     ) -> Result<Option<UpstreamState>, SyncError> {
         let Some(src) = &entry.source else {
@@ -403,19 +404,20 @@ impl Engine {
         let cache = match repos.entry(resolved.url.clone()) {
             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(self.cache().open_existing(&resolved.url)?)
+                v.insert(self.cache().view(&self.home, &resolved.url))
             }
         };
-        let Some(cache) = cache.as_ref() else {
+        let Some(cache) = cache.as_mut() else {
             state.note = Some("not fetched; run 'artisync fetch'".into());
             state.status = drift(entry.upstream_hash, entry.upstream_hash, collection_hash);
             return Ok(Some(state));
         };
-        state.fetched_at = cache.fetch_state().map(|s| s.fetched_at);
-        match cache.resolve(entry.reference.as_deref().or(resolved.reference.as_deref())) {
-            Ok((_, commit)) => {
+        state.fetched_at = cache.fetched_at().map(str::to_string);
+        let reference = entry.reference.as_deref().or(resolved.reference.as_deref());
+        match cache.artifact_at(reference, &resolved.path, entry.kind.shape())? {
+            Ok((commit, hash)) => {
                 state.commit = Some(commit);
-                state.hash = cache.artifact_hash(commit, &resolved.path, entry.kind.shape())?;
+                state.hash = hash;
                 if state.hash.is_none() {
                     state.note = Some(format!("{} no longer exists upstream", resolved.path));
                 }
@@ -444,8 +446,8 @@ impl Engine {
         project: Option<&Path>,
         only: Option<&ArtifactId>,
     ) -> Result<StatusReport, SyncError> {
-        let collection = self.collection()?;
-        let manifest = collection.manifest()?;
+        // Status reads the collection's files, never its git repository.
+        let manifest = Collection::read_manifest(&self.home, &self.collection_name)?;
         let projects = self.projects_for(project)?;
         let entries: Vec<&ManifestEntry> = manifest
             .artifacts
@@ -458,7 +460,7 @@ impl Engine {
         // since it was last hashed is not read again. The collection's
         // copies are hashed on a thread of their own while the projects
         // are read (on several threads when there are many).
-        let croot = collection.tier_root()?;
+        let croot = Collection::tier_root_in(&self.home, &self.collection_name)?;
         let ccache = StatCache::for_root(&self.home, croot.path());
         let hash_collection = || {
             ids.iter()
