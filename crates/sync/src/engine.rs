@@ -579,8 +579,11 @@ impl Engine {
         ids: &[ArtifactId],
         scan: bool,
     ) -> Vec<Result<ProjectRead<'p>, StoreError>> {
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
-        if projects.len() < 8 || workers < 2 {
+        // Asked only when it matters: finding the machine's cores reads
+        // cgroup files.
+        let workers = || std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        let workers = if projects.len() < 8 { 1 } else { workers() };
+        if workers < 2 {
             return projects
                 .iter()
                 .map(|p| self.read_project(p, ids, scan))
