@@ -29,7 +29,6 @@ pub struct PackWriter<'r> {
     sum: Sha1,
     count: u32,
     buf: Vec<u8>,
-    body: Vec<u8>,
 }
 
 impl<'r> PackWriter<'r> {
@@ -43,7 +42,6 @@ impl<'r> PackWriter<'r> {
             sum: Sha1::new(),
             count,
             buf: Vec::new(),
-            body: Vec::new(),
         };
         let mut head = Vec::with_capacity(12);
         head.extend_from_slice(b"PACK");
@@ -63,44 +61,20 @@ impl<'r> PackWriter<'r> {
     /// Adds one whole object. The caller adds exactly the `count` objects
     /// it announced.
     pub fn add(&mut self, kind: ObjectType, data: &[u8]) -> Result<(), StoreError> {
-        let code: u8 = match kind {
-            ObjectType::Commit => 1,
-            ObjectType::Tree => 2,
-            ObjectType::Blob => 3,
-            ObjectType::Tag => 4,
-            _ => {
-                return Err(StoreError::Invalid(format!(
-                    "a pack cannot hold an object of type {kind}"
-                )))
-            }
-        };
+        let mut entry = std::mem::take(&mut self.buf);
+        encode(kind, data, &mut entry)?;
+        let res = self.add_encoded(&entry);
+        self.buf = entry;
+        res
+    }
+
+    /// Adds one object that `encode` made (possibly on another thread).
+    pub fn add_encoded(&mut self, entry: &[u8]) -> Result<(), StoreError> {
         self.count = self
             .count
             .checked_sub(1)
             .ok_or_else(|| StoreError::Invalid("more objects than announced for a pack".into()))?;
-        // Type and size: 3 bits of type and the size's low 4 bits, then 7
-        // bits of size per byte, low groups first.
-        self.buf.clear();
-        let mut size = data.len() as u64;
-        let mut byte = (code << 4) | (size & 0x0f) as u8;
-        size >>= 4;
-        while size > 0 {
-            self.buf.push(byte | 0x80);
-            byte = (size & 0x7f) as u8;
-            size >>= 7;
-        }
-        self.buf.push(byte);
-        let mut body = std::mem::take(&mut self.body);
-        body.clear();
-        let mut z = ZlibEncoder::new(body, Compression::new(LEVEL));
-        let deflated = z.write_all(data).and_then(|()| z.finish());
-        let body = deflated.map_err(|e| StoreError::Invalid(format!("compressing: {e}")))?;
-        let head = std::mem::take(&mut self.buf);
-        self.put(&head)?;
-        self.put(&body)?;
-        self.buf = head;
-        self.body = body;
-        Ok(())
+        self.put(entry)
     }
 
     /// Ends the pack with its checksum and has libgit2 index it; from then
@@ -123,6 +97,38 @@ impl<'r> PackWriter<'r> {
     }
 }
 
+/// One whole object as a pack entry, into `out` (cleared first): its type
+/// and size, then its data compressed. `PackWriter::add_encoded` adds it.
+pub fn encode(kind: ObjectType, data: &[u8], out: &mut Vec<u8>) -> Result<(), StoreError> {
+    let code: u8 = match kind {
+        ObjectType::Commit => 1,
+        ObjectType::Tree => 2,
+        ObjectType::Blob => 3,
+        ObjectType::Tag => 4,
+        _ => {
+            return Err(StoreError::Invalid(format!(
+                "a pack cannot hold an object of type {kind}"
+            )))
+        }
+    };
+    // Type and size: 3 bits of type and the size's low 4 bits, then 7
+    // bits of size per byte, low groups first.
+    out.clear();
+    let mut size = data.len() as u64;
+    let mut byte = (code << 4) | (size & 0x0f) as u8;
+    size >>= 4;
+    while size > 0 {
+        out.push(byte | 0x80);
+        byte = (size & 0x7f) as u8;
+        size >>= 7;
+    }
+    out.push(byte);
+    let mut z = ZlibEncoder::new(std::mem::take(out), Compression::new(LEVEL));
+    let deflated = z.write_all(data).and_then(|()| z.finish());
+    *out = deflated.map_err(|e| StoreError::Invalid(format!("compressing: {e}")))?;
+    Ok(())
+}
+
 /// Stores `objects` in `odb` as one pack (nothing when empty). Objects the
 /// database already holds are the caller's to leave out.
 pub fn write_objects(odb: &Odb<'_>, objects: &[(ObjectType, &[u8])]) -> Result<(), StoreError> {
@@ -132,9 +138,33 @@ pub fn write_objects(odb: &Odb<'_>, objects: &[(ObjectType, &[u8])]) -> Result<(
     let count = u32::try_from(objects.len())
         .map_err(|_| StoreError::Invalid("too many objects for one pack".into()))?;
     let mut w = PackWriter::new(odb, count)?;
-    for (kind, data) in objects {
-        w.add(*kind, data)?;
-    }
+    // Compressing runs on a thread of its own while libgit2's indexer
+    // takes the entries here (about as much work on each side); without a
+    // thread to be had, both happen here.
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>, StoreError>>(64);
+        let encoder = move || {
+            for (kind, data) in objects {
+                let mut entry = Vec::new();
+                let res = encode(*kind, data, &mut entry).map(|()| entry);
+                let failed = res.is_err();
+                // A closed channel: the writer gave up.
+                if tx.send(res).is_err() || failed {
+                    return;
+                }
+            }
+        };
+        if std::thread::Builder::new().spawn_scoped(s, encoder).is_ok() {
+            for entry in rx {
+                w.add_encoded(&entry?)?;
+            }
+            return Ok(());
+        }
+        for (kind, data) in objects {
+            w.add(*kind, data)?;
+        }
+        Ok::<(), StoreError>(())
+    })?;
     w.finish()
 }
 
