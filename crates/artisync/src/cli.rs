@@ -201,10 +201,9 @@ pub enum Command {
 
 impl Command {
     /// Whether the command reads local git repositories and never fetches,
-    /// so libgit2 can start without TLS set-up (see `repo::start_git`). `init` (may clone), `add`, `fetch` and
-    /// `sync` (may fetch), and `serve`/`demo` (run jobs that fetch) are not;
-    /// `jobs`, `job` and `project` use no git at all, so starting libgit2
-    /// would only cost them time.
+    /// so libgit2 can start without TLS set-up (see `repo::start_git`).
+    /// `init` (may clone), `add`, `fetch` and `sync` (may fetch), and
+    /// `serve`/`demo` (run jobs that fetch) are not.
     pub fn is_offline(&self) -> bool {
         matches!(
             self,
@@ -217,6 +216,15 @@ impl Command {
                 | Command::Resolve { .. }
                 | Command::Patch { .. }
                 | Command::Undo { .. }
+        )
+    }
+
+    /// Whether the command uses git at all: `jobs`, `job` and `project`
+    /// do not, and starting libgit2 would only cost them time.
+    pub fn uses_git(&self) -> bool {
+        !matches!(
+            self,
+            Command::Jobs { .. } | Command::Job { .. } | Command::Project { .. }
         )
     }
 

@@ -28,9 +28,9 @@ fn main() -> ExitCode {
     };
     if cli.command.is_offline() {
         artisync_store::repo::declare_offline();
-        if !cli.command.starts_git_lazily() {
-            artisync_store::repo::start_git();
-        }
+    }
+    if cli.command.uses_git() && !cli.command.starts_git_lazily() {
+        artisync_store::repo::start_git();
     }
     let out = Out::new(
         cli.global.json,
