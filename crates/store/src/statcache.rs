@@ -99,15 +99,36 @@ pub struct StatCache {
     entries: Mutex<Entries>,
 }
 
-/// The caches loaded by this process, by data home and tier root.
-type Registry = HashMap<(PathBuf, PathBuf), Arc<StatCache>>;
+/// What this process loaded, by data home and the path it is about.
+type Loaded<T> = OnceLock<Mutex<HashMap<(PathBuf, PathBuf), Arc<T>>>>;
 
-fn registry() -> MutexGuard<'static, Registry> {
-    static CACHES: OnceLock<Mutex<Registry>> = OnceLock::new();
-    CACHES
+/// The stat caches, by data home and tier root.
+static CACHES: Loaded<StatCache> = OnceLock::new();
+/// The upstream memos, by data home and cache repository.
+static MEMOS: Loaded<UpstreamMemo> = OnceLock::new();
+
+fn lock_loaded<T>(
+    loaded: &'static Loaded<T>,
+) -> MutexGuard<'static, HashMap<(PathBuf, PathBuf), Arc<T>>> {
+    loaded
         .get_or_init(Default::default)
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The value of `key` in `loaded`, made by `load` the first time. `load`
+/// runs without holding the lock, so that threads reading many projects
+/// do not wait on each other's files; the first one registered wins.
+fn load_once<T>(
+    loaded: &'static Loaded<T>,
+    key: (PathBuf, PathBuf),
+    load: impl FnOnce() -> T,
+) -> Arc<T> {
+    if let Some(v) = lock_loaded(loaded).get(&key) {
+        return v.clone();
+    }
+    let v = Arc::new(load());
+    lock_loaded(loaded).entry(key).or_insert(v).clone()
 }
 
 impl StatCache {
@@ -115,21 +136,16 @@ impl StatCache {
     /// from the data home the first time this process asks for it.
     pub fn for_root(home: &Home, root: &Path) -> Arc<StatCache> {
         let key = (home.root().to_path_buf(), root.to_path_buf());
-        if let Some(c) = registry().get(&key) {
-            return c.clone();
-        }
-        // Read and parsed without holding the registry, so that threads
-        // reading many projects do not wait on each other's files; the
-        // first one registered wins.
-        let file = cache_file(home, root);
-        let map = file.as_deref().map(|f| load(f, root)).unwrap_or_default();
-        let cache = Arc::new(StatCache {
-            file,
-            root: root.to_path_buf(),
-            racy_ns: RACY_NS,
-            entries: Mutex::new(Entries { map, dirty: false }),
-        });
-        registry().entry(key).or_insert(cache).clone()
+        load_once(&CACHES, key, || {
+            let file = cache_file(home, root);
+            let map = file.as_deref().map(|f| load(f, root)).unwrap_or_default();
+            StatCache {
+                file,
+                root: root.to_path_buf(),
+                racy_ns: RACY_NS,
+                entries: Mutex::new(Entries { map, dirty: false }),
+            }
+        })
     }
 
     /// A cache kept in memory only, trusting files as soon as they are
@@ -229,11 +245,11 @@ impl StatCache {
 /// Saves every cache this process changed (called when a command ends and
 /// after each read of the server that hashed copies).
 pub fn save_all() {
-    let caches: Vec<Arc<StatCache>> = registry().values().cloned().collect();
+    let caches: Vec<Arc<StatCache>> = lock_loaded(&CACHES).values().cloned().collect();
     for c in caches {
         c.save();
     }
-    let memos: Vec<Arc<UpstreamMemo>> = memo_registry().values().cloned().collect();
+    let memos: Vec<Arc<UpstreamMemo>> = lock_loaded(&MEMOS).values().cloned().collect();
     for m in memos {
         m.save();
     }
@@ -269,36 +285,24 @@ pub struct UpstreamMemo {
     entries: Mutex<MemoEntries>,
 }
 
-type MemoRegistry = HashMap<(PathBuf, PathBuf), Arc<UpstreamMemo>>;
-
-fn memo_registry() -> MutexGuard<'static, MemoRegistry> {
-    static MEMOS: OnceLock<Mutex<MemoRegistry>> = OnceLock::new();
-    MEMOS
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-}
-
 impl UpstreamMemo {
     /// The memo of the upstream cache repository at `dir`, loaded from the
     /// data home the first time this process asks for it.
     pub fn for_repo(home: &Home, dir: &Path) -> Arc<UpstreamMemo> {
         let key = (home.root().to_path_buf(), dir.to_path_buf());
-        if let Some(m) = memo_registry().get(&key) {
-            return m.clone();
-        }
-        let file = cache_file(home, dir);
-        let map = file
-            .as_deref()
-            .and_then(read_cache_text)
-            .and_then(|t| parse_memo(&t, dir))
-            .unwrap_or_default();
-        let memo = Arc::new(UpstreamMemo {
-            file,
-            dir: dir.to_path_buf(),
-            entries: Mutex::new(MemoEntries { map, dirty: false }),
-        });
-        memo_registry().entry(key).or_insert(memo).clone()
+        load_once(&MEMOS, key, || {
+            let file = cache_file(home, dir);
+            let map = file
+                .as_deref()
+                .and_then(read_cache_text)
+                .and_then(|t| parse_memo(&t, dir))
+                .unwrap_or_default();
+            UpstreamMemo {
+                file,
+                dir: dir.to_path_buf(),
+                entries: Mutex::new(MemoEntries { map, dirty: false }),
+            }
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, MemoEntries> {
