@@ -363,16 +363,9 @@ impl UpstreamMemo {
 }
 
 fn parse_memo(text: &str, dir: &Path) -> Option<HashMap<MemoKey, (Option<ObjectId>, bool)>> {
-    let mut lines = text.split_inclusive('\n');
-    if lines.next()? != format!("{MEMO_HEADER}\n") {
-        return None;
-    }
-    if lines.next()?.strip_suffix('\n')? != dir.to_str()? {
-        return None;
-    }
     let mut map = HashMap::new();
-    for line in lines {
-        let line = line.strip_suffix('\n')?;
+    for line in cache_lines(text, MEMO_HEADER, dir)? {
+        let line = line?;
         let mut f = line.splitn(4, ' ');
         let commit: ObjectId = f.next()?.parse().ok()?;
         let dir = match f.next()? {
@@ -423,17 +416,28 @@ fn read_cache_text(file: &Path) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-fn parse(text: &str, root: &Path) -> Option<BTreeMap<String, (Stamp, ObjectId)>> {
+/// The lines of a cache file after its header and path, each without its
+/// newline (`None` for a last line cut short); `None` when the file does
+/// not start with `header` and `path`.
+fn cache_lines<'t>(
+    text: &'t str,
+    header: &str,
+    path: &Path,
+) -> Option<impl Iterator<Item = Option<&'t str>>> {
     let mut lines = text.split_inclusive('\n');
-    if lines.next()? != format!("{HEADER}\n") {
+    if lines.next()?.strip_suffix('\n')? != header {
         return None;
     }
-    if lines.next()?.strip_suffix('\n')? != root.to_str()? {
+    if lines.next()?.strip_suffix('\n')? != path.to_str()? {
         return None;
     }
+    Some(lines.map(|l| l.strip_suffix('\n')))
+}
+
+fn parse(text: &str, root: &Path) -> Option<BTreeMap<String, (Stamp, ObjectId)>> {
     let mut map = BTreeMap::new();
-    for line in lines {
-        let line = line.strip_suffix('\n')?;
+    for line in cache_lines(text, HEADER, root)? {
+        let line = line?;
         let mut f = line.splitn(8, ' ');
         let id: ObjectId = f.next()?.parse().ok()?;
         let mode = u32::from_str_radix(f.next()?, 8).ok()?;
