@@ -521,7 +521,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
         }
         Command::Undo { id, project } => {
             let id = id.as_deref().map(parse_id).transpose()?;
-            let report = engine(cli)?.undo(id.as_ref(), project.as_deref())?;
+            let report = engine(cli)?.undo(id.as_ref(), project.as_deref(), None)?;
             emit(out, &report, |o| {
                 o.line(&format!(
                     "Undid '{}' of {} in {}: restored {}",

@@ -59,6 +59,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/sync/resolve"),
     ("post", "/api/v1/sync/patch"),
     ("get", "/api/v1/patches/{id}"),
+    ("get", "/api/v1/undo"),
     ("post", "/api/v1/undo"),
     ("get", "/api/v1/projects"),
     ("post", "/api/v1/projects"),
@@ -83,7 +84,7 @@ pub fn router(state: SharedState, ui: &'static [crate::web::Asset]) -> Router {
         .route("/api/v1/sync/resolve", post(resolve))
         .route("/api/v1/sync/patch", post(create_patch))
         .route("/api/v1/patches/{id}", get(download_patch))
-        .route("/api/v1/undo", post(undo))
+        .route("/api/v1/undo", post(undo).get(undo_preview))
         .route("/api/v1/projects", get(list_projects).post(add_project))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
@@ -843,6 +844,8 @@ struct UndoBody {
     artifact: Option<String>,
     project_path: Option<String>,
     collection: Option<String>,
+    /// The write to revert, as `GET /undo` showed it.
+    seq: Option<u64>,
 }
 
 async fn undo(
@@ -853,7 +856,31 @@ async fn undo(
     let v = blocking(move || {
         let project = project_of(&state, b.project_path.as_deref())?;
         let e = engine(&state, b.collection.as_deref())?;
-        Ok(e.undo(id.as_ref(), project.as_deref())?)
+        Ok(e.undo(id.as_ref(), project.as_deref(), b.seq)?)
+    })
+    .await?;
+    Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UndoQuery {
+    artifact: Option<String>,
+    project_path: Option<String>,
+    collection: Option<String>,
+}
+
+/// What `POST /undo` with the same artifact and place would revert, and the
+/// difference it would make; writes nothing.
+async fn undo_preview(
+    State(state): State<SharedState>,
+    ApiQuery(q): ApiQuery<UndoQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let id = q.artifact.as_deref().map(parse_id).transpose()?;
+    let v = blocking(move || {
+        let project = project_of(&state, q.project_path.as_deref())?;
+        let e = engine(&state, q.collection.as_deref())?;
+        Ok(e.undo_preview(id.as_ref(), project.as_deref())?)
     })
     .await?;
     Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))

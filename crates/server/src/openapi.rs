@@ -82,6 +82,12 @@ fn op(method: &str, path: &str) -> Value {
             "JobAccepted",
         ),
         ("get", "/api/v1/patches/{id}") => ("Download a patch bundle", None, "200", "Binary"),
+        ("get", "/api/v1/undo") => (
+            "What undo would restore, without restoring it",
+            None,
+            "200",
+            "UndoPreview",
+        ),
         ("post", "/api/v1/undo") => (
             "Restore the content before the last write",
             Some("UndoRequest"),
@@ -144,6 +150,14 @@ fn op(method: &str, path: &str) -> Value {
             ("tier", "upstream, collection or project"),
             ("path", "the file's path in the artifact"),
             ("project_path", "needed for the project tier"),
+            ("collection", "collection name"),
+        ],
+        "/api/v1/undo" if method == "get" => &[
+            (
+                "artifact",
+                "the artifact (default: the last one written there)",
+            ),
+            ("project_path", "a project (default: the collection)"),
             ("collection", "collection name"),
         ],
         "/login" => &[("code", "the one-time code serve printed")],
@@ -252,6 +266,7 @@ fn query_schema(name: &str) -> Value {
         "project_path" => json!({"$ref": "#/components/schemas/ProjectPath"}),
         "collection" => json!({"$ref": "#/components/schemas/Name"}),
         "lhs" | "rhs" | "tier" => json!({"$ref": "#/components/schemas/Tier"}),
+        "artifact" => json!({"$ref": "#/components/schemas/ArtifactId"}),
         "path" => json!({"$ref": "#/components/schemas/RelPath"}),
         _ => json!({"type": "string"}),
     }
@@ -378,8 +393,16 @@ fn schemas() -> Value {
             "format": opt(json!({"type": "string", "enum": ["zip", "tar.gz", "mbox"]}))}},
         "UndoRequest": {"type": "object", "additionalProperties": false, "properties": {
             "artifact": {"allOf": [{"$ref": "#/components/schemas/ArtifactId"}], "nullable": true},
-            "project_path": opt_project, "collection": opt_collection}},
+            "project_path": opt_project, "collection": opt_collection,
+            "seq": {"type": "integer", "minimum": 0, "maximum": i64::MAX, "nullable": true,
+                "description": "revert exactly this write (as GET /undo showed it), or nothing"}}},
         "UndoReport": {"type": "object", "properties": {"id": string, "undone": string, "restored": hash}},
+        "UndoPreview": {"type": "object", "required": ["id", "destination", "seq", "action", "time", "diff"], "properties": {
+            "id": string, "destination": {"type": "object"}, "seq": {"type": "integer"}, "action": string, "time": string,
+            "current": hash, "restored": hash, "blocked": {"type": "string", "nullable": true},
+            "diff": {"type": "object", "properties": {
+                "stats": {"type": "object", "properties": {"files": {"type": "integer"}, "added": {"type": "integer"}, "removed": {"type": "integer"}}},
+                "files": {"type": "array", "items": {"$ref": "#/components/schemas/DiffFile"}}}}}},
         "ProjectRequest": {"type": "object", "required": ["path"], "additionalProperties": false, "properties": {"path": project}},
         "ProjectAdded": {"type": "object", "properties": {"path": string, "added": {"type": "boolean"}}},
         "ProjectList": {"type": "object", "properties": {"projects": {"type": "array", "items": {"type": "object",

@@ -731,6 +731,98 @@ async fn undo_restores_the_content_before_the_last_write() {
 }
 
 #[tokio::test]
+async fn undo_shows_what_it_would_restore_and_reverts_only_the_write_reviewed() {
+    let fx = Fixture::new(0);
+    let web = fx.web_str().to_string();
+    let skill = fx.web.join(".claude/skills/pdf/SKILL.md");
+    let before = fs::read_to_string(&skill).unwrap();
+    let c = fx.collection_dir().join("skills/pdf/SKILL.md");
+    let text = format!("{before}New step.\n");
+    fs::write(&c, &text).unwrap();
+    fx.start_job(&fx.sync_body("collection_to_project", &["skill:pdf"]))
+        .await;
+    fx.run_queued();
+    assert_eq!(fs::read_to_string(&skill).unwrap(), text);
+
+    // The preview names the place and the write, and diffs what is there
+    // now against what undo would put back; it writes nothing.
+    let uri = format!("/api/v1/undo?artifact=skill:pdf&project_path={}", enc(&web));
+    let r = fx.get(&uri).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let p = r.json();
+    assert_eq!(p["id"], "skill:pdf");
+    assert_eq!(p["destination"]["tier"], "project");
+    assert_eq!(p["destination"]["path"], web.as_str());
+    assert_eq!(p["action"], "sync collection_to_project");
+    assert_eq!(p["blocked"], serde_json::Value::Null);
+    assert_eq!(p["diff"]["stats"]["removed"], 1, "{p:#}");
+    assert_eq!(p["diff"]["files"][0]["path"], "SKILL.md");
+    let removed: Vec<&str> = p["diff"]["files"][0]["hunks"][0]["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["kind"] == "removed")
+        .filter_map(|l| l["text"].as_str())
+        .collect();
+    assert_eq!(removed, ["New step."]);
+    assert_eq!(fs::read_to_string(&skill).unwrap(), text);
+    let seq = p["seq"].as_u64().unwrap();
+
+    // Another write since the review: undo of the reviewed one refuses.
+    let newer = format!("{text}Another step.\n");
+    fs::write(&c, &newer).unwrap();
+    fx.start_job(&fx.sync_body("collection_to_project", &["skill:pdf"]))
+        .await;
+    fx.run_queued();
+    assert_eq!(fs::read_to_string(&skill).unwrap(), newer);
+    fx.post(
+        "/api/v1/undo",
+        &json!({"artifact": "skill:pdf", "project_path": web, "seq": seq}),
+    )
+    .await
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "a stale review");
+    assert_eq!(fs::read_to_string(&skill).unwrap(), newer);
+
+    // Reviewed again, it reverts exactly that write.
+    let p = fx.get(&uri).await.json();
+    assert_ne!(p["seq"].as_u64().unwrap(), seq);
+    let r = fx
+        .post(
+            "/api/v1/undo",
+            &json!({"artifact": "skill:pdf", "project_path": web, "seq": p["seq"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(fs::read_to_string(&skill).unwrap(), text);
+
+    // A copy changed by hand since: the preview says undo would refuse.
+    fs::write(&skill, "edited by hand\n").unwrap();
+    let p = fx.get(&uri).await.json();
+    assert!(
+        p["blocked"]
+            .as_str()
+            .unwrap_or("")
+            .contains("changed since"),
+        "{p:#}"
+    );
+    // Nothing written in a place: the same error as undo's.
+    let empty = fx.projects.join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    fx.get(&format!(
+        "/api/v1/undo?artifact=skill:pdf&project_path={}",
+        enc(empty.to_str().unwrap())
+    ))
+    .await
+    .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "nothing to undo");
+    fx.get("/api/v1/undo?artifact=nope")
+        .await
+        .assert_error(StatusCode::UNPROCESSABLE_ENTITY, "bad id");
+    fx.get("/api/v1/undo?bogus=1")
+        .await
+        .assert_error(StatusCode::BAD_REQUEST, "unknown parameter");
+}
+
+#[tokio::test]
 async fn projects_are_listed_and_registered() {
     let fx = Fixture::new(0);
     let v = fx.get("/api/v1/projects").await.json();

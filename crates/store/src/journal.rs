@@ -237,13 +237,24 @@ impl Journal {
         destination: &Destination,
         id: Option<&ArtifactId>,
     ) -> Result<Option<UndoEntry>, StoreError> {
+        Ok(self.undoable(destination, id)?.into_iter().next())
+    }
+
+    /// Every write to `destination` (of `id`, if given) that has not been
+    /// undone, newest first (see `last_undoable`).
+    pub fn undoable(
+        &self,
+        destination: &Destination,
+        id: Option<&ArtifactId>,
+    ) -> Result<Vec<UndoEntry>, StoreError> {
         let all = self.entries()?;
         let undone: Vec<u64> = all.iter().filter_map(|e| e.undoes).collect();
         Ok(all
             .into_iter()
             .rev()
             .filter(|e| e.undoes.is_none() && !undone.contains(&e.seq))
-            .find(|e| &e.destination == destination && id.is_none_or(|i| &e.id == i)))
+            .filter(|e| &e.destination == destination && id.is_none_or(|i| &e.id == i))
+            .collect())
     }
 }
 

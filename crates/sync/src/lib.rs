@@ -19,5 +19,7 @@ pub use engine::{AddRequest, Engine};
 pub use error::SyncError;
 pub use patch::{PatchBundle, PatchFormat};
 pub use report::*;
-pub use resolve::{ConflictView, Resolution, ResolveReport, ResolveRequest, UndoReport};
+pub use resolve::{
+    ConflictView, Resolution, ResolveReport, ResolveRequest, UndoPreview, UndoReport,
+};
 pub use syncing::{ArtifactResult, Progress, SyncReport, SyncRequest};

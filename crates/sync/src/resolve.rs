@@ -78,6 +78,28 @@ pub struct UndoReport {
     pub commit: Option<ObjectId>,
 }
 
+/// What `undo` would do, without doing it: which write it reverts, what is
+/// there now, what it would put back, and the difference.
+#[derive(Debug, Clone, Serialize)]
+pub struct UndoPreview {
+    pub id: ArtifactId,
+    pub destination: Destination,
+    /// The write undo would revert (its journal number): give it back to
+    /// `undo` so that it reverts exactly this write and no other.
+    pub seq: u64,
+    /// What made the write ("sync collection_to_project", "resolve", …).
+    pub action: String,
+    pub time: String,
+    /// The copy's hash now (`None`: absent).
+    pub current: Option<ObjectId>,
+    /// What undo would put back (`None`: it would remove the copy).
+    pub restored: Option<ObjectId>,
+    /// Why undo would refuse, when it would (the copy changed since).
+    pub blocked: Option<String>,
+    /// From what is there now to what undo would put back.
+    pub diff: crate::diff::FileSetDiff,
+}
+
 impl Engine {
     fn canonical_project(&self, project: Option<&Path>) -> Result<Option<PathBuf>, SyncError> {
         Ok(match project {
@@ -336,24 +358,19 @@ impl Engine {
     /// Restores the content `id` (or, without an id, the most recently
     /// written artifact) had before artisync's last write to the project or,
     /// without a project, the collection.
+    ///
+    /// With `expect`, the write to revert must be the one with that journal
+    /// number (as `undo_preview` showed it); if another write came since,
+    /// nothing is done.
     pub fn undo(
         &self,
         id: Option<&ArtifactId>,
         project: Option<&Path>,
+        expect: Option<u64>,
     ) -> Result<UndoReport, SyncError> {
-        let destination = match self.canonical_project(project)? {
-            Some(path) => Destination::Project { path },
-            None => Destination::Collection {
-                name: self.collection_name.clone(),
-            },
-        };
+        let destination = self.undo_destination(project)?;
         let journal = self.journal();
-        let what = id.map(|i| format!("{i} in ")).unwrap_or_default();
-        let nothing = || {
-            SyncError::Refused(format!(
-                "nothing to undo for {what}{destination}; artisync has not written there"
-            ))
-        };
+        let nothing = || nothing_to_undo(id, &destination);
         let mut entry = journal
             .last_undoable(&destination, id)?
             .ok_or_else(nothing)?;
@@ -375,6 +392,12 @@ impl Engine {
             }
             break (current, guard);
         };
+        if let Some(seq) = expect.filter(|s| *s != entry.seq) {
+            return Err(SyncError::Refused(format!(
+                "the last write to {} in {destination} is no longer the one reviewed (#{seq}, now #{}); review the undo again",
+                entry.id, entry.seq
+            )));
+        }
         let id = &entry.id;
         let current_hash = current.as_ref().map(Content::hash);
         if current_hash != entry.written {
@@ -433,6 +456,53 @@ impl Engine {
         })
     }
 
+    /// What `undo` with the same arguments would do now; writes nothing.
+    /// A journal entry for a write that never happened (its process died
+    /// before the swap) is passed over, as `undo` does.
+    pub fn undo_preview(
+        &self,
+        id: Option<&ArtifactId>,
+        project: Option<&Path>,
+    ) -> Result<UndoPreview, SyncError> {
+        let destination = self.undo_destination(project)?;
+        let target = self.target_for(&destination)?;
+        for entry in self.journal().undoable(&destination, id)? {
+            let current = target.read(&entry.id)?;
+            let current_hash = current.as_ref().map(Content::hash);
+            if current_hash == entry.previous && current_hash != entry.written {
+                continue;
+            }
+            let blocked = (current_hash != entry.written).then(|| {
+                format!(
+                    "{} in {destination} changed since artisync's last write; undo would discard those changes, so it is refused",
+                    entry.id
+                )
+            });
+            let previous = self.load(&entry.id, entry.previous)?;
+            return Ok(UndoPreview {
+                diff: crate::diff::diff_contents(current.as_ref(), previous.as_ref()),
+                id: entry.id,
+                destination,
+                seq: entry.seq,
+                action: entry.action,
+                time: entry.time,
+                current: current_hash,
+                restored: entry.previous,
+                blocked,
+            });
+        }
+        Err(nothing_to_undo(id, &destination))
+    }
+
+    fn undo_destination(&self, project: Option<&Path>) -> Result<Destination, SyncError> {
+        Ok(match self.canonical_project(project)? {
+            Some(path) => Destination::Project { path },
+            None => Destination::Collection {
+                name: self.collection_name.clone(),
+            },
+        })
+    }
+
     fn restore_base(
         &self,
         collection: Option<&Collection>,
@@ -470,4 +540,11 @@ impl Engine {
 /// The collection an undo needs when its record is the manifest's.
 fn need(c: Option<&Collection>) -> Result<&Collection, SyncError> {
     c.ok_or_else(|| SyncError::Refused("internal: undo needs the collection".into()))
+}
+
+fn nothing_to_undo(id: Option<&ArtifactId>, destination: &Destination) -> SyncError {
+    let what = id.map(|i| format!("{i} in ")).unwrap_or_default();
+    SyncError::Refused(format!(
+        "nothing to undo for {what}{destination}; artisync has not written there"
+    ))
 }
