@@ -24,6 +24,8 @@ export interface Demo {
   base: string;
   loginUrl: string;
   token: string;
+  /** Stops the server and keeps the demo's files. */
+  kill(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,6 +55,13 @@ export async function startDemo(prepare?: (d: { dir: string; home: string; webAp
   });
   const ready = JSON.parse(first) as { addr: string; login_url: string };
   const token = readFileSync(join(home, "server.token"), "utf8").trim();
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((ok) => child.once("exit", ok));
+      child.kill("SIGTERM");
+      await gone;
+    }
+  };
   return {
     dir,
     home,
@@ -61,12 +70,9 @@ export async function startDemo(prepare?: (d: { dir: string; home: string; webAp
     base: `http://${ready.addr}`,
     loginUrl: ready.login_url,
     token,
+    kill,
     async stop() {
-      if (child.exitCode === null) {
-        const gone = new Promise((ok) => child.once("exit", ok));
-        child.kill("SIGTERM");
-        await gone;
-      }
+      await kill();
       rmSync(root, { recursive: true, force: true });
     },
   };

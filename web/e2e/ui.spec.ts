@@ -234,8 +234,10 @@ test("a destructive sync needs a second confirmation, and Undo restores the loca
 
   await page.getByRole("button", { name: "Undo…" }).click();
   const undo = page.getByRole("dialog", { name: "Undo the last write to skill:pdf" });
-  await undo.getByLabel("Where").selectOption(demo.webApp);
-  await undo.getByRole("button", { name: "Undo", exact: true }).click();
+  // The newest write, the sync just made, is the one offered, with its difference.
+  await expect(undo.getByRole("radio", { name: /project web-app/ })).toBeChecked();
+  await expect(undo.getByTestId("undo-summary")).toContainText("sync collection → project");
+  await undo.getByRole("button", { name: "Undo this write in project web-app" }).click();
   await expect(undo.getByRole("status")).toContainText("Undone");
   await shot("08-undo");
   await undo.getByRole("button", { name: "Close" }).first().click();

@@ -2,7 +2,7 @@
 // indicator; the view of the current URL; the login-expired view once the
 // API says 401.
 import { useEffect, useRef, useSyncExternalStore } from "react";
-import { session } from "./api/client";
+import { connection, session } from "./api/client";
 import { useJobEvents } from "./api/events";
 import { ArtifactPage } from "./artifacts/ArtifactPage";
 import { ArtifactsList } from "./artifacts/ArtifactsList";
@@ -30,11 +30,20 @@ function View() {
   );
 }
 
+/** The connection as it is: the server unreachable, the event stream up (live), being set up, or down with job updates polled. */
 function LiveIndicator() {
   const { live } = useJobEvents();
-  const text = live === "sse" ? "live" : live === "connecting" ? "connecting" : "polling";
+  const reachable = useSyncExternalStore(connection.subscribe, () => connection.reachable);
+  const state = !reachable ? "down" : live;
+  const text = { down: "server unreachable", sse: "live", connecting: "connecting", polling: "polling" }[state];
+  const title = {
+    down: "No answer from the artisync server: start `artisync serve` again; the page reconnects by itself",
+    sse: "Job updates arrive as they happen",
+    connecting: "Connecting to the server's event stream",
+    polling: "The event stream is down; job updates are polled",
+  }[state];
   return (
-    <span className={`live live-${live}`} title={live === "polling" ? "The event stream is down; job updates are polled" : "Job updates arrive as they happen"}>
+    <span className={`live live-${state}`} title={title} role="status" data-testid="connection">
       <span aria-hidden="true">●</span> {text}
     </span>
   );

@@ -38,6 +38,30 @@ export const session = {
   },
 };
 
+const reachListeners = new Set<Listener>();
+let reachable = true;
+
+/** Whether the last request reached the server (any answer counts). */
+export const connection = {
+  get reachable(): boolean {
+    return reachable;
+  },
+  subscribe(l: Listener): () => void {
+    reachListeners.add(l);
+    return () => reachListeners.delete(l);
+  },
+  set(ok: boolean): void {
+    if (reachable !== ok) {
+      reachable = ok;
+      reachListeners.forEach((l) => l());
+    }
+  },
+};
+
+/** The error of a request that got no answer at all. */
+export const UNREACHABLE =
+  "The artisync server cannot be reached: it stopped, or the network is down. Start `artisync serve` again (or reconnect), then retry; nothing was changed.";
+
 export type Query = Record<string, string | number | boolean | undefined | null>;
 
 /** `path?query`, leaving out empty values. */
@@ -83,7 +107,16 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(opts.body);
   }
-  const res = await fetch(url(path, opts.query), init);
+  let res: Response;
+  try {
+    res = await fetch(url(path, opts.query), init);
+  } catch (e) {
+    // An abort is the caller's doing, not the server's absence.
+    if (opts.signal?.aborted) throw e;
+    connection.set(false);
+    throw new ApiError(0, "unreachable", UNREACHABLE);
+  }
+  connection.set(true);
   if (res.status === 401) session.markExpired();
   if (!res.ok) throw await toError(res);
   return res;

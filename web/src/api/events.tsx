@@ -5,6 +5,7 @@
 // need it, and a new stream is tried again later.
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { api, connection } from "./client";
 import { invalidateArtifacts, keys } from "./queries";
 import { isFinal, type JobEvent } from "./types";
 
@@ -52,6 +53,7 @@ export function JobEventsProvider({ children, url = "/api/v1/events" }: { childr
       if (stopped) return;
       es = new EventSource(url, { withCredentials: true });
       es.onopen = () => {
+        connection.set(true);
         setLive("sse");
         // Anything missed while disconnected is picked up by refetching.
         void qc.invalidateQueries({ queryKey: keys.jobs });
@@ -59,6 +61,8 @@ export function JobEventsProvider({ children, url = "/api/v1/events" }: { childr
       es.onerror = () => {
         if (!es) return;
         setLive("polling");
+        // Is the server gone, or only the stream? Any answer says.
+        void api("/api/v1/sync/jobs", { query: { limit: 1 } }).catch(() => undefined);
         if (es.readyState === EventSource.CLOSED) {
           es.close();
           es = null;

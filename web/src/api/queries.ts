@@ -1,7 +1,7 @@
 // Server state: query keys and the hooks views use. Jobs and artifacts are
 // invalidated by job events (events.tsx), so views never poll on their own
 // while the event stream is up.
-import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
+import { useMutation, useQueries, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { api, apiText, url } from "./client";
 import { isFinal } from "./types";
 import type {
@@ -17,6 +17,7 @@ import type {
   StatusReport,
   SyncJobRequest,
   Tier,
+  UndoPreview,
   UndoReport,
   UndoRequest,
   Versions,
@@ -144,6 +145,18 @@ export function useResolve() {
   return useMutation({
     mutationFn: (req: ResolveRequest) => api<ResolveReport>("/api/v1/sync/resolve", { method: "POST", body: req }),
     onSuccess: () => invalidateArtifacts(qc),
+  });
+}
+
+/** What undo would restore in each place (`""`: the collection); writes nothing. */
+export function useUndoPreviews(artifact: string, places: string[]) {
+  return useQueries({
+    queries: places.map((place) => ({
+      queryKey: ["artifacts", "undo", artifact, place] as const,
+      queryFn: ({ signal }: { signal: AbortSignal }) =>
+        api<UndoPreview>(`/api/v1/undo?artifact=${enc(artifact)}${place ? `&project_path=${enc(place)}` : ""}`, { signal }),
+      retry: false,
+    })),
   });
 }
 

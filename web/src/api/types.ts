@@ -26,6 +26,7 @@ export type ResolveReport = S["ResolveReport"];
 export type PatchRequest = S["PatchRequest"];
 export type UndoRequest = S["UndoRequest"];
 export type UndoReport = S["UndoReport"];
+export type UndoPreview = S["UndoPreview"];
 export type ProjectList = S["ProjectList"];
 export type ApiErrorBody = S["Error"];
 export type Tier = "upstream" | "collection" | "project";

@@ -42,6 +42,11 @@ function pairFromUrl(params: URLSearchParams, fallback: Pair): Pair {
 
 type Open = null | "sync" | "undo" | "patch";
 
+/** A tier as a diff pane names it: "upstream", "collection", "project NAME". */
+function tierLabel(tier: Tier, project: string | undefined): string {
+  return tier === "project" && project ? `project ${basename(project)}` : tier;
+}
+
 export function ArtifactPage({ id, conflict }: { id: string; conflict?: { project?: string | undefined } | undefined }) {
   const detail = useArtifact(id);
   const versions = useVersions(id);
@@ -146,6 +151,8 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
               mode={mode}
               onModeChange={(m) => setParams({ view: m })}
               loadText={loadText}
+              oldLabel={tierLabel(pair.lhs, pair.project)}
+              newLabel={tierLabel(pair.rhs, pair.project)}
             />
             {(diff.data.pages ?? 1) > 1 ? (
               <nav className="pager" aria-label="Diff pages">

@@ -1,29 +1,105 @@
 // Undo: restores the content before artisync's last write to the
-// collection copy or a project copy of this artifact.
-import { useState } from "react";
+// collection copy or a project copy of this artifact. Nothing happens
+// until the user has seen which place, which write and what changes: the
+// dialog asks the server what undo would do in every place, offers the
+// places that have a write to undo (the newest first, chosen by default),
+// shows the difference for the chosen one, and undoes exactly that write.
+import { useMemo, useState } from "react";
 import { errorMessage } from "../api/client";
-import { useUndo } from "../api/queries";
-import type { UndoReport } from "../api/types";
+import { useUndo, useUndoPreviews } from "../api/queries";
+import type { UndoPreview, UndoReport } from "../api/types";
+import { DiffView } from "../diff/DiffView";
+import type { Mode } from "../diff/rows";
 import { Dialog } from "../ui/Dialog";
-import { basename, short } from "../ui/format";
+import { basename, DIRECTION_LABEL, short, when } from "../ui/format";
+
+/** How a place is named: "the collection" or "project NAME". */
+function placeName(place: string): string {
+  return place ? `project ${basename(place)}` : "the collection";
+}
+
+/** A journal action in the UI's words: "sync upstream → collection", "resolve", "deploy". */
+function actionName(action: string): string {
+  return action.replace(/[a-z]+_to_[a-z]+/g, (d) => DIRECTION_LABEL[d] ?? d.replace(/_/g, " "));
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function Summary({ p, place }: { p: UndoPreview; place: string }) {
+  const files = p.diff.files ?? [];
+  return (
+    <div className="undo-summary" data-testid="undo-summary">
+      <p>
+        Undoes the <strong>{actionName(p.action)}</strong> of {when(p.time)} in <strong>{placeName(place)}</strong>
+        {place ? (
+          <>
+            {" "}
+            (<span className="mono">{place}</span>)
+          </>
+        ) : null}
+        .
+      </p>
+      <p>
+        {p.restored ? (
+          <>
+            Puts back version <span className="mono">{short(p.restored)}</span>
+          </>
+        ) : (
+          <>Removes the copy (there was none before that write)</>
+        )}{" "}
+        in place of <span className="mono">{p.current ? short(p.current) : "nothing"}</span>:{" "}
+        {files.length === 0
+          ? "no file changes."
+          : `${plural(files.length, "file", "files")} change (+${p.diff.stats?.added ?? 0} −${p.diff.stats?.removed ?? 0} lines).`}
+      </p>
+    </div>
+  );
+}
 
 export function UndoDialog({ artifact, projects, onClose }: { artifact: string; projects: string[]; onClose(): void }) {
-  const [target, setTarget] = useState<string>(projects[0] ?? "");
+  const places = useMemo(() => ["", ...projects], [projects]);
+  const previews = useUndoPreviews(artifact, places);
   const undo = useUndo();
-  const [report, setReport] = useState<UndoReport | null>(null);
-  const run = () =>
+  const [chosen, setChosen] = useState<string | null>(null);
+  const [report, setReport] = useState<{ r: UndoReport; place: string } | null>(null);
+  const [mode, setMode] = useState<Mode>("unified");
+
+  const loading = previews.some((q) => q.isPending);
+  const available = places
+    .map((place, i) => ({ place, q: previews[i] }))
+    .filter((x): x is { place: string; q: NonNullable<typeof x.q> & { data: UndoPreview } } => Boolean(x.q?.data));
+  // The newest write is the one a user most likely means.
+  const newest = available.reduce<(typeof available)[number] | undefined>((a, b) => (!a || b.q.data.seq > a.q.data.seq ? b : a), undefined);
+  const place = chosen ?? newest?.place ?? null;
+  const preview = available.find((x) => x.place === place)?.q.data;
+
+  const run = () => {
+    if (!preview || place === null) return;
     undo.mutate(
-      { artifact, ...(target ? { project_path: target } : {}) },
+      { artifact, seq: preview.seq, ...(place ? { project_path: place } : {}) },
       {
-        onSuccess: (r) => setReport(r),
+        onSuccess: (r) => setReport({ r, place }),
+        // Someone else wrote since: show the new state.
+        onError: () => previews.forEach((q) => void q.refetch()),
       },
     );
+  };
+
   return (
-    <Dialog title={`Undo the last write to ${artifact}`} onClose={onClose}>
+    <Dialog title={`Undo the last write to ${artifact}`} onClose={onClose} wide>
       {report ? (
         <div role="status" className="ok">
           <p>
-            Undone: {report.undone}. Restored <span className="mono">{short(report.restored)}</span>.
+            Undone: the {actionName(report.r.undone ?? "write")} in {placeName(report.place)}.{" "}
+            {report.r.restored ? (
+              <>
+                Version <span className="mono">{short(report.r.restored)}</span> is back.
+              </>
+            ) : (
+              "The copy is removed, as before that write."
+            )}
           </p>
           <div className="actions">
             <button type="button" onClick={onClose}>
@@ -39,26 +115,48 @@ export function UndoDialog({ artifact, projects, onClose }: { artifact: string; 
             run();
           }}
         >
-          <label>
-            Where
-            <select value={target} onChange={(e) => setTarget(e.target.value)}>
-              <option value="">the collection</option>
-              {projects.map((p) => (
-                <option key={p} value={p}>
-                  project {basename(p)} ({p})
-                </option>
-              ))}
-            </select>
-          </label>
-          <p className="hint">Puts back the exact bytes artisync replaced last, and the record of what was synced.</p>
+          {loading ? <p className="muted">Looking for artisync&apos;s last write in each place…</p> : null}
+          {!loading && available.length === 0 ? (
+            <p className="muted" data-testid="undo-nothing">
+              artisync has not written {artifact} anywhere yet, so there is nothing to undo.
+            </p>
+          ) : null}
+          {available.length > 0 ? (
+            <fieldset className="undo-places">
+              <legend>Where</legend>
+              {places.map((p, i) => {
+                const d = previews[i]?.data;
+                return (
+                  <label key={p || "collection"} className={d ? "" : "muted"}>
+                    <input type="radio" name="undo-place" value={p} checked={place === p} disabled={!d} onChange={() => setChosen(p)} />
+                    {placeName(p)}
+                    {d ? ` — ${actionName(d.action)}, ${when(d.time)}` : previews[i]?.isPending ? " — looking…" : " — nothing to undo"}
+                  </label>
+                );
+              })}
+            </fieldset>
+          ) : null}
+          {preview && place !== null ? (
+            <>
+              <Summary p={preview} place={place} />
+              {preview.blocked ? (
+                <p role="alert" className="error">
+                  {preview.blocked}
+                </p>
+              ) : null}
+              {(preview.diff.files ?? []).length > 0 ? (
+                <DiffView files={preview.diff.files ?? []} mode={mode} onModeChange={setMode} fallbackHeight={240} oldLabel="now" newLabel="after undo" />
+              ) : null}
+            </>
+          ) : null}
           {undo.error ? (
             <p role="alert" className="error">
               {errorMessage(undo.error)}
             </p>
           ) : null}
           <div className="actions">
-            <button type="submit" className="primary" disabled={undo.isPending}>
-              Undo
+            <button type="submit" className="danger" disabled={!preview || Boolean(preview.blocked) || undo.isPending}>
+              {preview && place !== null ? `Undo this write in ${placeName(place)}` : "Undo"}
             </button>
             <button type="button" onClick={onClose}>
               Cancel

@@ -1,9 +1,14 @@
 // The diff of two versions of an artifact: a file list with status and
-// counts, then every file's hunks in one virtualised, horizontally
-// scrolling box, split (side by side) or unified, changed words marked.
-// Unchanged regions the API left out are collapsed rows that expand by
-// reading the new side's text (`loadText`).
-import { useMemo, useRef, useState, type ReactNode } from "react";
+// counts, then every file's hunks in one virtualised box, split (side by
+// side) or unified, changed words marked. Unchanged regions the API left
+// out are collapsed rows that expand by reading the new side's text
+// (`loadText`).
+//
+// Unified scrolls sideways as a whole. Split gives each side half the box
+// and its own sideways scroll (a bar under each pane, or a sideways wheel
+// over it), so one very long line on one side never pushes the other side
+// out of view.
+import { useMemo, useRef, useState, type CSSProperties, type ReactNode } from "react";
 import type { DiffFile } from "../api/types";
 import { buildRows, fileRowIndex, splitLines, widestLine, type Cell, type Gap, type Mode, type Row, type Span } from "./rows";
 import { VirtualRows, type VirtualRowsHandle } from "./VirtualRows";
@@ -18,6 +23,21 @@ interface Props {
   loadText?(file: DiffFile): Promise<string>;
   /** Height of the scrolling box before it is measured. */
   fallbackHeight?: number;
+  /** What each side is (a tier, "now"…), shown over its pane. */
+  oldLabel?: string;
+  newLabel?: string;
+}
+
+/** The longest line of each side of the split rows, in characters. */
+function widestSides(rows: Row[]): { old: number; new: number } {
+  let o = 0;
+  let n = 0;
+  for (const r of rows) {
+    if (r.t !== "pair") continue;
+    o = Math.max(o, r.left?.text.length ?? 0);
+    n = Math.max(n, r.right?.text.length ?? 0);
+  }
+  return { old: o, new: n };
 }
 
 const SIGN = { added: "+", removed: "−", context: " " } as const;
@@ -85,13 +105,15 @@ function SideCell({ cell, side }: { cell: Cell | undefined; side: "old" | "new" 
         {SIGN[cell.kind]}
       </span>
       <span className="code">
-        <Text text={cell.text} spans={cell.spans} />
+        <span className="code-in">
+          <Text text={cell.text} spans={cell.spans} />
+        </span>
       </span>
     </div>
   );
 }
 
-export function DiffView({ files, mode, onModeChange, loadText, fallbackHeight }: Props) {
+export function DiffView({ files, mode, onModeChange, loadText, fallbackHeight, oldLabel = "old", newLabel = "new" }: Props) {
   const [gaps, setGaps] = useState<ReadonlySet<string>>(new Set());
   const [texts, setTexts] = useState<ReadonlyMap<number, string[]>>(new Map());
   const [loading, setLoading] = useState<string | null>(null);
@@ -101,7 +123,21 @@ export function DiffView({ files, mode, onModeChange, loadText, fallbackHeight }
   const rows = useMemo(() => buildRows(files, mode, { gaps, texts }), [files, mode, gaps, texts]);
   const headers = useMemo(() => fileRowIndex(rows), [rows]);
   const widest = useMemo(() => widestLine(files), [files]);
-  const width = mode === "split" ? `max(100%, calc(${2 * widest}ch + 18ch))` : `max(100%, calc(${widest}ch + 16ch))`;
+  const sides = useMemo(() => widestSides(rows), [rows]);
+  // Split: each pane is half the box and scrolls sideways on its own.
+  const width = mode === "split" ? "100%" : `max(100%, calc(${widest}ch + 16ch))`;
+  const [sx, setSx] = useState({ old: 0, new: 0 });
+  const bars = { old: useRef<HTMLDivElement>(null), new: useRef<HTMLDivElement>(null) };
+  const paneStyle = { "--sx-old": `${sx.old}px`, "--sx-new": `${sx.new}px` } as CSSProperties;
+  // A sideways wheel (or Shift+wheel) over a pane scrolls that pane.
+  const onWheel = (e: React.WheelEvent<HTMLDivElement>) => {
+    if (mode !== "split") return;
+    const dx = e.shiftKey && e.deltaX === 0 ? e.deltaY : e.deltaX;
+    if (dx === 0 || (!e.shiftKey && Math.abs(e.deltaX) <= Math.abs(e.deltaY))) return;
+    const box = e.currentTarget.getBoundingClientRect();
+    const bar = (e.clientX < box.left + box.width / 2 ? bars.old : bars.new).current;
+    if (bar) bar.scrollLeft += dx;
+  };
 
   const expand = async (gap: Gap) => {
     const file = files[gap.fileIndex];
@@ -224,16 +260,55 @@ export function DiffView({ files, mode, onModeChange, loadText, fallbackHeight }
         {files.length === 0 ? (
           <p className="empty">The two versions are identical.</p>
         ) : (
-          <VirtualRows
-            ref={box}
-            className="diff-rows"
-            label={`Diff, ${mode}`}
-            count={rows.length}
-            rowHeight={ROW_HEIGHT}
-            renderRow={renderRow}
-            width={width}
-            {...(fallbackHeight ? { fallbackHeight } : {})}
-          />
+          <div className="diff-panes" style={paneStyle} onWheel={onWheel}>
+            {mode === "split" ? (
+              <div className="pane-heads">
+                <div className="pane-head" data-side="old">
+                  − {oldLabel}
+                </div>
+                <div className="pane-head" data-side="new">
+                  + {newLabel}
+                </div>
+              </div>
+            ) : (
+              <div className="pane-heads">
+                <div className="pane-head">
+                  − {oldLabel}, + {newLabel}
+                </div>
+              </div>
+            )}
+            <VirtualRows
+              ref={box}
+              className="diff-rows"
+              label={mode === "split" ? `Diff, split: ${oldLabel} on the left, ${newLabel} on the right` : `Diff, unified: ${oldLabel} to ${newLabel}`}
+              count={rows.length}
+              rowHeight={ROW_HEIGHT}
+              renderRow={renderRow}
+              width={width}
+              {...(fallbackHeight ? { fallbackHeight } : {})}
+            />
+            {mode === "split" ? (
+              <div className="side-bars">
+                {(["old", "new"] as const).map((side) => (
+                  <div
+                    key={side}
+                    ref={bars[side]}
+                    className="side-bar"
+                    data-side={side}
+                    tabIndex={0}
+                    role="region"
+                    aria-label={`Scroll the ${side === "old" ? oldLabel : newLabel} side sideways`}
+                    onScroll={(e) => {
+                      const left = e.currentTarget.scrollLeft;
+                      setSx((v) => (v[side] === left ? v : { ...v, [side]: left }));
+                    }}
+                  >
+                    <div style={{ width: `calc(${sides[side]}ch + 10ch)` }} />
+                  </div>
+                ))}
+              </div>
+            ) : null}
+          </div>
         )}
       </div>
     </div>
