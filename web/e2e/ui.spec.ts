@@ -251,7 +251,11 @@ test("a conflict from an upstream sync is resolved per file; text with markers i
   const dialog = page.getByRole("dialog", { name: "Sync command:review" });
   await dialog.getByLabel("Direction").selectOption("upstream_to_collection");
   await dialog.getByRole("button", { name: "Preview (dry run)" }).click();
-  await expect(dialog.getByRole("region", { name: "Dry-run preview" })).toContainText("(conflict)");
+  const preview = dialog.getByRole("region", { name: "Dry-run preview" });
+  await expect(preview).toContainText("(conflict)");
+  // A dry run stages nothing, so there is nothing to resolve yet.
+  await expect(preview).toContainText("A real sync stages this conflict for you to resolve.");
+  await expect(preview.getByRole("link", { name: "Resolve the conflict" })).toHaveCount(0);
   await dialog.getByRole("button", { name: "Sync", exact: true }).click();
   const toast = page.getByTestId("toast").filter({ hasText: "ended with a conflict" });
   await expect(toast).toBeVisible();
@@ -281,7 +285,9 @@ test("a conflict from an upstream sync is resolved per file; text with markers i
   await expect(c.getByRole("region", { name: "Unresolved files" })).toContainText("Every file has a resolution");
   await shot("10-conflict-edited");
   await c.getByRole("button", { name: "Resolve", exact: true }).click();
-  await expect(c.getByRole("status")).toContainText("Resolved command:review");
+  await expect(c.getByRole("status")).toContainText("Resolved command:review: 1 file");
+  // The staged merge is gone now; its reload is no error to show.
+  await expect(c.getByRole("alert")).toHaveCount(0);
   await c.getByRole("button", { name: "Close" }).first().click();
   await expect(page).toHaveURL(`${demo.base}/artifacts/command%3Areview`);
   const collection = readFileSync(join(demo.home, "collections/default/commands/review.md"), "utf8");
@@ -351,6 +357,24 @@ test("dialogs are keyboard friendly: focus moves in, Tab stays inside, Escape cl
   await page.keyboard.press("Escape");
   await expect(dialog).toBeHidden();
   await expect(open).toBeFocused();
+  // Escape still closes it when the focused button is disabled and focus is lost.
+  await page.keyboard.press("Enter");
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: "Preview (dry run)" }).focus();
+  await page.evaluate(() => {
+    const b = document.activeElement as HTMLButtonElement;
+    b.disabled = true;
+    b.blur();
+  });
+  await page.keyboard.press("Escape");
+  await expect(dialog).toBeHidden();
+  // The jobs panel closes on Escape with focus on its opener too.
+  const jobs = page.getByRole("button", { name: /^Jobs/ });
+  await jobs.click();
+  await expect(page.getByRole("region", { name: "Recent jobs" })).toBeVisible();
+  await expect(jobs).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("region", { name: "Recent jobs" })).toBeHidden();
   // "/" jumps to the search box on the list.
   await page.goto(`${demo.base}/`);
   await page.locator("body").press("/");
@@ -403,7 +427,8 @@ test("without a session the UI explains how to get a new login link", async ({ b
   const fresh = await browser.newPage();
   try {
     await fresh.goto(`${demo.base}/artifacts/skill%3Apdf`);
-    const view = fresh.getByRole("alert").filter({ hasText: "Your session has ended" });
+    // Never logged in: it says how to log in, not that a session ended.
+    const view = fresh.getByRole("alert").filter({ hasText: "Log in to artisync" });
     await expect(view).toBeVisible();
     await expect(view).toContainText("artisync serve");
     await fresh.screenshot({ path: join(SHOTS, "17-login-expired.png"), fullPage: true });

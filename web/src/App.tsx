@@ -2,14 +2,14 @@
 // indicator; the view of the current URL; the login-expired view once the
 // API says 401.
 import { useEffect, useRef, useSyncExternalStore } from "react";
-import { connection, session } from "./api/client";
+import { connection, session, takeAfterLogin } from "./api/client";
 import { useJobEvents } from "./api/events";
 import { ArtifactPage } from "./artifacts/ArtifactPage";
 import { ArtifactsList } from "./artifacts/ArtifactsList";
 import { LoginExpired } from "./auth/LoginExpired";
 import { JobPage, JobsPage } from "./jobs/JobsPage";
 import { JobsPanel } from "./jobs/JobsPanel";
-import { Link, match, useLocation } from "./router";
+import { Link, match, navigate, useLocation } from "./router";
 
 function View() {
   const loc = useLocation();
@@ -55,6 +55,13 @@ export function App() {
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
 
+  // Back from the login link (which lands on /): open the page asked for.
+  useEffect(() => {
+    if (window.location.pathname !== "/") return;
+    const next = takeAfterLogin();
+    if (next) navigate(next, { replace: true });
+  }, []);
+
   // Move focus to the new view after navigation, as a page load would.
   useEffect(() => {
     if (first.current) {
@@ -83,8 +90,12 @@ export function App() {
           </Link>
         </nav>
         <span className="spacer" />
-        <LiveIndicator />
-        <JobsPanel />
+        {expired ? null : (
+          <>
+            <LiveIndicator />
+            <JobsPanel />
+          </>
+        )}
       </header>
       <main id="main" ref={main} tabIndex={-1}>
         {expired ? <LoginExpired /> : <View />}

@@ -932,6 +932,30 @@ async fn metrics(State(state): State<SharedState>) -> Result<Response, ApiError>
     Ok(r)
 }
 
+/// What a browser sees for a login link that does not work: why, what to
+/// do, and a way on (a browser that is still logged in goes on to the UI).
+const LOGIN_FAILED_PAGE: &str = r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>artisync: this login link does not work</title>
+<style>
+:root { color-scheme: light dark; font-family: system-ui, sans-serif; line-height: 1.5; }
+body { max-width: 40rem; margin: 3rem auto; padding: 0 1rem; }
+h1 { font-size: 1.4rem; }
+code { font-family: ui-monospace, monospace; background: rgb(127 127 127 / 0.15); padding: 0 0.25rem; border-radius: 3px; }
+a.button { display: inline-block; padding: 0.4rem 0.9rem; border-radius: 6px; background: #1d4ed8; color: #fff; text-decoration: none; }
+</style></head>
+<body><main>
+<h1>This login link does not work</h1>
+<p>Each link that <code>artisync serve</code> prints logs in one browser once. This one was used already,
+was mistyped, or comes from a server that has restarted since.</p>
+<ol>
+<li>If this browser logged in with it before, it may still be logged in: <a class="button" href="/">Open artisync</a></li>
+<li>Otherwise stop <code>artisync serve</code> (Ctrl-C), run it again, and open the new link it prints.</li>
+</ol>
+<p>Scripts and tools use the API with the token in the data home's <code>server.token</code> instead.</p>
+</main></body></html>
+"#;
+
 #[derive(Debug, Deserialize)]
 struct LoginQuery {
     code: Option<String>,
@@ -948,15 +972,16 @@ async fn login(State(state): State<SharedState>, ApiQuery(q): ApiQuery<LoginQuer
             .unwrap_or(false)
     });
     if !valid {
-        let body = "<!doctype html><meta charset=utf-8><title>artisync: log in</title>\
-            <h1>This login link has expired</h1>\
-            <p>Each link printed by <code>artisync serve</code> works once. \
-            Restart <code>artisync serve</code> to print a new one, or use the API with the token \
-            in the data home's <code>server.token</code>.</p>";
         return (
             StatusCode::UNAUTHORIZED,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            body,
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+                ),
+            ],
+            LOGIN_FAILED_PAGE,
         )
             .into_response();
     }

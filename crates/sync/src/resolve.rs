@@ -306,7 +306,8 @@ impl Engine {
             let why = if marked.is_empty() {
                 String::new()
             } else {
-                format!("{} still hold conflict markers; ", marked.join(", "))
+                let verb = if marked.len() == 1 { "holds" } else { "hold" };
+                format!("{} still {verb} conflict markers; ", marked.join(", "))
             };
             return Err(SyncError::Refused(format!(
                 "{why}unresolved: {}; give --file PATH=ours|theirs|@EDITED_FILE for each, or --all ours|theirs",

@@ -20,11 +20,16 @@ export class ApiError extends Error {
 type Listener = () => void;
 const listeners = new Set<Listener>();
 let expired = false;
+let signedIn = false;
 
 /** Whether a request was refused with 401 since the page loaded. */
 export const session = {
   get expired(): boolean {
     return expired;
+  },
+  /** Whether the server accepted this browser's session at least once since the page loaded. */
+  get wasSignedIn(): boolean {
+    return signedIn;
   },
   subscribe(l: Listener): () => void {
     listeners.add(l);
@@ -118,6 +123,7 @@ async function send(path: string, opts: RequestOptions): Promise<Response> {
   }
   connection.set(true);
   if (res.status === 401) session.markExpired();
+  else signedIn = true;
   if (!res.ok) throw await toError(res);
   return res;
 }
@@ -138,4 +144,33 @@ export function errorMessage(e: unknown): string {
   if (e instanceof ApiError) return e.message;
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+const NEXT_KEY = "artisync.after-login";
+/** How long a page asked for before logging in is remembered. */
+const NEXT_MS = 15 * 60_000;
+
+/** Remembers `path` to open once the browser has logged in (the login link always lands on /). */
+export function rememberAfterLogin(path: string): void {
+  if (path === "/" || path.startsWith("/login")) return;
+  try {
+    localStorage.setItem(NEXT_KEY, JSON.stringify({ path, at: Date.now() }));
+  } catch {
+    // Storage may be off; the deep link is then lost, nothing else.
+  }
+}
+
+/** The page remembered by `rememberAfterLogin`, once, if recent. */
+export function takeAfterLogin(): string | null {
+  try {
+    const raw = localStorage.getItem(NEXT_KEY);
+    if (!raw) return null;
+    localStorage.removeItem(NEXT_KEY);
+    const v = JSON.parse(raw) as { path?: unknown; at?: unknown };
+    if (typeof v.path !== "string" || !v.path.startsWith("/") || v.path.startsWith("//")) return null;
+    if (typeof v.at !== "number" || Date.now() - v.at > NEXT_MS) return null;
+    return v.path;
+  } catch {
+    return null;
+  }
 }

@@ -5,7 +5,7 @@
 // need it, and a new stream is tried again later.
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { api, connection } from "./client";
+import { api, connection, session } from "./client";
 import { invalidateArtifacts, keys } from "./queries";
 import { isFinal, type JobEvent } from "./types";
 
@@ -50,7 +50,7 @@ export function JobEventsProvider({ children, url = "/api/v1/events" }: { childr
       subs.current.forEach((s) => s(kind, ev));
     };
     const connect = () => {
-      if (stopped) return;
+      if (stopped || session.expired) return;
       es = new EventSource(url, { withCredentials: true });
       es.onopen = () => {
         connection.set(true);
@@ -73,7 +73,15 @@ export function JobEventsProvider({ children, url = "/api/v1/events" }: { childr
       es.addEventListener("progress", handler("progress"));
     };
     connect();
+    // A refused session stays refused: no stream, no retries.
+    const unsubscribe = session.subscribe(() => {
+      if (!session.expired) return;
+      if (retry) clearTimeout(retry);
+      es?.close();
+      es = null;
+    });
     return () => {
+      unsubscribe();
       stopped = true;
       if (retry) clearTimeout(retry);
       es?.close();

@@ -2,7 +2,7 @@
 // invalidated by job events (events.tsx), so views never poll on their own
 // while the event stream is up.
 import { useMutation, useQueries, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { api, apiText, url } from "./client";
+import { api, apiText, ApiError, url } from "./client";
 import { isFinal } from "./types";
 import type {
   ArtifactDetail,
@@ -119,7 +119,12 @@ export function useJob(id: string | undefined, pollMs?: number | false) {
     queryKey: keys.job(id ?? ""),
     enabled: !!id,
     queryFn: ({ signal }) => api<Job>(`/api/v1/sync/jobs/${enc(id ?? "")}`, { signal }),
-    refetchInterval: (q) => (q.state.data && isFinal(q.state.data.state) ? false : pollMs || UNFINISHED_REFRESH_MS),
+    // A finished job does not change; a missing one (404) or a refused
+    // request (401) will not come back by asking again.
+    refetchInterval: (q) =>
+      (q.state.data && isFinal(q.state.data.state)) || (q.state.error instanceof ApiError && q.state.error.status < 500)
+        ? false
+        : pollMs || UNFINISHED_REFRESH_MS,
   });
 }
 

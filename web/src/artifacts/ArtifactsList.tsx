@@ -78,6 +78,16 @@ export function ArtifactsList() {
     return true;
   });
 
+  // Only what is in view is synced and counted: a selection hidden by a
+  // filter stays selected for later, but is not acted on unseen.
+  const chosen = shown.map((a) => a.id ?? "").filter((id) => selected.has(id));
+  const hiddenChosen = selected.size - chosen.length;
+  // The statuses the list holds now (and the one filtered on), in the usual order.
+  const present = new Set<string>(artifacts.flatMap((a) => statusesOf(a, project)));
+  if (busy.size > 0) present.add("running");
+  if (status) present.add(status);
+  const statusOptions = STATUSES.filter((s) => present.has(s));
+
   const toggle = (id: string) =>
     setSelected((s) => {
       const n = new Set(s);
@@ -113,7 +123,7 @@ export function ArtifactsList() {
           Status
           <select value={status ?? ""} onChange={(e) => setParams({ status: e.target.value || null })}>
             <option value="">any</option>
-            {STATUSES.map((s) => (
+            {statusOptions.map((s) => (
               <option key={s} value={s}>
                 {STATUS_LABEL[s]}
               </option>
@@ -131,9 +141,14 @@ export function ArtifactsList() {
             ))}
           </select>
         </label>
-        <button type="button" disabled={selected.size === 0} onClick={() => setSyncing(true)}>
-          Sync selected ({selected.size})…
+        <button type="button" disabled={chosen.length === 0} onClick={() => setSyncing(true)}>
+          Sync selected ({chosen.length})…
         </button>
+        {hiddenChosen > 0 ? (
+          <span className="muted" data-testid="hidden-selection">
+            {hiddenChosen} more selected, hidden by the filters
+          </span>
+        ) : null}
       </form>
       {isLoading ? <p>Loading…</p> : null}
       {error ? <p role="alert" className="error">{errorMessage(error)}</p> : null}
@@ -209,7 +224,7 @@ export function ArtifactsList() {
       ) : null}
       {syncing ? (
         <SyncDialog
-          artifacts={[...selected]}
+          artifacts={chosen}
           projects={projects}
           defaultProject={project ?? undefined}
           onClose={() => setSyncing(false)}

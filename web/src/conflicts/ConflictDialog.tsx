@@ -105,7 +105,8 @@ export function ConflictDialog({ artifact, project, onClose }: { artifact: strin
   return (
     <Dialog title={`Resolve the conflict in ${artifact}`} onClose={onClose} wide>
       {isLoading ? <p>Loading the staged merge…</p> : null}
-      {error ? (
+      {/* Once resolved, the staged merge is gone: its reload's "not found" is no error. */}
+      {error && !done ? (
         <p role="alert" className="error">
           {errorMessage(error)}
         </p>
@@ -113,7 +114,7 @@ export function ConflictDialog({ artifact, project, onClose }: { artifact: strin
       {done ? (
         <div role="status" className="ok">
           <p>
-            Resolved {artifact}: {done.files?.length ?? 0} file(s), now at <span className="mono">{short(done.hash)}</span>.
+            Resolved {artifact}: {(done.files?.length ?? 0) === 1 ? "1 file" : `${done.files?.length ?? 0} files`}, now at <span className="mono">{short(done.hash)}</span>.
           </p>
           <div className="actions">
             <button type="button" onClick={onClose}>

@@ -63,7 +63,8 @@ export function JobsPage() {
   );
 }
 
-export function ResultsTable({ results, project }: { results: ArtifactResult[]; project?: string | undefined }) {
+/** The results of a job. A dry run's conflicts are only foreseen: nothing is staged, so there is nothing to resolve yet. */
+export function ResultsTable({ results, project, dryRun }: { results: ArtifactResult[]; project?: string | undefined; dryRun?: boolean | undefined }) {
   if (results.length === 0) return <p className="muted">No results yet.</p>;
   return (
     <table className="table results">
@@ -107,7 +108,8 @@ export function ResultsTable({ results, project }: { results: ArtifactResult[]; 
             <td>
               {r.message}
               {r.destructive ? <div className="warn">{r.destructive}</div> : null}
-              {r.outcome === "conflict" && r.id ? (
+              {r.outcome === "conflict" && dryRun ? <div className="hint">A real sync stages this conflict for you to resolve.</div> : null}
+              {r.outcome === "conflict" && r.id && !dryRun ? (
                 <div>
                   <Link to={`/artifacts/${encodeURIComponent(r.id)}/conflict${project ? `?project=${encodeURIComponent(project)}` : ""}`}>
                     Resolve the conflict
@@ -201,7 +203,7 @@ export function JobPage({ id }: { id: string }) {
       {cancelError ? <p role="alert" className="error">{cancelError}</p> : null}
       {patch ? <PatchLinks report={patch} /> : null}
       <h2>Results</h2>
-      <ResultsTable results={results} project={job.request?.project_path} />
+      <ResultsTable results={results} project={job.request?.project_path} dryRun={job.request?.dry_run} />
       <h2>Log</h2>
       <pre className="log" tabIndex={0} aria-label="Job log">
         {(job.log ?? []).join("\n") || "(empty)"}

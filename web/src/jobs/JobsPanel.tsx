@@ -48,8 +48,20 @@ export function JobsPanel() {
     const onDoc = (e: MouseEvent) => {
       if (!panel.current?.contains(e.target as Node) && !button.current?.contains(e.target as Node)) setOpen(false);
     };
+    // Escape closes it wherever focus is: in the panel, on its opener, or
+    // nowhere (a link that was clicked and went away).
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented || document.querySelector('[role="dialog"]')) return;
+      setOpen(false);
+      if (!panel.current?.contains(document.activeElement) && document.activeElement !== document.body) return;
+      button.current?.focus();
+    };
     document.addEventListener("mousedown", onDoc);
-    return () => document.removeEventListener("mousedown", onDoc);
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("mousedown", onDoc);
+      document.removeEventListener("keydown", onKey);
+    };
   }, [open]);
 
   return (
@@ -71,12 +83,6 @@ export function JobsPanel() {
           className="jobs-panel"
           role="region"
           aria-label="Recent jobs"
-          onKeyDown={(e) => {
-            if (e.key === "Escape") {
-              setOpen(false);
-              button.current?.focus();
-            }
-          }}
         >
           {jobs.length === 0 ? <p className="muted">No jobs yet.</p> : null}
           <ul>

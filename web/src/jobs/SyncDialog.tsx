@@ -186,7 +186,7 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
       {previewId ? (
         <section aria-label="Dry-run preview" className="preview">
           <h3>Preview {previewDone ? `(${preview.data?.state})` : "(running…)"}</h3>
-          {previewDone ? <ResultsTable results={results} project={needsProject ? project : undefined} /> : <p>Planning…</p>}
+          {previewDone ? <ResultsTable results={results} project={needsProject ? project : undefined} dryRun /> : <p>Planning…</p>}
           {preview.data?.error ? <p className="error">{preview.data.error}</p> : null}
           {previewDone ? <p className="hint">Nothing has been written. Sync runs exactly this plan.</p> : null}
         </section>

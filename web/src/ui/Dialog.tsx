@@ -14,11 +14,31 @@ interface Props {
   initialFocus?: string;
 }
 
+/** The open dialogs, innermost last: Escape closes only the innermost. */
+const openDialogs: string[] = [];
+
 export function Dialog({ title, onClose, children, wide, initialFocus }: Props) {
   const ref = useRef<HTMLDivElement>(null);
   const titleId = useId();
   const close = useRef(onClose);
   close.current = onClose;
+
+  // Escape is heard on the document, not only inside the dialog: focus
+  // leaves it when the focused button is disabled or removed.
+  useEffect(() => {
+    openDialogs.push(titleId);
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape" || e.defaultPrevented || openDialogs[openDialogs.length - 1] !== titleId) return;
+      e.preventDefault();
+      close.current();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      const i = openDialogs.lastIndexOf(titleId);
+      if (i >= 0) openDialogs.splice(i, 1);
+    };
+  }, [titleId]);
 
   useEffect(() => {
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
@@ -36,11 +56,6 @@ export function Dialog({ title, onClose, children, wide, initialFocus }: Props) 
   }, [initialFocus]);
 
   const onKeyDown = (e: React.KeyboardEvent) => {
-    if (e.key === "Escape") {
-      e.stopPropagation();
-      close.current();
-      return;
-    }
     if (e.key !== "Tab" || !ref.current) return;
     const items = Array.from(ref.current.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((n) => !n.hasAttribute("disabled"));
     if (items.length === 0) {

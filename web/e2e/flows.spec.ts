@@ -1,0 +1,71 @@
+// Flows that used to mislead: a selection hidden by a filter, filter
+// options the list cannot match, logging in from a deep link, a bad login
+// link, and pages that polled answers that could not change.
+import { expect, test, type Page } from "@playwright/test";
+import { startDemo, type Demo } from "./server";
+
+let demo: Demo | undefined;
+
+test.afterEach(async () => {
+  await demo?.stop();
+  demo = undefined;
+});
+
+/** How many requests to URLs matching `re` the page makes in `ms`. */
+async function requestsDuring(page: Page, re: RegExp, ms: number): Promise<number> {
+  let n = 0;
+  const count = (r: { url(): string }) => {
+    if (re.test(r.url())) n++;
+  };
+  page.on("request", count);
+  await page.waitForTimeout(ms);
+  page.off("request", count);
+  return n;
+}
+
+test("logging in from a deep link opens that page; before it, the page says how to log in and does not poll", async ({ page }) => {
+  demo = await startDemo();
+  await page.goto(`${demo.base}/artifacts/skill%3Apdf?lhs=collection&rhs=upstream`);
+  const view = page.getByRole("alert").filter({ hasText: "Log in to artisync" });
+  await expect(view).toBeVisible();
+  await expect(view).not.toContainText("session has ended");
+  // Nothing asks the server again and again while it refuses.
+  expect(await requestsDuring(page, /\/api\/v1\//, 5000)).toBeLessThanOrEqual(1);
+  await page.goto(demo.loginUrl);
+  await expect(page).toHaveURL(`${demo.base}/artifacts/skill%3Apdf?lhs=collection&rhs=upstream`);
+  await expect(page.getByRole("heading", { name: /pdf/ })).toBeVisible();
+
+  // The used link again: a styled page that says why and offers a way on.
+  const again = await page.goto(demo.loginUrl);
+  expect(again?.status()).toBe(401);
+  await expect(page.getByRole("heading", { name: "This login link does not work" })).toBeVisible();
+  await page.getByRole("link", { name: "Open artisync" }).click();
+  // This browser is still logged in: the UI opens.
+  await expect(page.getByRole("heading", { name: "Artifacts" })).toBeVisible();
+});
+
+test("a selection hidden by a filter is not counted or synced, and the status filter offers only what the list holds", async ({ page }) => {
+  demo = await startDemo();
+  await page.goto(demo.loginUrl);
+  await page.locator('tr[data-artifact="skill:pdf"]').getByRole("checkbox").check();
+  await expect(page.getByRole("button", { name: "Sync selected (1)…" })).toBeEnabled();
+  await page.getByLabel("Kind").selectOption("command");
+  await expect(page.getByRole("button", { name: "Sync selected (0)…" })).toBeDisabled();
+  await expect(page.getByTestId("hidden-selection")).toHaveText("1 more selected, hidden by the filters");
+  await page.locator('tr[data-artifact="command:review"]').getByRole("checkbox").check();
+  await page.getByRole("button", { name: "Sync selected (1)…" }).click();
+  await expect(page.getByRole("dialog", { name: "Sync command:review" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  const options = await page.getByLabel("Status").locator("option").allTextContents();
+  expect(options).not.toContain("untracked");
+  expect(options).not.toContain("missing");
+  expect(options).toContain("local changes");
+});
+
+test("a job that does not exist is not asked for again and again", async ({ page }) => {
+  demo = await startDemo();
+  await page.goto(demo.loginUrl);
+  await page.goto(`${demo.base}/jobs/no-such-job`);
+  await expect(page.getByRole("alert")).toBeVisible();
+  expect(await requestsDuring(page, /\/api\/v1\/sync\/jobs\/no-such-job/, 6000)).toBeLessThanOrEqual(1);
+});
