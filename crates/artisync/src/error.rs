@@ -27,7 +27,9 @@ impl From<SyncError> for CliError {
     fn from(e: SyncError) -> Self {
         let code = match &e {
             SyncError::UnknownArtifact { .. } => "not_found",
-            SyncError::Refused(_) => "refused",
+            SyncError::Refused(_) | SyncError::Unresolved(_) | SyncError::NothingToExport(_) => {
+                "refused"
+            }
             SyncError::Model(_) => "invalid_input",
             SyncError::Store(s) => match s {
                 StoreError::Model(_)
@@ -47,10 +49,22 @@ impl From<SyncError> for CliError {
                 StoreError::Io { .. } | StoreError::Git { .. } => "io",
             },
         };
+        // What to type next, in this surface's words.
+        let message = match &e {
+            SyncError::UnknownArtifact { .. } => format!(
+                "{e}; run 'artisync list' to see what is, or 'artisync add SPEC' to import it"
+            ),
+            SyncError::Unresolved(_) => {
+                format!(
+                    "{e}: give --file PATH=ours|theirs|@EDITED_FILE for each, or --all ours|theirs"
+                )
+            }
+            _ => e.to_string(),
+        };
         CliError {
             exit: 1,
             code,
-            message: one_line(&e.to_string()),
+            message: one_line(&message),
             silent: false,
         }
     }

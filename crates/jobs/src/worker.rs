@@ -206,9 +206,16 @@ fn run_patch(
         .unwrap_or("zip")
         .parse()
         .map_err(|e: artisync_model::ModelError| e.to_string())?;
-    let bundle = engine
-        .patch(&id, std::path::Path::new(project), format)
-        .map_err(|e| e.to_string())?;
+    let bundle = match engine.patch(&id, std::path::Path::new(project), format) {
+        Ok(b) => b,
+        // Nothing differs: the export succeeded with nothing to hand over.
+        Err(artisync_sync::SyncError::NothingToExport(message)) => {
+            store.log(&job.id, &message).map_err(|e| e.to_string())?;
+            let report = json!({"nothing_to_export": true, "message": message});
+            return Ok((JobState::Success, Some(report), None));
+        }
+        Err(e) => return Err(e.to_string()),
+    };
     let path = home
         .patches_dir()
         .join(format!("{}.{}", job.id, format.extension()));

@@ -807,6 +807,15 @@ async fn download_patch(
                 job.state.as_str()
             )));
         }
+        if job
+            .report
+            .as_ref()
+            .is_some_and(|r| r["nothing_to_export"] == true)
+        {
+            return Err(ApiError::not_found(format!(
+                "patch job {id} found nothing to export, so there is no bundle"
+            )));
+        }
         let format: PatchFormat = job
             .request
             .format

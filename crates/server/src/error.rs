@@ -81,7 +81,7 @@ impl From<SyncError> for ApiError {
         let message = e.to_string();
         match &e {
             SyncError::UnknownArtifact { .. } => ApiError::not_found(message),
-            SyncError::Refused(_) => {
+            SyncError::Refused(_) | SyncError::Unresolved(_) | SyncError::NothingToExport(_) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message)
             }
             SyncError::Model(_) => ApiError::invalid(message),

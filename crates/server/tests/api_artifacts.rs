@@ -627,7 +627,8 @@ async fn a_patch_export_is_a_valid_zip_that_applies_upstream() {
             .await
             .assert_error(status, what);
     }
-    // A patch of an unchanged artifact is a job that ends in error.
+    // A patch of an unchanged artifact succeeds with nothing to export:
+    // no error, and no bundle.
     let r = fx
         .post(
             "/api/v1/sync/patch",
@@ -637,14 +638,19 @@ async fn a_patch_export_is_a_valid_zip_that_applies_upstream() {
     let id = r.json()["job_id"].as_str().unwrap().to_string();
     fx.run_queued();
     let job = fx.job(&id).await;
-    assert_eq!(job["state"], "error", "{job:#}");
+    assert_eq!(job["state"], "success", "{job:#}");
+    assert_eq!(job["error"], serde_json::Value::Null, "{job:#}");
+    assert_eq!(job["report"]["nothing_to_export"], true, "{job:#}");
     assert!(
-        job["error"].as_str().unwrap().contains("no changes"),
+        job["report"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no changes"),
         "{job:#}"
     );
     fx.get(&format!("/api/v1/patches/{id}"))
         .await
-        .assert_error(StatusCode::CONFLICT, "failed patch");
+        .assert_error(StatusCode::NOT_FOUND, "nothing to export");
     // A sync job has no bundle.
     let sync = fx
         .start_job(&fx.sync_body("collection_to_project", &["skill:changelog"]))

@@ -11,8 +11,16 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Model(#[from] ModelError),
-    #[error("{id} is not in collection '{collection}'; run 'artisync list' to see what is, or 'artisync add SPEC' to import it")]
+    /// Each surface adds how to see what is there (the CLI: `artisync list`).
+    #[error("{id} is not in collection '{collection}'")]
     UnknownArtifact { id: String, collection: String },
+    /// A resolution that leaves files unresolved; the message names them.
+    /// Each surface adds how to give a choice per file.
+    #[error("{0}")]
+    Unresolved(String),
+    /// A patch export of a copy that does not differ from the upstream.
+    #[error("{0}")]
+    NothingToExport(String),
     /// The request cannot be carried out as given; the message says why and
     /// what to do instead.
     #[error("{0}")]

@@ -109,7 +109,7 @@ impl Engine {
         let artisync_store::upstream::Patch { unified, mbox } = cache
             .patch_against(commit, &resolved.path, &content, &subject, &body)?
             .ok_or_else(|| {
-                SyncError::Refused(format!(
+                SyncError::NothingToExport(format!(
                     "{id} in {} has no changes against upstream commit {}; nothing to export",
                     project.root.display(),
                     commit.short()

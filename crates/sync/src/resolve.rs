@@ -309,8 +309,8 @@ impl Engine {
                 let verb = if marked.len() == 1 { "holds" } else { "hold" };
                 format!("{} still {verb} conflict markers; ", marked.join(", "))
             };
-            return Err(SyncError::Refused(format!(
-                "{why}unresolved: {}; give --file PATH=ours|theirs|@EDITED_FILE for each, or --all ours|theirs",
+            return Err(SyncError::Unresolved(format!(
+                "{why}unresolved: {}; choose ours, theirs or an edited text for each",
                 unresolved.join(", ")
             )));
         }
