@@ -69,3 +69,18 @@ test("a job that does not exist is not asked for again and again", async ({ page
   await expect(page.getByRole("alert")).toBeVisible();
   expect(await requestsDuring(page, /\/api\/v1\/sync\/jobs\/no-such-job/, 6000)).toBeLessThanOrEqual(1);
 });
+
+test("a patch export of an unchanged copy says there is nothing to export, and is no failure", async ({ page }) => {
+  demo = await startDemo();
+  await page.goto(demo.loginUrl);
+  await page.goto(`${demo.base}/artifacts/skill%3Achangelog`);
+  await page.getByRole("button", { name: "Export patch…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Export a patch of skill:changelog" });
+  await dialog.getByLabel(/^From project/).selectOption(demo.webApp);
+  await dialog.getByRole("button", { name: "Export" }).click();
+  await expect(dialog.getByRole("status")).toContainText("Nothing to export: skill:changelog in");
+  await expect(dialog.getByRole("alert")).toHaveCount(0);
+  await dialog.getByRole("link", { name: "Open the job" }).click();
+  await expect(page.locator(".badge").filter({ hasText: "success" }).first()).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Nothing to export" })).toBeVisible();
+});

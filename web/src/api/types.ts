@@ -109,7 +109,13 @@ export type Conflict = Omit<S["Conflict"], "files"> & {
   project?: string | null;
 };
 
-/** The report of a patch job (`PatchBundle` plus the download URL). */
+/** The report of a patch job that found the copy equal to the upstream's (no bundle). */
+export interface NothingToExport {
+  nothing_to_export: true;
+  message: string;
+}
+
+/** The report of a patch job (`PatchBundle` plus the download URL), or `NothingToExport`. */
 export interface PatchReport {
   id: string;
   format: string;

@@ -8,7 +8,7 @@ import { ApiError, errorMessage } from "../api/client";
 import { useConflict, useResolve } from "../api/queries";
 import type { ConflictFile, ResolveReport } from "../api/types";
 import { Dialog } from "../ui/Dialog";
-import { short, when } from "../ui/format";
+import { DIRECTION_LABEL, short, when } from "../ui/format";
 
 type Choice = "ours" | "theirs" | "edited";
 
@@ -131,7 +131,7 @@ export function ConflictDialog({ artifact, project, onClose }: { artifact: strin
           }}
         >
           <p className="hint">
-            {data.direction} · staged {when(data.created_at)}. “Ours” is the destination as it is now, “theirs” the incoming version. Nothing
+            {DIRECTION_LABEL[data.direction ?? ""] ?? data.direction} · staged {when(data.created_at)}. “Ours” is the destination as it is now, “theirs” the incoming version. Nothing
             is written until you resolve.
           </p>
           <section aria-label="Unresolved files" className="unresolved">

@@ -5,7 +5,7 @@ import { useState } from "react";
 import { usePollInterval } from "../api/events";
 import { api, errorMessage } from "../api/client";
 import { keys, useJob, useJobs } from "../api/queries";
-import { isFinal, type ArtifactResult, type Job, type PatchReport } from "../api/types";
+import { isFinal, type ArtifactResult, type Job, type NothingToExport, type PatchReport } from "../api/types";
 import { Link, artifactHref, useSearchParams } from "../router";
 import { DIRECTION_LABEL, duration, short, when } from "../ui/format";
 import { JobStateBadge, Progress, jobTitle } from "./JobsPanel";
@@ -124,7 +124,14 @@ export function ResultsTable({ results, project, dryRun }: { results: ArtifactRe
   );
 }
 
-export function PatchLinks({ report }: { report: PatchReport }) {
+export function PatchLinks({ report }: { report: PatchReport | NothingToExport }) {
+  if ("nothing_to_export" in report) {
+    return (
+      <p role="status" className="patch-links">
+        Nothing to export: {report.message.replace(/; nothing to export$/, "")}.
+      </p>
+    );
+  }
   return (
     <p className="patch-links">
       <a href={report.download_url} download={report.file_name} className="button">
@@ -149,7 +156,7 @@ export function JobPage({ id }: { id: string }) {
   if (isLoading) return <p className="page">Loading…</p>;
   if (error || !job) return <p role="alert" className="page error">{errorMessage(error)}</p>;
   const results = (job.results ?? []) as ArtifactResult[];
-  const patch = job.kind === "patch" && job.state === "success" ? (job.report as unknown as PatchReport | null) : null;
+  const patch = job.kind === "patch" && job.state === "success" ? (job.report as unknown as PatchReport | NothingToExport | null) : null;
   const cancel = async () => {
     setCancelError(null);
     try {

@@ -6,7 +6,7 @@ import { useState } from "react";
 import { errorMessage } from "../api/client";
 import { usePollInterval } from "../api/events";
 import { startPatch, useJob } from "../api/queries";
-import { isFinal, type PatchReport } from "../api/types";
+import { isFinal, type NothingToExport, type PatchReport } from "../api/types";
 import { Link } from "../router";
 import { Dialog } from "../ui/Dialog";
 import { basename } from "../ui/format";
@@ -80,7 +80,7 @@ export function PatchDialog({ artifact, projects, defaultProject, onClose }: { a
       {jobId ? (
         <section aria-label="Patch export" className="preview" aria-live="polite">
           {!done ? <p>Building the bundle…</p> : null}
-          {done && job.data?.state === "success" ? <PatchLinks report={job.data.report as unknown as PatchReport} /> : null}
+          {done && job.data?.state === "success" ? <PatchLinks report={job.data.report as unknown as PatchReport | NothingToExport} /> : null}
           {done && job.data?.state !== "success" ? (
             <p role="alert" className="error">
               The export failed: {job.data?.error ?? job.data?.state}
