@@ -86,7 +86,10 @@ describe("DiffView", () => {
     const removed = lines.find((l) => l.classList.contains("k-removed"));
     const added = lines.filter((l) => l.classList.contains("k-added"));
     expect(removed?.textContent).toContain("3. Summarise the tables.");
-    expect(within(removed as HTMLElement).getByLabelText("removed").textContent).toBe("−");
+    // The sign shows "−" and reads "removed".
+    const sign = (removed as HTMLElement).querySelector(".sign") as HTMLElement;
+    expect(sign.querySelector('[aria-hidden="true"]')?.textContent).toBe("−");
+    expect(within(sign).getByText("removed").className).toBe("sr-only");
     expect(removed?.querySelector("mark.w-changed")?.textContent).toBe("the");
     expect(added[0]?.querySelector("mark.w-changed")?.textContent).toBe("all");
     // A line added without a partner has no word marks.

@@ -83,15 +83,30 @@ function fileTitle(f: DiffFile): string {
   return f.old_path && f.old_path !== f.path ? `${f.old_path} → ${f.path ?? ""}` : (f.path ?? "");
 }
 
+/** Visible as "+3 −1"; read out as words. */
 function Counts({ file }: { file: DiffFile }) {
+  const added = file.added ?? 0;
+  const removed = file.removed ?? 0;
   return (
     <span className="counts">
-      <span className="c-add" aria-label={`${file.added ?? 0} added lines`}>
-        +{file.added ?? 0}
+      <span className="c-add">
+        <span aria-hidden="true">+{added}</span>
+        <span className="sr-only">{added} added lines</span>
       </span>{" "}
-      <span className="c-del" aria-label={`${file.removed ?? 0} removed lines`}>
-        −{file.removed ?? 0}
+      <span className="c-del">
+        <span aria-hidden="true">−{removed}</span>
+        <span className="sr-only">, {removed} removed lines</span>
       </span>
+    </span>
+  );
+}
+
+/** The +/−/space column, with its meaning for screen readers. */
+function Sign({ kind }: { kind: Cell["kind"] }) {
+  return (
+    <span className="sign">
+      <span aria-hidden="true">{SIGN[kind]}</span>
+      {kind === "context" ? null : <span className="sr-only">{KIND_WORD[kind]}</span>}
     </span>
   );
 }
@@ -101,9 +116,7 @@ function SideCell({ cell, side }: { cell: Cell | undefined; side: "old" | "new" 
   return (
     <div className={`dcell dcell-${side} k-${cell.kind}`}>
       <span className="ln">{cell.line || ""}</span>
-      <span className="sign" aria-label={KIND_WORD[cell.kind]}>
-        {SIGN[cell.kind]}
-      </span>
+      <Sign kind={cell.kind} />
       <span className="code">
         <span className="code-in">
           <Text text={cell.text} spans={cell.spans} />
@@ -197,9 +210,7 @@ export function DiffView({ files, mode, onModeChange, loadText, fallbackHeight, 
           <div className={`drow dline k-${r.kind}`}>
             <span className="ln">{r.old ?? ""}</span>
             <span className="ln">{r.new ?? ""}</span>
-            <span className="sign" aria-label={KIND_WORD[r.kind]}>
-              {SIGN[r.kind]}
-            </span>
+            <Sign kind={r.kind} />
             <span className="code">
               <Text text={r.text} spans={r.spans} />
             </span>

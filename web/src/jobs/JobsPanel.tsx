@@ -74,7 +74,10 @@ export function JobsPanel() {
         aria-controls="jobs-panel"
         onClick={() => setOpen((o) => !o)}
       >
-        Jobs{running > 0 ? <span className="pill" aria-label={`${running} running`}>{running}</span> : null}
+        Jobs{running > 0 ? <span className="pill">
+            <span aria-hidden="true">{running}</span>
+            <span className="sr-only">, {running} running</span>
+          </span> : null}
       </button>
       {open ? (
         <div

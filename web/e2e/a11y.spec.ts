@@ -1,0 +1,62 @@
+// Accessibility: axe-core (WCAG 2 A and AA rules) finds no serious or
+// critical violation in any main view, open dialog or hover state, in
+// the light and the dark theme.
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { startDemo, type Demo } from "./server";
+
+let demo: Demo | undefined;
+
+test.afterEach(async () => {
+  await demo?.stop();
+  demo = undefined;
+});
+
+async function serious(page: Page, where: string): Promise<string[]> {
+  const r = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return r.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${where}: ${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+for (const scheme of ["light", "dark"] as const) {
+  test(`no serious or critical axe violation, ${scheme} theme`, async ({ page }) => {
+    demo = await startDemo();
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto(demo.loginUrl);
+    const found: string[] = [];
+    await expect(page.locator("tr[data-artifact]")).toHaveCount(4);
+    found.push(...(await serious(page, "list")));
+
+    await page.goto(`${demo.base}/artifacts/skill%3Apdf`);
+    await expect(page.locator(".diff .dpair").first()).toBeVisible();
+    found.push(...(await serious(page, "artifact, split diff")));
+    // The focused layout switch and a hovered primary button.
+    await page.getByText("Unified", { exact: true }).focus();
+    found.push(...(await serious(page, "artifact, unified diff, focused switch")));
+    await page.getByRole("button", { name: "Sync…" }).hover();
+    found.push(...(await serious(page, "hovered primary button")));
+
+    await page.getByRole("button", { name: "Sync…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Sync skill:pdf" });
+    await dialog.getByLabel("Strategy for skill:pdf").selectOption("theirs");
+    await dialog.getByRole("button", { name: "Preview (dry run)" }).click();
+    await expect(dialog.locator(".badge-destructive")).toBeVisible();
+    found.push(...(await serious(page, "sync dialog with a destructive preview")));
+    await dialog.getByRole("button", { name: "Sync…" }).click();
+    await dialog.getByRole("button", { name: "Yes, discard and sync" }).hover();
+    found.push(...(await serious(page, "hovered danger button")));
+    await dialog.getByRole("button", { name: "Go back" }).click();
+    await page.keyboard.press("Escape");
+
+    await page.getByRole("button", { name: "Undo…" }).click();
+    await expect(page.getByRole("dialog", { name: /Undo the last write/ })).toBeVisible();
+    found.push(...(await serious(page, "undo dialog")));
+    await page.keyboard.press("Escape");
+
+    await page.goto(`${demo.base}/jobs`);
+    await expect(page.getByRole("heading", { name: "Jobs", exact: true })).toBeVisible();
+    found.push(...(await serious(page, "job history")));
+    expect(found).toEqual([]);
+  });
+}
