@@ -184,9 +184,16 @@ export function ArtifactsList() {
                   </Link>
                   {isBusy ? <StatusBadge status="running" /> : null}
                 </th>
-                <td>{a.upstream ? <StatusBadge status={a.upstream.status} tier="upstream" /> : <span className="muted">no upstream</span>}</td>
-                <td className="mono">{short(a.collection?.hash)}</td>
                 <td>
+                  <span className="cell-label">Upstream → collection</span>
+                  {a.upstream ? <StatusBadge status={a.upstream.status} tier="upstream" /> : <span className="muted">no upstream</span>}
+                </td>
+                <td className="mono">
+                  <span className="cell-label">Collection</span>
+                  {short(a.collection?.hash)}
+                </td>
+                <td>
+                  <span className="cell-label">Collection → projects</span>
                   <ul className="plain project-badges">
                     {(a.projects ?? [])
                       .filter((p) => !project || p.path === project)

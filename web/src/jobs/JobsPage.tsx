@@ -31,6 +31,7 @@ export function JobsPage() {
       </label>
       {isLoading ? <p>Loading…</p> : null}
       {error ? <p role="alert" className="error">{errorMessage(error)}</p> : null}
+      <div className="table-scroll">
       <table className="table">
         <thead>
           <tr>
@@ -59,6 +60,7 @@ export function JobsPage() {
           ))}
         </tbody>
       </table>
+      </div>
     </div>
   );
 }
@@ -67,6 +69,7 @@ export function JobsPage() {
 export function ResultsTable({ results, project, dryRun }: { results: ArtifactResult[]; project?: string | undefined; dryRun?: boolean | undefined }) {
   if (results.length === 0) return <p className="muted">No results yet.</p>;
   return (
+    <div className="table-scroll">
     <table className="table results">
       <thead>
         <tr>
@@ -121,6 +124,7 @@ export function ResultsTable({ results, project, dryRun }: { results: ArtifactRe
         ))}
       </tbody>
     </table>
+    </div>
   );
 }
 
