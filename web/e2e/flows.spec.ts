@@ -2,6 +2,9 @@
 // options the list cannot match, logging in from a deep link, a bad login
 // link, and pages that polled answers that could not change.
 import { expect, test, type Page } from "@playwright/test";
+import { existsSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startDemo, type Demo } from "./server";
 
 let demo: Demo | undefined;
@@ -83,4 +86,66 @@ test("a patch export of an unchanged copy says there is nothing to export, and i
   await dialog.getByRole("link", { name: "Open the job" }).click();
   await expect(page.locator(".badge").filter({ hasText: "success" }).first()).toBeVisible();
   await expect(page.getByRole("status").filter({ hasText: "Nothing to export" })).toBeVisible();
+});
+
+test("a project registered from the UI can be synced to", async ({ page }) => {
+  demo = await startDemo();
+  const fresh = join(demo.dir, "projects", "new-app");
+  mkdirSync(fresh);
+  await page.goto(demo.loginUrl);
+  await page.getByRole("button", { name: "Register a project…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Register a project" });
+  // Outside the server's allowed roots: refused, with the reason.
+  await dialog.getByLabel(/Project folder/).fill(tmpdir());
+  await dialog.getByRole("button", { name: "Register" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("not");
+  await dialog.getByLabel(/Project folder/).fill(fresh);
+  await dialog.getByRole("button", { name: "Register" }).click();
+  await expect(dialog.getByRole("status")).toContainText(`Registered: ${fresh}`);
+  await dialog.getByRole("button", { name: "Close" }).first().click();
+
+  await page.locator('tr[data-artifact="skill:pdf"]').getByRole("checkbox").check();
+  await page.getByRole("button", { name: "Sync selected (1)…" }).click();
+  const sync = page.getByRole("dialog", { name: "Sync skill:pdf" });
+  await sync.getByLabel("Direction").selectOption("collection_to_project");
+  await sync.getByLabel(/^Project/).selectOption(fresh);
+  await sync.getByRole("button", { name: "Preview (dry run)" }).click();
+  await expect(sync.getByRole("region", { name: "Dry-run preview" })).toContainText("(success)");
+  await sync.getByRole("button", { name: "Sync", exact: true }).click();
+  await expect(page.getByTestId("toast").filter({ hasText: "Sync skill:pdf" })).toContainText("finished");
+  await expect.poll(() => existsSync(join(fresh, ".claude/skills/pdf/SKILL.md"))).toBe(true);
+});
+
+test("the job history filters by artifact, direction and dry run, marks dry runs, and pages", async ({ page }) => {
+  demo = await startDemo();
+  await page.goto(demo.loginUrl);
+  // 26 dry runs of one artifact and one real sync of another.
+  for (let i = 0; i < 26; i++) {
+    const r = await page.request.post(`${demo.base}/api/v1/sync/jobs`, {
+      data: { direction: "upstream_to_collection", artifacts: ["skill:changelog"], dry_run: true },
+    });
+    expect(r.status()).toBe(202);
+  }
+  const r = await page.request.post(`${demo.base}/api/v1/sync/jobs`, {
+    data: { direction: "collection_to_project", artifacts: ["command:review"], project_path: demo.apiServer },
+  });
+  expect(r.status()).toBe(202);
+  await page.goto(`${demo.base}/jobs`);
+  await expect(page.getByRole("navigation", { name: "Job pages" })).toContainText("Page 1 of 2 (27 jobs)");
+  await expect(page.locator("tr[data-job]")).toHaveCount(25);
+  await page.getByRole("button", { name: "Older jobs" }).click();
+  await expect(page.locator("tr[data-job]")).toHaveCount(2);
+  await page.getByLabel(/^Dry runs/).selectOption("none");
+  await expect(page.locator("tr[data-job]")).toHaveCount(1);
+  await expect(page.locator("tr[data-job]")).toContainText("command:review");
+  await expect(page.locator("tr[data-job]")).toContainText("api-server");
+  await expect(page.locator("tr[data-job] .badge-dry")).toHaveCount(0);
+  await page.getByLabel(/^Dry runs/).selectOption("only");
+  await expect(page.locator("tr[data-job] .badge-dry")).toHaveCount(25);
+  await page.getByLabel(/^Dry runs/).selectOption("");
+  await page.getByLabel(/^Artifact/).selectOption("command:review");
+  await expect(page.locator("tr[data-job]")).toHaveCount(1);
+  await page.getByLabel(/^Artifact/).selectOption("");
+  await page.getByLabel(/^Direction/).selectOption("upstream_to_collection");
+  await expect(page.getByRole("navigation", { name: "Job pages" })).toContainText("(26 jobs)");
 });

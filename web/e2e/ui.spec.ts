@@ -337,7 +337,9 @@ test("the jobs panel lists recent jobs with progress and duration; a job page sh
   await shot("13-job-page");
   await page.goto(`${demo.base}/jobs?state=conflict`);
   await expect(page.locator("tbody tr")).not.toHaveCount(0);
-  for (const badge of await page.locator("tbody .badge").all()) await expect(badge).toHaveText("conflict");
+  for (const badge of await page.locator("tbody .badge:not(.badge-dry)").all()) await expect(badge).toHaveText("conflict");
+  // The conflicting dry run is marked as one.
+  await expect(page.locator("tbody tr").filter({ hasText: "Dry run" }).locator(".badge-dry")).toHaveText("dry run");
 });
 
 test("dialogs are keyboard friendly: focus moves in, Tab stays inside, Escape closes and focus returns", async () => {

@@ -106,10 +106,11 @@ export function useProjects() {
  */
 export const UNFINISHED_REFRESH_MS = 1500;
 
-export function useJobs(state?: string, pollMs?: number | false) {
+/** The newest `limit` jobs (the server keeps them newest first; 500 at most per request). */
+export function useJobs(state?: string, pollMs?: number | false, limit = 50) {
   return useQuery({
-    queryKey: keys.jobList(state),
-    queryFn: ({ signal }) => api<{ jobs?: Job[] }>("/api/v1/sync/jobs", { signal, query: { state, limit: 50 } }),
+    queryKey: [...keys.jobList(state), limit] as const,
+    queryFn: ({ signal }) => api<{ jobs?: Job[] }>("/api/v1/sync/jobs", { signal, query: { state, limit } }),
     refetchInterval: (q) => pollMs || ((q.state.data?.jobs ?? []).some((j) => !isFinal(j.state)) ? UNFINISHED_REFRESH_MS : false),
   });
 }

@@ -2,13 +2,14 @@
 // project, text) kept in the URL, and a sync of the selected artifacts.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { errorMessage } from "../api/client";
-import { useArtifacts, useJobs } from "../api/queries";
+import { useArtifacts, useJobs, useProjects } from "../api/queries";
 import { usePollInterval } from "../api/events";
 import type { ArtifactStatus, Status } from "../api/types";
 import { Link, artifactHref, useSearchParams } from "../router";
 import { StatusBadge } from "../ui/StatusBadge";
 import { basename, short, STATUS_LABEL } from "../ui/format";
 import { SyncDialog } from "../jobs/SyncDialog";
+import { RegisterProjectDialog } from "../projects/RegisterProjectDialog";
 
 const STATUSES: (Status | "running")[] = ["in_sync", "behind", "ahead", "diverged", "conflict", "missing", "untracked", "running"];
 
@@ -60,11 +61,15 @@ export function ArtifactsList() {
   }, []);
 
   const artifacts = useMemo(() => data?.artifacts ?? [], [data]);
+  // Deployed-to projects and registered ones (a new project holds nothing yet).
+  const registered = useProjects();
   const projects = useMemo(() => {
     const s = new Set<string>();
     artifacts.forEach((a) => a.projects?.forEach((p) => p.path && s.add(p.path)));
+    registered.data?.projects?.forEach((p) => p.path && s.add(p.path));
     return [...s].sort();
-  }, [artifacts]);
+  }, [artifacts, registered.data]);
+  const [registering, setRegistering] = useState(false);
 
   const shown = artifacts.filter((a) => {
     const id = a.id ?? "";
@@ -143,6 +148,9 @@ export function ArtifactsList() {
         </label>
         <button type="button" disabled={chosen.length === 0} onClick={() => setSyncing(true)}>
           Sync selected ({chosen.length})…
+        </button>
+        <button type="button" onClick={() => setRegistering(true)}>
+          Register a project…
         </button>
         {hiddenChosen > 0 ? (
           <span className="muted" data-testid="hidden-selection">
@@ -229,6 +237,7 @@ export function ArtifactsList() {
           </ul>
         </details>
       ) : null}
+      {registering ? <RegisterProjectDialog onClose={() => setRegistering(false)} /> : null}
       {syncing ? (
         <SyncDialog
           artifacts={chosen}

@@ -7,60 +7,130 @@ import { api, errorMessage } from "../api/client";
 import { keys, useJob, useJobs } from "../api/queries";
 import { isFinal, type ArtifactResult, type Job, type NothingToExport, type PatchReport } from "../api/types";
 import { Link, artifactHref, useSearchParams } from "../router";
-import { DIRECTION_LABEL, duration, short, when } from "../ui/format";
+import { DIRECTION_LABEL, basename, duration, short, when } from "../ui/format";
 import { JobStateBadge, Progress, jobTitle } from "./JobsPanel";
 
 const STATES = ["queued", "running", "success", "conflict", "error", "cancelled"] as const;
 
+/** Jobs per page of the history. */
+const PAGE = 25;
+/** How many recent jobs the history can filter and page through. */
+const HISTORY = 500;
+
 export function JobsPage() {
   const [params, setParams] = useSearchParams();
   const state = params.get("state") ?? undefined;
+  const artifact = params.get("artifact") ?? "";
+  const direction = params.get("direction") ?? "";
+  const dry = params.get("dry") ?? "";
   const poll = usePollInterval();
-  const { data, isLoading, error } = useJobs(state, poll);
+  const { data, isLoading, error } = useJobs(state, poll, HISTORY);
+  const all = data?.jobs ?? [];
+  const artifacts = [...new Set(all.flatMap((j) => j.request?.artifacts ?? []))].sort();
+  const directions = [...new Set(all.map((j) => j.direction).filter(Boolean))].sort();
+  const shown = all.filter(
+    (j) =>
+      (!artifact || (j.request?.artifacts ?? []).includes(artifact)) &&
+      (!direction || j.direction === direction) &&
+      (!dry || (dry === "only") === Boolean(j.request?.dry_run)),
+  );
+  const pages = Math.max(1, Math.ceil(shown.length / PAGE));
+  const page = Math.min(pages, Math.max(1, Number(params.get("page") ?? "1") || 1));
+  const rows = shown.slice((page - 1) * PAGE, page * PAGE);
+  // A new filter starts at the first page.
+  const filter = (k: string, v: string) => setParams({ [k]: v || null, page: null });
   return (
     <div className="page">
       <h1>Jobs</h1>
-      <label className="inline">
-        State{" "}
-        <select value={state ?? ""} onChange={(e) => setParams({ state: e.target.value || null })}>
-          <option value="">any</option>
-          {STATES.map((s) => (
-            <option key={s}>{s}</option>
-          ))}
-        </select>
-      </label>
+      <form className="filters" role="search" aria-label="Filter jobs" onSubmit={(e) => e.preventDefault()}>
+        <label>
+          State
+          <select value={state ?? ""} onChange={(e) => filter("state", e.target.value)}>
+            <option value="">any</option>
+            {STATES.map((s) => (
+              <option key={s}>{s}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Artifact
+          <select value={artifact} onChange={(e) => filter("artifact", e.target.value)}>
+            <option value="">any</option>
+            {artifacts.map((a) => (
+              <option key={a}>{a}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Direction
+          <select value={direction} onChange={(e) => filter("direction", e.target.value)}>
+            <option value="">any</option>
+            {directions.map((d) => (
+              <option key={d} value={d}>
+                {DIRECTION_LABEL[d] ?? d}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Dry runs
+          <select value={dry} onChange={(e) => filter("dry", e.target.value)}>
+            <option value="">shown</option>
+            <option value="only">only</option>
+            <option value="none">hidden</option>
+          </select>
+        </label>
+      </form>
       {isLoading ? <p>Loading…</p> : null}
       {error ? <p role="alert" className="error">{errorMessage(error)}</p> : null}
       <div className="table-scroll">
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Job</th>
-            <th scope="col">State</th>
-            <th scope="col">Progress</th>
-            <th scope="col">Duration</th>
-            <th scope="col">Created</th>
-          </tr>
-        </thead>
-        <tbody>
-          {(data?.jobs ?? []).map((j) => (
-            <tr key={j.id}>
-              <td>
-                <Link to={`/jobs/${j.id}`}>{jobTitle(j)}</Link>
-              </td>
-              <td>
-                <JobStateBadge state={j.state} />
-              </td>
-              <td>
-                <Progress job={j} /> {j.done ?? 0}/{j.total ?? 0}
-              </td>
-              <td>{duration(j.duration_ms)}</td>
-              <td>{when(j.created_at)}</td>
+        <table className="table jobs">
+          <thead>
+            <tr>
+              <th scope="col">Job</th>
+              <th scope="col">State</th>
+              <th scope="col">Project</th>
+              <th scope="col">Progress</th>
+              <th scope="col">Duration</th>
+              <th scope="col">Created</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((j) => (
+              <tr key={j.id} data-job={j.id}>
+                <td>
+                  <Link to={`/jobs/${j.id}`}>{jobTitle(j)}</Link>
+                </td>
+                <td>
+                  <JobStateBadge state={j.state} />
+                  {j.request?.dry_run ? <span className="badge badge-dry">dry run</span> : null}
+                </td>
+                <td className="mono">{j.request?.project_path ? basename(j.request.project_path) : "—"}</td>
+                <td>
+                  <Progress job={j} /> {j.done ?? 0}/{j.total ?? 0}
+                </td>
+                <td>{duration(j.duration_ms)}</td>
+                <td>{when(j.created_at)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
       </div>
+      {!isLoading && shown.length === 0 ? <p className="empty">No job matches these filters.</p> : null}
+      {pages > 1 ? (
+        <nav className="pager" aria-label="Job pages">
+          <button type="button" disabled={page <= 1} onClick={() => setParams({ page: String(page - 1) })}>
+            Newer jobs
+          </button>
+          <span>
+            Page {page} of {pages} ({shown.length} jobs)
+          </span>
+          <button type="button" disabled={page >= pages} onClick={() => setParams({ page: String(page + 1) })}>
+            Older jobs
+          </button>
+        </nav>
+      ) : null}
+      {all.length >= HISTORY ? <p className="muted">Only the newest {HISTORY} jobs are listed.</p> : null}
     </div>
   );
 }

@@ -92,7 +92,8 @@ export function JobsPanel() {
             {jobs.slice(0, 12).map((j) => (
               <li key={j.id}>
                 <Link to={`/jobs/${j.id}`} onClick={() => setOpen(false)}>
-                  <JobStateBadge state={j.state} /> {jobTitle(j)}
+                  <JobStateBadge state={j.state} />
+                  {j.request?.dry_run ? <span className="badge badge-dry">dry run</span> : null} {jobTitle(j)}
                 </Link>
                 <div className="job-meta">
                   <Progress job={j} /> {j.done ?? 0}/{j.total ?? 0} · {duration(j.duration_ms)} · {when(j.created_at)}
