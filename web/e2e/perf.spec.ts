@@ -98,3 +98,72 @@ test("a 5,000-line diff becomes interactive quickly and renders one window of ro
   expect(coldMs).toBeLessThan(5000);
   expect(scrollMs).toBeLessThan(1000);
 });
+
+/** The median of `xs`. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+test("the list, a diff page and a sync's toast, each measured 5 times", async ({ browser }) => {
+  const runs = 5;
+  const list: number[] = [];
+  const diff: number[] = [];
+  const toast: number[] = [];
+  // Cold: a new browser context each time (no cache, no state), sending
+  // the API token (the login link works once, and the first test used it).
+  const auth = { extraHTTPHeaders: { Authorization: `Bearer ${demo.token}` } };
+  for (let i = 0; i < runs; i++) {
+    const ctx = await browser.newContext(auth);
+    const page = await ctx.newPage();
+    await page.goto(`${demo.base}/`);
+    list.push(
+      await (await page.waitForFunction(() => (document.querySelectorAll("tr[data-artifact]").length === 4 ? performance.now() : 0), null, { polling: "raf" })).jsonValue(),
+    );
+    await page.goto(`${demo.base}/artifacts/skill%3Achangelog?lhs=collection&rhs=upstream&view=split`);
+    diff.push(await (await page.waitForFunction(() => (document.querySelector(".dpair .k-added") ? performance.now() : 0), null, { polling: "raf" })).jsonValue());
+    await ctx.close();
+  }
+  // Start → toast: a click on Sync in the dialog to the job's toast.
+  const ctx = await browser.newContext(auth);
+  const page = await ctx.newPage();
+  await page.goto(`${demo.base}/artifacts/agent%3Areviewer`);
+  for (let i = 0; i < runs; i++) {
+    await page.getByRole("button", { name: "Sync…" }).click();
+    const dialog = page.getByRole("dialog", { name: "Sync agent:reviewer" });
+    await dialog.getByLabel("Direction").selectOption("upstream_to_collection");
+    await dialog.getByRole("button", { name: "Preview (dry run)" }).click();
+    await expect(dialog.getByRole("region", { name: "Dry-run preview" })).toContainText("(success)");
+    const before = await page.getByTestId("toast").count();
+    const ms = await page.evaluate(async (n) => {
+      const button = Array.from(document.querySelectorAll<HTMLButtonElement>(".dialog button")).find((b) => b.textContent === "Sync");
+      if (!button) throw new Error("no Sync button");
+      const start = performance.now();
+      button.click();
+      for (;;) {
+        await new Promise((ok) => requestAnimationFrame(ok));
+        if (document.querySelectorAll('[data-testid="toast"]').length > n) return performance.now() - start;
+        if (performance.now() - start > 10_000) throw new Error("no toast");
+      }
+    }, before);
+    toast.push(ms);
+  }
+  await ctx.close();
+  const m = {
+    server_binary: BIN,
+    server_profile: BIN_PROFILE,
+    runs,
+    list_cold_ms: list.map(Math.round),
+    list_cold_median_ms: Math.round(median(list)),
+    diff_page_cold_ms: diff.map(Math.round),
+    diff_page_cold_median_ms: Math.round(median(diff)),
+    start_to_toast_ms: toast.map(Math.round),
+    start_to_toast_median_ms: Math.round(median(toast)),
+  };
+  console.log(`[measure] pages and toasts: ${JSON.stringify(m)}`);
+  writeFileSync(join(dirname(SHOTS), "measurements-pages.json"), JSON.stringify(m, null, 2) + "\n");
+  // Sanity only: the numbers are the report, not a pass/fail gate.
+  expect(median(list)).toBeLessThan(5000);
+  expect(median(toast)).toBeLessThan(5000);
+});
