@@ -50,19 +50,21 @@ pub fn start_git() {
     static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {
         #[cfg(feature = "https")]
-        if OFFLINE.load(std::sync::atomic::Ordering::Relaxed) {
-            const VAR: &str = "SSL_CERT_FILE";
+        const VAR: &str = "SSL_CERT_FILE";
+        #[cfg(feature = "https")]
+        let saved = OFFLINE.load(std::sync::atomic::Ordering::Relaxed).then(|| {
             let saved = std::env::var_os(VAR);
             std::env::set_var(VAR, "/dev/null");
-            // Any git2 call starts libgit2.
-            git2::opts::strict_hash_verification(false);
-            match saved {
-                Some(v) => std::env::set_var(VAR, v),
-                None => std::env::remove_var(VAR),
-            }
-            return;
-        }
+            saved
+        });
+        // Any git2 call starts libgit2.
         git2::opts::strict_hash_verification(false);
+        #[cfg(feature = "https")]
+        match saved {
+            Some(Some(v)) => std::env::set_var(VAR, v),
+            Some(None) => std::env::remove_var(VAR),
+            None => {}
+        }
     });
 }
 

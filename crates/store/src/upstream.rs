@@ -181,15 +181,7 @@ impl UpstreamCache {
         if !dir.exists() {
             return Ok(None);
         }
-        let repo = Repository::open_bare(&dir).map_err(StoreError::git(format!(
-            "opening the cache {}",
-            dir.display()
-        )))?;
-        Ok(Some(CachedRepo {
-            url: url.to_string(),
-            dir,
-            repo,
-        }))
+        CachedRepo::open_at(url, dir).map(Some)
     }
 }
 
@@ -202,10 +194,7 @@ impl UpstreamCache {
         if !dir.exists() {
             return None;
         }
-        let fetch = fsio::read_text(&dir.join(FETCH_STATE))
-            .ok()
-            .flatten()
-            .and_then(|t| toml::from_str(&t).ok());
+        let fetch = read_fetch_state(&dir);
         Some(CacheView {
             url: url.to_string(),
             memo: UpstreamMemo::for_repo(home, &dir),
@@ -260,15 +249,7 @@ impl CacheView {
             Some(r) => r,
             slot => {
                 crate::repo::start_git();
-                let repo = Repository::open_bare(&self.dir).map_err(StoreError::git(format!(
-                    "opening the cache {}",
-                    self.dir.display()
-                )))?;
-                slot.insert(CachedRepo {
-                    url: self.url.clone(),
-                    dir: self.dir.clone(),
-                    repo,
-                })
+                slot.insert(CachedRepo::open_at(&self.url, self.dir.clone())?)
             }
         };
         let commit = match repo.resolve(reference) {
@@ -357,10 +338,28 @@ pub struct FetchOutcome {
 
 const FETCH_STATE: &str = "artisync-fetch.toml";
 
+/// What the cache at `dir` remembers of its last successful fetch.
+fn read_fetch_state(dir: &Path) -> Option<FetchState> {
+    let text = fsio::read_text(&dir.join(FETCH_STATE)).ok()??;
+    toml::from_str(&text).ok()
+}
+
 impl CachedRepo {
+    /// The existing cache repository of `url` at `dir`.
+    fn open_at(url: &str, dir: PathBuf) -> Result<CachedRepo, StoreError> {
+        let repo = Repository::open_bare(&dir).map_err(StoreError::git(format!(
+            "opening the cache {}",
+            dir.display()
+        )))?;
+        Ok(CachedRepo {
+            url: url.to_string(),
+            dir,
+            repo,
+        })
+    }
+
     pub fn fetch_state(&self) -> Option<FetchState> {
-        let text = fsio::read_text(&self.dir.join(FETCH_STATE)).ok()??;
-        toml::from_str(&text).ok()
+        read_fetch_state(&self.dir)
     }
 
     /// Fetches every branch and tag. If the upstream cannot be reached but
