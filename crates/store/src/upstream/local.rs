@@ -14,6 +14,7 @@ use git2::{ObjectType, OdbLookupFlags, Oid, Repository};
 
 use super::CachedRepo;
 use crate::pack::PackWriter;
+use crate::StoreError;
 
 /// Whether `name` is a ref a fetch copies into the cache.
 fn fetched_ref(name: &str) -> bool {
@@ -62,62 +63,36 @@ impl CachedRepo {
     }
 }
 
-/// Adds the objects `ids` of `src` to `pack`, in that order. Reading each
-/// object (libgit2 inflates it and checks its id) and compressing it again
-/// run on a thread of their own, with its own handle on the repository,
-/// while libgit2's indexer takes the entries here: about as much work on
-/// each side, so two cores nearly halve a fetch. Without a thread to be
-/// had, both happen here.
+/// Adds the objects `ids` of `src` to `pack`, in that order. Each is read
+/// (libgit2 inflates it) and compressed again by `PackWriter::add_made_by`'s
+/// maker, through a handle on the repository of its own.
 fn copy_objects(src: &Repository, ids: &[Oid], pack: &mut PackWriter<'_>) -> Result<(), String> {
-    fn encode(odb: &git2::Odb<'_>, id: Oid) -> Result<Vec<u8>, String> {
-        let obj = odb.read(id).map_err(|e| e.message().to_string())?;
-        let mut entry = Vec::new();
-        crate::pack::encode(obj.kind(), obj.data(), &mut entry).map_err(|e| e.to_string())?;
-        Ok(entry)
-    }
+    let git = |e: git2::Error| StoreError::Invalid(e.message().to_string());
     let path = src.path().to_path_buf();
-    std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<u8>, String>>(64);
-        let producer = move || {
-            let repo = Repository::open(&path);
-            let odb = match repo.as_ref().map(Repository::odb) {
-                Ok(Ok(odb)) => odb,
-                Ok(Err(e)) => {
-                    let _ = tx.send(Err(e.message().to_string()));
-                    return;
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e.message().to_string()));
-                    return;
-                }
-            };
-            for &id in ids {
-                let entry = encode(&odb, id);
-                let failed = entry.is_err();
-                // A closed channel: the writer gave up.
-                if tx.send(entry).is_err() || failed {
-                    return;
-                }
+    pack.add_made_by(|sink| {
+        let repo = Repository::open(&path).map_err(git);
+        let odb = repo
+            .as_ref()
+            .map_err(|e| StoreError::Invalid(e.to_string()))
+            .and_then(|r| r.odb().map_err(git));
+        let odb = match odb {
+            Ok(o) => o,
+            Err(e) => {
+                sink(Err(e));
+                return;
             }
         };
-        if std::thread::Builder::new()
-            .spawn_scoped(s, producer)
-            .is_ok()
-        {
-            // Fewer entries than ids (the reader stopped) leave the pack
-            // short, which `finish` refuses.
-            for entry in rx {
-                pack.add_encoded(&entry?).map_err(|e| e.to_string())?;
-            }
-            return Ok(());
-        }
-        let odb = src.odb().map_err(|e| e.message().to_string())?;
         for &id in ids {
-            pack.add_encoded(&encode(&odb, id)?)
-                .map_err(|e| e.to_string())?;
+            let entry = odb.read(id).map_err(git).and_then(|obj| {
+                let mut entry = Vec::new();
+                crate::pack::encode(obj.kind(), obj.data(), &mut entry).map(|()| entry)
+            });
+            if !sink(entry) {
+                return;
+            }
         }
-        Ok(())
     })
+    .map_err(|e| e.to_string())
 }
 
 /// Every object reachable from `tips` in `src` that the cache (`cache`,
