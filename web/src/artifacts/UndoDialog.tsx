@@ -10,7 +10,7 @@ import { useUndo, useUndoPreviews } from "../api/queries";
 import type { UndoPreview, UndoReport } from "../api/types";
 import { DiffView } from "../diff/DiffView";
 import type { Mode } from "../diff/rows";
-import { Dialog } from "../ui/Dialog";
+import { Dialog, DoneNotice } from "../ui/Dialog";
 import { basename, DIRECTION_LABEL, short, when } from "../ui/format";
 
 /** How a place is named: "the collection" or "project NAME". */
@@ -90,23 +90,16 @@ export function UndoDialog({ artifact, projects, onClose }: { artifact: string; 
   return (
     <Dialog title={`Undo the last write to ${artifact}`} onClose={onClose} wide>
       {report ? (
-        <div role="status" className="ok">
-          <p>
-            Undone: the {actionName(report.r.undone ?? "write")} in {placeName(report.place)}.{" "}
-            {report.r.restored ? (
-              <>
-                Version <span className="mono">{short(report.r.restored)}</span> is back.
-              </>
-            ) : (
-              "The copy is removed, as before that write."
-            )}
-          </p>
-          <div className="actions">
-            <button type="button" onClick={onClose}>
-              Close
-            </button>
-          </div>
-        </div>
+        <DoneNotice onClose={onClose}>
+          Undone: the {actionName(report.r.undone ?? "write")} in {placeName(report.place)}.{" "}
+          {report.r.restored ? (
+            <>
+              Version <span className="mono">{short(report.r.restored)}</span> is back.
+            </>
+          ) : (
+            "The copy is removed, as before that write."
+          )}
+        </DoneNotice>
       ) : (
         <form
           className="form"

@@ -7,7 +7,7 @@ import { useMemo, useState } from "react";
 import { ApiError, errorMessage } from "../api/client";
 import { useConflict, useResolve } from "../api/queries";
 import type { ConflictFile, ResolveReport } from "../api/types";
-import { Dialog } from "../ui/Dialog";
+import { Dialog, DoneNotice } from "../ui/Dialog";
 import { DIRECTION_LABEL, short, when } from "../ui/format";
 
 type Choice = "ours" | "theirs" | "edited";
@@ -112,16 +112,9 @@ export function ConflictDialog({ artifact, project, onClose }: { artifact: strin
         </p>
       ) : null}
       {done ? (
-        <div role="status" className="ok">
-          <p>
-            Resolved {artifact}: {(done.files?.length ?? 0) === 1 ? "1 file" : `${done.files?.length ?? 0} files`}, now at <span className="mono">{short(done.hash)}</span>.
-          </p>
-          <div className="actions">
-            <button type="button" onClick={onClose}>
-              Close
-            </button>
-          </div>
-        </div>
+        <DoneNotice onClose={onClose}>
+          Resolved {artifact}: {(done.files?.length ?? 0) === 1 ? "1 file" : `${done.files?.length ?? 0} files`}, now at <span className="mono">{short(done.hash)}</span>.
+        </DoneNotice>
       ) : data ? (
         <form
           className="form"

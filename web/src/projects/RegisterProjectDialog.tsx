@@ -5,7 +5,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api, errorMessage } from "../api/client";
 import { invalidateArtifacts, keys } from "../api/queries";
-import { Dialog } from "../ui/Dialog";
+import { Dialog, DoneNotice } from "../ui/Dialog";
 
 export function RegisterProjectDialog({ onClose }: { onClose(): void }) {
   const qc = useQueryClient();
@@ -32,16 +32,9 @@ export function RegisterProjectDialog({ onClose }: { onClose(): void }) {
   return (
     <Dialog title="Register a project" onClose={onClose}>
       {done ? (
-        <div role="status" className="ok">
-          <p>
-            {done.added ? "Registered" : "Already registered"}: <span className="mono">{done.path}</span>. It can now be synced to.
-          </p>
-          <div className="actions">
-            <button type="button" onClick={onClose}>
-              Close
-            </button>
-          </div>
-        </div>
+        <DoneNotice onClose={onClose}>
+          {done.added ? "Registered" : "Already registered"}: <span className="mono">{done.path}</span>. It can now be synced to.
+        </DoneNotice>
       ) : (
         <form
           className="form"

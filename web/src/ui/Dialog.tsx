@@ -95,3 +95,17 @@ export function Dialog({ title, onClose, children, wide, initialFocus }: Props) 
     </div>
   );
 }
+
+/** A dialog's last word after its action succeeded: what happened, and Close. */
+export function DoneNotice({ children, onClose }: { children: ReactNode; onClose(): void }) {
+  return (
+    <div role="status" className="ok">
+      <p>{children}</p>
+      <div className="actions">
+        <button type="button" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </div>
+  );
+}
