@@ -384,7 +384,7 @@ impl Engine {
             let guard = self.artifact_lock(&destination, &entry.id)?;
             let current = target.read(&entry.id)?;
             let current_hash = current.as_ref().map(Content::hash);
-            if current_hash == entry.previous && current_hash != entry.written {
+            if never_landed(&entry, current_hash) {
                 journal.amend_failed(entry.seq)?;
                 entry = journal
                     .last_undoable(&destination, id)?
@@ -470,7 +470,7 @@ impl Engine {
         for entry in self.journal().undoable(&destination, id)? {
             let current = target.read(&entry.id)?;
             let current_hash = current.as_ref().map(Content::hash);
-            if current_hash == entry.previous && current_hash != entry.written {
+            if never_landed(&entry, current_hash) {
                 continue;
             }
             let blocked = (current_hash != entry.written).then(|| {
@@ -548,4 +548,11 @@ fn nothing_to_undo(id: Option<&ArtifactId>, destination: &Destination) -> SyncEr
     SyncError::Refused(format!(
         "nothing to undo for {what}{destination}; artisync has not written there"
     ))
+}
+
+/// Whether `entry` records a write that never happened (its process died
+/// before the swap): the destination, now at `current`, still holds what
+/// the entry names as previous.
+fn never_landed(entry: &artisync_store::journal::UndoEntry, current: Option<ObjectId>) -> bool {
+    current == entry.previous && current != entry.written
 }
