@@ -73,6 +73,10 @@ impl JobState {
 pub enum JobKind {
     Sync,
     Patch,
+    /// Refreshes the upstream cache; nothing else changes.
+    Fetch,
+    /// Brings every copy that only lags its source up to date.
+    Update,
 }
 
 impl JobKind {
@@ -80,6 +84,8 @@ impl JobKind {
         match self {
             JobKind::Sync => "sync",
             JobKind::Patch => "patch",
+            JobKind::Fetch => "fetch",
+            JobKind::Update => "update",
         }
     }
 }
@@ -111,6 +117,9 @@ pub struct JobRequest {
     pub artifacts: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_path: Option<String>,
+    /// Updates: the projects to bring up to date (every project when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub projects: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub collection: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -100,10 +100,11 @@ fn row_to_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
     let log: String = text(11)?;
     Ok(Job {
         id: text(0)?,
-        kind: if text(1)? == "patch" {
-            JobKind::Patch
-        } else {
-            JobKind::Sync
+        kind: match text(1)?.as_str() {
+            "patch" => JobKind::Patch,
+            "fetch" => JobKind::Fetch,
+            "update" => JobKind::Update,
+            _ => JobKind::Sync,
         },
         direction: text(2)?,
         request,

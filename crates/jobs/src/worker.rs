@@ -23,12 +23,7 @@ pub fn to_sync_request(job: &Job) -> Result<SyncRequest, String> {
         .parse()
         .map_err(|e: artisync_model::ModelError| e.to_string())?;
     let mut req = SyncRequest::new(direction);
-    for a in &r.artifacts {
-        req.artifacts.push(
-            a.parse()
-                .map_err(|e: artisync_model::ModelError| e.to_string())?,
-        );
-    }
+    req.artifacts = parse_ids(&r.artifacts)?;
     req.project = r.project_path.as_ref().map(PathBuf::from);
     if let Some(s) = &r.strategy {
         req.strategy = s
@@ -76,6 +71,8 @@ pub fn run_job(
     let finished = match job.kind {
         JobKind::Sync => run_sync(&engine, store, job, notify).map(|(f, _)| f),
         JobKind::Patch => run_patch(home, &engine, store, job),
+        JobKind::Fetch => run_fetch(&engine, store, job),
+        JobKind::Update => run_update(&engine, store, job, notify),
     };
     end_job(store, job, finished, notify)
 }
@@ -234,6 +231,156 @@ fn run_patch(
         );
     }
     Ok((JobState::Success, Some(report), None))
+}
+
+fn parse_ids(names: &[String]) -> Result<Vec<ArtifactId>, String> {
+    names
+        .iter()
+        .map(|a| {
+            a.parse()
+                .map_err(|e: artisync_model::ModelError| e.to_string())
+        })
+        .collect()
+}
+
+fn run_fetch(engine: &Engine, store: &JobStore, job: &Job) -> Result<Finished, String> {
+    let ids = parse_ids(&job.request.artifacts)?;
+    let fetched = engine.fetch(&ids).map_err(|e| e.to_string())?;
+    for f in &fetched {
+        let line = match &f.offline {
+            Some(why) => format!(
+                "{}: unreachable ({why}); kept the fetch of {}",
+                f.url, f.fetched_at
+            ),
+            None => format!("{}: fetched at {}", f.url, f.fetched_at),
+        };
+        store.log(&job.id, &line).map_err(|e| e.to_string())?;
+    }
+    let n = fetched.len() as u64;
+    store
+        .progress(&job.id, n, n, &Value::Null)
+        .map_err(|e| e.to_string())?;
+    Ok((JobState::Success, Some(json!({ "fetched": fetched })), None))
+}
+
+/// Runs the plan of "update everything behind": each step is a sync, its
+/// results tagged with their direction and project, the progress counted
+/// over all steps. Copies held back are reported as skipped.
+fn run_update(
+    engine: &Engine,
+    store: &JobStore,
+    job: &Job,
+    notify: &(dyn Fn() + Sync),
+) -> Result<Finished, String> {
+    let r = &job.request;
+    let ids = parse_ids(&r.artifacts)?;
+    let projects: Vec<PathBuf> = r.projects.iter().map(PathBuf::from).collect();
+    let plan = engine
+        .update_plan(&ids, &projects)
+        .map_err(|e| e.to_string())?;
+    let total = (plan.artifact_count() + plan.held.len()) as u64;
+    let mut done = 0u64;
+    let mut failure: Option<JobError> = None;
+    let mut record = |result: Value, line: String, done: u64| {
+        let recorded = store
+            .progress(&job.id, done, total, &result)
+            .and_then(|_| store.log(&job.id, &line));
+        if let Err(e) = recorded {
+            failure.get_or_insert(e);
+        }
+        notify();
+    };
+    let (mut errors, mut conflicts) = (Vec::new(), false);
+    let mut steps = Vec::new();
+    let stopped = std::cell::Cell::new(false);
+    // Artifacts the first step brings into the collection: in a dry run
+    // nothing moves, so the projects' preview cannot show them yet.
+    let incoming: Vec<ArtifactId> = plan
+        .steps
+        .iter()
+        .filter(|s| s.direction == Direction::UpstreamToCollection)
+        .flat_map(|s| s.artifacts.clone())
+        .collect();
+    for step in &plan.steps {
+        if stopped.get() || store.cancel_requested(&job.id) {
+            stopped.set(true);
+            break;
+        }
+        let mut req = step.clone();
+        req.dry_run = r.dry_run;
+        let project = req.project.as_ref().map(|p| p.display().to_string());
+        let offset = done;
+        let report = engine.sync_with(
+            &req,
+            &mut |p| {
+                let mut result = serde_json::to_value(p.result).unwrap_or(Value::Null);
+                if let Value::Object(m) = &mut result {
+                    m.insert("direction".into(), json!(req.direction));
+                    m.insert("project".into(), json!(project));
+                    if req.dry_run
+                        && req.direction == Direction::CollectionToProject
+                        && incoming.contains(&p.result.id)
+                    {
+                        m.insert(
+                            "message".into(),
+                            json!("takes the upstream update after the collection has it"),
+                        );
+                    }
+                }
+                let line = format!(
+                    "{} {}: {} {}",
+                    req.direction, p.result.id, p.result.outcome, p.result.message
+                );
+                record(result, line, offset + p.done as u64);
+            },
+            &|| {
+                let cancel = store.cancel_requested(&job.id);
+                stopped.set(stopped.get() || cancel);
+                cancel
+            },
+        );
+        let report = report.map_err(|e| e.to_string())?;
+        done = offset + report.artifacts.len() as u64;
+        conflicts |= report.has_conflicts();
+        errors.extend(
+            report
+                .artifacts
+                .iter()
+                .filter(|a| a.outcome == Outcome::Error)
+                .map(|a| format!("{}: {}", a.id, a.message)),
+        );
+        steps.push(json!({"direction": req.direction, "project": project, "report": report}));
+    }
+    if !stopped.get() {
+        for h in &plan.held {
+            done += 1;
+            let result = json!({
+                "id": h.id,
+                "outcome": Outcome::Skipped,
+                "direction": h.direction,
+                "project": h.project,
+                "status": h.status,
+                "message": h.message,
+            });
+            let line = format!("{} {}: skipped {}", h.direction, h.id, h.message);
+            record(result, line, done);
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e.to_string());
+    }
+    let state = if stopped.get() {
+        JobState::Cancelled
+    } else if !errors.is_empty() {
+        JobState::Error
+    } else if conflicts {
+        JobState::Conflict
+    } else {
+        JobState::Success
+    };
+    let report = json!({"dry_run": r.dry_run, "steps": steps, "held": plan.held});
+    let error = (!errors.is_empty()).then(|| errors.join("; "));
+    Ok((state, Some(report), error))
 }
 
 struct Shared {

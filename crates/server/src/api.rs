@@ -83,6 +83,8 @@ pub fn router(state: SharedState, ui: &'static [crate::web::Asset]) -> Router {
         .route("/api/v1/artifacts/{id}/conflict", get(conflict))
         .route("/api/v1/sync/resolve", post(resolve))
         .route("/api/v1/sync/patch", post(create_patch))
+        .route("/api/v1/sync/update", post(create_update))
+        .route("/api/v1/fetch", post(create_fetch))
         .route("/api/v1/patches/{id}", get(download_patch))
         .route("/api/v1/undo", post(undo).get(undo_preview))
         .route("/api/v1/projects", get(list_projects).post(add_project))
@@ -132,29 +134,35 @@ fn parse_id(s: &str) -> Result<ArtifactId, ApiError> {
 /// an existing directory, not inside the data home, and either a registered
 /// project or under an allowed root (after resolving symlinks).
 pub fn check_project_path(state: &SharedState, raw: &str) -> Result<PathBuf, ApiError> {
+    check_project_field(state, raw, "project_path")
+}
+
+/// [`check_project_path`] for a path given in the request field `field`,
+/// which the error messages name.
+fn check_project_field(state: &SharedState, raw: &str, field: &str) -> Result<PathBuf, ApiError> {
     let p = Path::new(raw);
     if raw.is_empty() || !p.is_absolute() {
         return Err(ApiError::invalid(format!(
-            "project_path {raw:?} must be an absolute path"
+            "{field} {raw:?} must be an absolute path"
         )));
     }
     if p.components().any(|c| matches!(c, Component::ParentDir)) || raw.contains('\0') {
         return Err(ApiError::forbidden(format!(
-            "project_path {raw:?} may not contain '..'"
+            "{field} {raw:?} may not contain '..'"
         )));
     }
     let canonical = std::fs::canonicalize(p)
-        .map_err(|_| ApiError::not_found(format!("project_path {raw} does not exist")))?;
+        .map_err(|_| ApiError::not_found(format!("{field} {raw} does not exist")))?;
     let meta = std::fs::metadata(&canonical)
         .map_err(|e| ApiError::forbidden(format!("cannot read {raw}: {e}")))?;
     if !meta.is_dir() {
         return Err(ApiError::forbidden(format!(
-            "project_path {raw} is not a directory"
+            "{field} {raw} is not a directory"
         )));
     }
     if state.home.contains(&canonical) {
         return Err(ApiError::forbidden(format!(
-            "project_path {raw} is inside artisync's data home"
+            "{field} {raw} is inside artisync's data home"
         )));
     }
     let registry = Registry::new(&state.home);
@@ -248,6 +256,11 @@ fn validate_sync(state: &SharedState, mut req: JobRequest) -> Result<JobRequest,
             "format only applies to POST /api/v1/sync/patch",
         ));
     }
+    if !req.projects.is_empty() {
+        return Err(ApiError::invalid(
+            "projects only applies to POST /api/v1/sync/update; a sync takes one project_path",
+        ));
+    }
     let engine = engine(state, req.collection.as_deref())?;
     let name = &engine.collection_name;
     let manifest = state
@@ -304,23 +317,10 @@ async fn create_job(
     headers: HeaderMap,
     ApiJson(req): ApiJson<JobRequest>,
 ) -> Result<Response, ApiError> {
-    let key = idempotency_key(&headers)?;
-    let s = state.clone();
-    let job = blocking(move || {
-        let req = validate_sync(&s, req)?;
-        let (job, _) = s.jobs.create(
-            JobKind::Sync,
-            &req,
-            Origin::Api,
-            JobState::Queued,
-            &current_trace_id(),
-            key.as_deref(),
-        )?;
-        Ok(job)
+    queue(state, &headers, JobKind::Sync, move |s| {
+        validate_sync(s, req)
     })
-    .await?;
-    state.job_queued();
-    Ok(job_accepted(&job))
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -747,32 +747,58 @@ async fn create_patch(
     headers: HeaderMap,
     ApiJson(b): ApiJson<PatchBody>,
 ) -> Result<Response, ApiError> {
-    let key = idempotency_key(&headers)?;
     let id = parse_id(&b.artifact)?;
     if let Some(f) = &b.format {
         f.parse::<PatchFormat>()
             .map_err(|e| ApiError::invalid(e.to_string()))?;
     }
-    let s = state.clone();
-    let job = blocking(move || {
-        let project = check_project_path(&s, &b.project_path)?;
-        let e = engine(&s, b.collection.as_deref())?;
-        if e.collection()?.manifest()?.get(&id).is_none() {
-            return Err(ApiError::not_found(format!(
-                "{id} is not in collection '{}'",
-                e.collection_name
-            )));
-        }
-        let req = JobRequest {
+    queue(state, &headers, JobKind::Patch, move |s| {
+        let project = check_project_path(s, &b.project_path)?;
+        let e = engine(s, b.collection.as_deref())?;
+        let artifacts = known_ids(&e, &[id.to_string()])?;
+        Ok(JobRequest {
             direction: Direction::ProjectToUpstream.to_string(),
-            artifacts: vec![id.to_string()],
+            artifacts,
             project_path: Some(project.display().to_string()),
             collection: b.collection,
             format: Some(b.format.unwrap_or_else(|| "zip".into())),
             ..JobRequest::default()
-        };
+        })
+    })
+    .await
+}
+
+/// Artifacts named in a request, each checked against the collection.
+fn known_ids(e: &Engine, names: &[String]) -> Result<Vec<String>, ApiError> {
+    let manifest = e.collection()?.manifest()?;
+    names
+        .iter()
+        .map(|a| {
+            let id = parse_id(a)?;
+            if manifest.get(&id).is_none() {
+                return Err(ApiError::not_found(format!(
+                    "{id} is not in collection '{}'",
+                    e.collection_name
+                )));
+            }
+            Ok(id.to_string())
+        })
+        .collect()
+}
+
+/// Stores `req` as a queued job of `kind` and wakes a worker.
+async fn queue(
+    state: SharedState,
+    headers: &HeaderMap,
+    kind: JobKind,
+    make: impl FnOnce(&SharedState) -> Result<JobRequest, ApiError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    let key = idempotency_key(headers)?;
+    let s = state.clone();
+    let job = blocking(move || {
+        let req = make(&s)?;
         let (job, _) = s.jobs.create(
-            JobKind::Patch,
+            kind,
             &req,
             Origin::Api,
             JobState::Queued,
@@ -784,6 +810,76 @@ async fn create_patch(
     .await?;
     state.job_queued();
     Ok(job_accepted(&job))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    #[serde(default)]
+    artifacts: Vec<String>,
+    #[serde(default)]
+    projects: Vec<String>,
+    collection: Option<String>,
+    #[serde(default)]
+    dry_run: bool,
+}
+
+/// "Update everything behind" as one job: the collection from its
+/// upstreams, then each project from the collection, for every copy that
+/// only lags its source.
+async fn create_update(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<UpdateBody>,
+) -> Result<Response, ApiError> {
+    queue(state, &headers, JobKind::Update, move |s| {
+        let e = engine(s, b.collection.as_deref())?;
+        let artifacts = known_ids(&e, &b.artifacts)?;
+        let projects = b
+            .projects
+            .iter()
+            .map(|p| {
+                Ok(check_project_field(s, p, "projects entry")?
+                    .display()
+                    .to_string())
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        Ok(JobRequest {
+            direction: JobKind::Update.as_str().into(),
+            artifacts,
+            projects,
+            collection: b.collection,
+            dry_run: b.dry_run,
+            ..JobRequest::default()
+        })
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FetchBody {
+    #[serde(default)]
+    artifacts: Vec<String>,
+    collection: Option<String>,
+}
+
+/// Refreshes the upstream cache as a job; nothing else changes.
+async fn create_fetch(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<FetchBody>,
+) -> Result<Response, ApiError> {
+    queue(state, &headers, JobKind::Fetch, move |s| {
+        let e = engine(s, b.collection.as_deref())?;
+        Ok(JobRequest {
+            direction: JobKind::Fetch.as_str().into(),
+            artifacts: known_ids(&e, &b.artifacts)?,
+            collection: b.collection,
+            ..JobRequest::default()
+        })
+    })
+    .await
 }
 
 async fn download_patch(

@@ -81,6 +81,18 @@ fn op(method: &str, path: &str) -> Value {
             "202",
             "JobAccepted",
         ),
+        ("post", "/api/v1/sync/update") => (
+            "Update everything behind: the collection from its upstreams, then each project from the collection, for every copy that only lags its source",
+            Some("UpdateRequest"),
+            "202",
+            "JobAccepted",
+        ),
+        ("post", "/api/v1/fetch") => (
+            "Refresh the upstream cache as a job; nothing else changes",
+            Some("FetchRequest"),
+            "202",
+            "JobAccepted",
+        ),
         ("get", "/api/v1/patches/{id}") => ("Download a patch bundle", None, "200", "Binary"),
         ("get", "/api/v1/undo") => (
             "What undo would restore, without restoring it",
@@ -167,7 +179,12 @@ fn op(method: &str, path: &str) -> Value {
         params.push(json!({"name": name, "in": "query", "required": matches!(*name, "lhs" | "rhs" | "tier" | "path"),
             "schema": query_schema(name), "description": d}));
     }
-    if path == "/api/v1/sync/jobs" && method == "post" || path == "/api/v1/sync/patch" {
+    let creates_job = method == "post"
+        && matches!(
+            path,
+            "/api/v1/sync/jobs" | "/api/v1/sync/patch" | "/api/v1/sync/update" | "/api/v1/fetch"
+        );
+    if creates_job {
         // 1-200 visible ASCII characters, no surrounding blanks.
         params.push(
             json!({"name": "Idempotency-Key", "in": "header", "required": false,
@@ -324,7 +341,8 @@ fn schemas() -> Value {
                 "yes": {"type": "boolean", "description": "confirms choices that discard changes"}}}]},
         "JobRequest": {"type": "object", "required": ["direction"], "properties": {
             "direction": {"$ref": "#/components/schemas/Direction"},
-            "artifacts": {"type": "array", "items": string}, "project_path": string, "collection": string,
+            "artifacts": {"type": "array", "items": string}, "project_path": string,
+            "projects": {"type": "array", "items": string}, "collection": string,
             "strategy": {"$ref": "#/components/schemas/Strategy"},
             "strategies": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Strategy"}},
             "dry_run": flag, "yes": flag, "format": {"type": "string", "enum": ["zip", "tar.gz", "mbox"]}}},
@@ -335,9 +353,12 @@ fn schemas() -> Value {
             "from": hash, "to": hash,
             "files": {"type": "array", "items": {"type": "object", "properties": {"path": string, "change": string}}},
             "conflicts": {"type": "array", "items": {"type": "object", "properties": {"path": string, "kind": string}}},
-            "destructive": string, "message": string}},
+            "destructive": string, "message": string,
+            "direction": {"allOf": [{"$ref": "#/components/schemas/Direction"}], "description": "update jobs: the step this result belongs to"},
+            "project": {"type": "string", "nullable": true, "description": "update jobs: the project of a project step"},
+            "status": {"allOf": [{"$ref": "#/components/schemas/Status"}], "description": "update jobs: why a copy was held back"}}},
         "Job": {"type": "object", "required": ["id", "state", "direction"], "properties": {
-            "id": string, "kind": {"type": "string", "enum": ["sync", "patch"]}, "direction": string,
+            "id": string, "kind": {"type": "string", "enum": ["sync", "patch", "fetch", "update"]}, "direction": string,
             "request": {"$ref": "#/components/schemas/JobRequest"},
             "state": {"$ref": "#/components/schemas/JobState"}, "origin": {"type": "string", "enum": ["cli", "api"]},
             "done": {"type": "integer"}, "total": {"type": "integer"},
@@ -391,6 +412,13 @@ fn schemas() -> Value {
         "PatchRequest": {"type": "object", "required": ["artifact", "project_path"], "additionalProperties": false, "properties": {
             "artifact": id, "project_path": project, "collection": opt_collection,
             "format": opt(json!({"type": "string", "enum": ["zip", "tar.gz", "mbox"]}))}},
+        "UpdateRequest": {"type": "object", "additionalProperties": false, "properties": {
+            "artifacts": {"type": "array", "items": id, "description": "every artifact when empty"},
+            "projects": {"type": "array", "items": project, "description": "every project when empty"},
+            "collection": opt_collection, "dry_run": flag}},
+        "FetchRequest": {"type": "object", "additionalProperties": false, "properties": {
+            "artifacts": {"type": "array", "items": id, "description": "every upstream when empty"},
+            "collection": opt_collection}},
         "UndoRequest": {"type": "object", "additionalProperties": false, "properties": {
             "artifact": {"allOf": [{"$ref": "#/components/schemas/ArtifactId"}], "nullable": true},
             "project_path": opt_project, "collection": opt_collection,

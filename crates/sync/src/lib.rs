@@ -13,6 +13,7 @@ pub mod patch;
 pub mod report;
 pub mod resolve;
 pub mod syncing;
+pub mod update;
 
 pub use diff::{diff_contents, FileSetDiff};
 pub use engine::{AddRequest, Engine};
@@ -23,3 +24,4 @@ pub use resolve::{
     ConflictView, Resolution, ResolveReport, ResolveRequest, UndoPreview, UndoReport,
 };
 pub use syncing::{ArtifactResult, Progress, SyncReport, SyncRequest};
+pub use update::{Held, UpdatePlan};
