@@ -122,6 +122,22 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Bring every copy that only lags its source up to date, as one job: the
+    /// collection from its upstreams, then each project from the collection.
+    /// Copies with changes of their own while their source moved
+    /// (diverged, conflict) and copies missing from a project are held back
+    /// and listed; sync those on their own. Run `artisync fetch` first to
+    /// see the upstreams' newest commits.
+    Update {
+        /// Artifacts to update (default: every artifact)
+        ids: Vec<String>,
+        /// A project to update (repeatable; default: every project)
+        #[arg(long = "project", value_name = "PATH")]
+        projects: Vec<PathBuf>,
+        /// Show what would happen; write nothing
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Resolve a staged conflict (without a choice, show it)
     Resolve {
         id: String,

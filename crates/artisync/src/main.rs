@@ -387,7 +387,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                     .collect(),
                 dry_run: req.dry_run,
                 yes: req.yes,
-                format: None,
+                ..JobRequest::default()
             };
             let e = engine(cli)?;
             let store = JobStore::open(&e.home.jobs_db_path())?;
@@ -446,6 +446,61 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 });
             }
             Ok(())
+        }
+        Command::Update {
+            ids,
+            projects,
+            dry_run,
+        } => {
+            let ids = parse_ids(ids)?;
+            let e = engine(cli)?;
+            // Checked before a job exists, so a typo records nothing.
+            let mut paths = Vec::new();
+            for p in projects {
+                let canonical = std::fs::canonicalize(p)
+                    .map_err(|err| CliError::usage(format!("--project {}: {err}", p.display())))?;
+                paths.push(canonical);
+            }
+            e.update_plan(&ids, &paths)?;
+            let job_req = JobRequest {
+                direction: JobKind::Update.as_str().into(),
+                artifacts: ids.iter().map(|a| a.to_string()).collect(),
+                projects: paths.iter().map(|p| p.display().to_string()).collect(),
+                collection: Some(cli.global.collection.clone()),
+                dry_run: *dry_run,
+                ..JobRequest::default()
+            };
+            let store = JobStore::open(&e.home.jobs_db_path())?;
+            let (job, _) = store.create(
+                JobKind::Update,
+                &job_req,
+                Origin::Cli,
+                JobState::Running,
+                &artisync_jobs::random_id(),
+                None,
+            )?;
+            let job = artisync_jobs::run_job(&e.home, &store, &job, &|| {})?;
+            emit(out, &job, |o| output::update(o, &job))?;
+            match job.state {
+                JobState::Error => Err(CliError {
+                    exit: 1,
+                    code: "error",
+                    message: job
+                        .error
+                        .clone()
+                        .unwrap_or_else(|| "the update failed; see the messages above".into()),
+                    silent: out.json,
+                }),
+                JobState::Conflict => Err(CliError {
+                    exit: 3,
+                    code: "conflict",
+                    message:
+                        "the update ended with conflicts; nothing was broken; see 'artisync resolve'"
+                            .into(),
+                    silent: out.json,
+                }),
+                _ => Ok(()),
+            }
         }
         Command::Resolve {
             id,

@@ -575,6 +575,58 @@ pub fn sync(o: &Out, r: &SyncReport, project: Option<&Path>) {
     }
 }
 
+/// An update job: one line per copy, grouped by where it was written, then
+/// the copies held back and why.
+pub fn update(o: &Out, job: &Job) {
+    let dry = if job.request.dry_run {
+        " (dry run: nothing written)"
+    } else {
+        ""
+    };
+    o.line(&format!("update{dry}"));
+    let results = job.results.as_array().map(Vec::as_slice).unwrap_or(&[]);
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
+    let place = |r: &serde_json::Value| match r["project"].as_str() {
+        Some(p) => p.to_string(),
+        None => "the collection".to_string(),
+    };
+    let width = results
+        .iter()
+        .map(|r| text(&r["id"]).chars().count())
+        .max()
+        .unwrap_or(0);
+    // A held copy carries the status that held it.
+    let (held, synced): (Vec<_>, Vec<_>) = results.iter().partition(|r| r["status"].is_string());
+    if synced.is_empty() {
+        o.line("  nothing lags its source");
+    }
+    let mut last = String::new();
+    for r in &synced {
+        if place(r) != last {
+            last = place(r);
+            o.line(&format!("  into {last}"));
+        }
+        let x: Outcome = serde_json::from_value(r["outcome"].clone()).unwrap_or(Outcome::Error);
+        o.line(&format!(
+            "    {:<width$} {} {}",
+            text(&r["id"]),
+            outcome(o, x),
+            text(&r["message"])
+        ));
+    }
+    if !held.is_empty() {
+        o.line("  held back (sync each on its own to choose):");
+        for r in &held {
+            o.line(&format!(
+                "    {:<width$} in {}: {}",
+                text(&r["id"]),
+                place(r),
+                text(&r["message"])
+            ));
+        }
+    }
+}
+
 pub fn conflict(o: &Out, v: &ConflictView) {
     o.line(&format!(
         "{} conflicts in {} ({}, staged {})",

@@ -135,12 +135,23 @@ impl Engine {
         let moving: Vec<ArtifactId> = upstream.artifacts.clone();
         for a in status.artifacts.iter().filter(|a| moving.contains(&a.id)) {
             for p in a.projects.iter().filter(|p| wanted_project(&p.path)) {
-                if p.status != Status::InSync {
-                    continue;
-                }
-                match by_project.iter_mut().find(|(path, _)| path == &p.path) {
-                    Some((_, list)) => list.push(a.id.clone()),
-                    None => by_project.push((p.path.clone(), vec![a.id.clone()])),
+                match p.status {
+                    Status::InSync => {
+                        match by_project.iter_mut().find(|(path, _)| path == &p.path) {
+                            Some((_, list)) => list.push(a.id.clone()),
+                            None => by_project.push((p.path.clone(), vec![a.id.clone()])),
+                        }
+                    }
+                    // Edited here while its collection copy moves: the two
+                    // diverge, which needs a merge.
+                    Status::Ahead => plan.held.push(Held {
+                        id: a.id.clone(),
+                        direction: Direction::CollectionToProject,
+                        project: Some(p.path.clone()),
+                        status: Status::Diverged,
+                        message: "this project's copy has local changes and the collection's copy takes an upstream update; sync it on its own to merge them".into(),
+                    }),
+                    _ => {}
                 }
             }
         }
