@@ -57,6 +57,14 @@ for (const scheme of ["light", "dark"] as const) {
     await page.goto(`${demo.base}/jobs`);
     await expect(page.getByRole("heading", { name: "Jobs", exact: true })).toBeVisible();
     found.push(...(await serious(page, "job history")));
+
+    await page.goto(`${demo.base}/fleet`);
+    await expect(page.getByTestId("attention")).toBeVisible();
+    found.push(...(await serious(page, "fleet")));
+    await page.getByRole("button", { name: "Update everything behind…" }).click();
+    await expect(page.getByTestId("update-summary")).toBeVisible();
+    found.push(...(await serious(page, "update dialog with its preview")));
+    await page.keyboard.press("Escape");
     expect(found).toEqual([]);
   });
 }

@@ -6,6 +6,7 @@ import { connection, session, takeAfterLogin } from "./api/client";
 import { useJobEvents } from "./api/events";
 import { ArtifactPage } from "./artifacts/ArtifactPage";
 import { ArtifactsList } from "./artifacts/ArtifactsList";
+import { FleetPage } from "./fleet/FleetPage";
 import { LoginExpired } from "./auth/LoginExpired";
 import { JobPage, JobsPage } from "./jobs/JobsPage";
 import { JobsPanel } from "./jobs/JobsPanel";
@@ -18,6 +19,7 @@ function View() {
   if (p === "/" || p === "/artifacts") return <ArtifactsList />;
   if ((m = match("/artifacts/:id/conflict", p))) return <ArtifactPage id={m.id ?? ""} conflict={{ project: loc.search.get("project") ?? undefined }} />;
   if ((m = match("/artifacts/:id", p))) return <ArtifactPage id={m.id ?? ""} />;
+  if (p === "/fleet") return <FleetPage />;
   if (p === "/jobs") return <JobsPage />;
   if ((m = match("/jobs/:id", p))) return <JobPage id={m.id ?? ""} />;
   return (
@@ -84,6 +86,9 @@ export function App() {
         <nav aria-label="Main">
           <Link to="/" aria-current={loc.pathname === "/" || loc.pathname.startsWith("/artifacts") ? "page" : undefined}>
             Artifacts
+          </Link>
+          <Link to="/fleet" aria-current={loc.pathname === "/fleet" ? "page" : undefined}>
+            Fleet
           </Link>
           <Link to="/jobs" aria-current={loc.pathname.startsWith("/jobs") ? "page" : undefined}>
             Job history

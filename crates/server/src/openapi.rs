@@ -371,7 +371,7 @@ fn schemas() -> Value {
         "ProjectState": {"type": "object", "properties": {"path": string, "status": {"$ref": "#/components/schemas/Status"},
             "hash": hash, "deployed_hash": hash, "deployed_at": {"type": "string", "nullable": true}}},
         "UpstreamState": {"type": "object", "properties": {"status": {"$ref": "#/components/schemas/Status"}, "hash": hash,
-            "commit": hash, "ref": string, "source": string, "fetched_at": string, "synced_commit": hash, "synced_hash": hash, "note": string}},
+            "commit": hash, "ref": string, "source": string, "repository": string, "fetched_at": string, "synced_commit": hash, "synced_hash": hash, "note": string}},
         "ArtifactStatus": {"type": "object", "properties": {"id": string, "kind": string, "name": string,
             "collection": {"type": "object", "properties": {"hash": hash}},
             "upstream": {"$ref": "#/components/schemas/UpstreamState"},

@@ -396,6 +396,7 @@ impl Engine {
             commit: None,
             reference: entry.reference.clone(),
             source: src.clone(),
+            repository: resolved.url.clone(),
             fetched_at: None,
             synced_commit: entry.upstream_commit,
             synced_hash: entry.upstream_hash,

@@ -64,6 +64,9 @@ pub struct UpstreamState {
     #[serde(rename = "ref")]
     pub reference: Option<String>,
     pub source: String,
+    /// The repository the source names (one cache, one fetch time, for
+    /// every artifact from it).
+    pub repository: String,
     pub fetched_at: Option<String>,
     /// The base: what the collection was last synced from.
     pub synced_commit: Option<ObjectId>,

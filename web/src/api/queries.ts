@@ -8,6 +8,7 @@ import type {
   ArtifactDetail,
   Conflict,
   Diff,
+  FetchRequest,
   Job,
   JobAccepted,
   PatchRequest,
@@ -20,6 +21,7 @@ import type {
   UndoPreview,
   UndoReport,
   UndoRequest,
+  UpdateRequest,
   Versions,
 } from "./types";
 
@@ -135,6 +137,16 @@ export function getJob(id: string) {
 
 export function startSync(req: SyncJobRequest) {
   return api<JobAccepted>("/api/v1/sync/jobs", { method: "POST", body: req });
+}
+
+/** "Update everything behind" (collection from upstream, then projects) as one job. */
+export function startUpdate(req: UpdateRequest) {
+  return api<JobAccepted>("/api/v1/sync/update", { method: "POST", body: req });
+}
+
+/** Refreshes the upstream cache as a job. */
+export function startFetch(req: FetchRequest = {}) {
+  return api<JobAccepted>("/api/v1/fetch", { method: "POST", body: req });
 }
 
 export function startPatch(req: PatchRequest) {

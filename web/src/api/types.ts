@@ -24,6 +24,8 @@ export type DiffHunk = NonNullable<DiffFile["hunks"]>[number];
 export type ResolveRequest = S["ResolveRequest"];
 export type ResolveReport = S["ResolveReport"];
 export type PatchRequest = S["PatchRequest"];
+export type UpdateRequest = S["UpdateRequest"];
+export type FetchRequest = S["FetchRequest"];
 export type UndoRequest = S["UndoRequest"];
 export type UndoReport = S["UndoReport"];
 export type UndoPreview = S["UndoPreview"];
@@ -126,6 +128,11 @@ export interface PatchReport {
   propose_url?: string;
   size: number;
   download_url: string;
+}
+
+/** The report of a fetch job (`FetchReport` in crates/sync/src/report.rs). */
+export interface FetchJobReport {
+  fetched: { url: string; fetched_at: string; offline?: string; artifacts: string[]; warnings?: string[] }[];
 }
 
 /** A job event from `GET /api/v1/events`. */

@@ -10,6 +10,8 @@ import { StatusBadge } from "../ui/StatusBadge";
 import { basename, short, STATUS_LABEL } from "../ui/format";
 import { SyncDialog } from "../jobs/SyncDialog";
 import { RegisterProjectDialog } from "../projects/RegisterProjectDialog";
+import { FetchNow } from "../fleet/FetchNow";
+import { UntrackedList } from "./UntrackedList";
 
 const STATUSES: (Status | "running")[] = ["in_sync", "behind", "ahead", "diverged", "conflict", "missing", "untracked", "running"];
 
@@ -103,7 +105,10 @@ export function ArtifactsList() {
 
   return (
     <div className="page">
-      <h1>Artifacts</h1>
+      <div className="page-head">
+        <h1>Artifacts</h1>
+        <FetchNow artifacts={artifacts} />
+      </div>
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>
           Search
@@ -222,21 +227,7 @@ export function ArtifactsList() {
         </tbody>
       </table>
       {!isLoading && shown.length === 0 ? <p className="empty">No artifact matches these filters.</p> : null}
-      {(data?.untracked ?? []).length > 0 ? (
-        <details className="untracked">
-          <summary>Untracked in projects ({data?.untracked?.length})</summary>
-          <ul>
-            {(data?.untracked ?? []).map((u, i) => {
-              const x = u as { id?: string; path?: string };
-              return (
-                <li key={i} className="mono">
-                  {x.id} in {x.path}
-                </li>
-              );
-            })}
-          </ul>
-        </details>
-      ) : null}
+      <UntrackedList report={data} />
       {registering ? <RegisterProjectDialog onClose={() => setRegistering(false)} /> : null}
       {syncing ? (
         <SyncDialog

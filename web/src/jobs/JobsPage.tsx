@@ -5,9 +5,9 @@ import { useState } from "react";
 import { usePollInterval } from "../api/events";
 import { api, errorMessage } from "../api/client";
 import { keys, useJob, useJobs } from "../api/queries";
-import { isFinal, type ArtifactResult, type Job, type NothingToExport, type PatchReport } from "../api/types";
+import { isFinal, type ArtifactResult, type FetchJobReport, type Job, type NothingToExport, type PatchReport } from "../api/types";
 import { Link, artifactHref, useSearchParams } from "../router";
-import { DIRECTION_LABEL, basename, duration, short, when } from "../ui/format";
+import { DIRECTION_LABEL, STATUS_LABEL, basename, duration, short, when } from "../ui/format";
 import { JobStateBadge, Progress, jobTitle } from "./JobsPanel";
 
 const STATES = ["queued", "running", "success", "conflict", "error", "cancelled"] as const;
@@ -138,12 +138,15 @@ export function JobsPage() {
 /** The results of a job. A dry run's conflicts are only foreseen: nothing is staged, so there is nothing to resolve yet. */
 export function ResultsTable({ results, project, dryRun }: { results: ArtifactResult[]; project?: string | undefined; dryRun?: boolean | undefined }) {
   if (results.length === 0) return <p className="muted">No results yet.</p>;
+  // An update's results come from several steps, each into its own place.
+  const steps = results.some((r) => r.direction);
   return (
     <div className="table-scroll">
     <table className="table results">
       <thead>
         <tr>
           <th scope="col">Artifact</th>
+          {steps ? <th scope="col">Into</th> : null}
           <th scope="col">Outcome</th>
           <th scope="col">Strategy</th>
           <th scope="col">From → to</th>
@@ -157,8 +160,15 @@ export function ResultsTable({ results, project, dryRun }: { results: ArtifactRe
             <td>
               <Link to={artifactHref(r.id ?? "")}>{r.id}</Link>
             </td>
+            {steps ? (
+              <td title={r.project ?? undefined}>
+                {r.project ? basename(r.project) : "collection"}
+                <div className="muted">{DIRECTION_LABEL[r.direction ?? ""] ?? r.direction}</div>
+              </td>
+            ) : null}
             <td>
               <span className={`badge outcome-${r.outcome ?? ""}`}>{r.outcome}</span>
+              {r.status ? <div className="muted">held back: {STATUS_LABEL[r.status]}</div> : null}
               {r.destructive ? (
                 <span className="badge badge-destructive" title={r.destructive}>
                   destructive
@@ -184,7 +194,7 @@ export function ResultsTable({ results, project, dryRun }: { results: ArtifactRe
               {r.outcome === "conflict" && dryRun ? <div className="hint">A real sync stages this conflict for you to resolve.</div> : null}
               {r.outcome === "conflict" && r.id && !dryRun ? (
                 <div>
-                  <Link to={`/artifacts/${encodeURIComponent(r.id)}/conflict${project ? `?project=${encodeURIComponent(project)}` : ""}`}>
+                  <Link to={`/artifacts/${encodeURIComponent(r.id)}/conflict${(r.project ?? project) ? `?project=${encodeURIComponent(r.project ?? project ?? "")}` : ""}`}>
                     Resolve the conflict
                   </Link>
                 </div>
@@ -231,6 +241,7 @@ export function JobPage({ id }: { id: string }) {
   if (error || !job) return <p role="alert" className="page error">{errorMessage(error)}</p>;
   const results = (job.results ?? []) as ArtifactResult[];
   const patch = job.kind === "patch" && job.state === "success" ? (job.report as unknown as PatchReport | NothingToExport | null) : null;
+  const fetched = job.kind === "fetch" && job.state === "success" ? (job.report as unknown as FetchJobReport | null) : null;
   const cancel = async () => {
     setCancelError(null);
     try {
@@ -283,8 +294,31 @@ export function JobPage({ id }: { id: string }) {
       ) : null}
       {cancelError ? <p role="alert" className="error">{cancelError}</p> : null}
       {patch ? <PatchLinks report={patch} /> : null}
-      <h2>Results</h2>
-      <ResultsTable results={results} project={job.request?.project_path} dryRun={job.request?.dry_run} />
+      {fetched ? (
+        <>
+          <h2>Fetched</h2>
+          <ul className="plain fetched">
+            {fetched.fetched.map((f) => (
+              <li key={f.url}>
+                <span className="mono">{f.url}</span>{" "}
+                {f.offline ? <span className="warn">unreachable ({f.offline}); kept the fetch of {when(f.fetched_at)}</span> : <>at {when(f.fetched_at)}</>}
+                {" · "}
+                {f.artifacts.length} {f.artifacts.length === 1 ? "artifact" : "artifacts"}
+                {(f.warnings ?? []).map((w) => (
+                  <div key={w} className="warn">
+                    {w}
+                  </div>
+                ))}
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <>
+          <h2>Results</h2>
+          <ResultsTable results={results} project={job.request?.project_path} dryRun={job.request?.dry_run} />
+        </>
+      )}
       <h2>Log</h2>
       <pre className="log" tabIndex={0} aria-label="Job log">
         {(job.log ?? []).join("\n") || "(empty)"}

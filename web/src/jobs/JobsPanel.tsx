@@ -29,8 +29,11 @@ export function Progress({ job }: { job: Job }) {
 }
 
 export function jobTitle(job: Job): string {
-  const what = job.kind === "patch" ? "Patch" : job.request?.dry_run ? "Dry run" : "Sync";
   const arts = job.request?.artifacts?.length ? job.request.artifacts.join(", ") : "all artifacts";
+  const dry = job.request?.dry_run ? "Dry run: " : "";
+  if (job.kind === "fetch") return `Fetch upstreams of ${arts}`;
+  if (job.kind === "update") return `${dry}Update ${arts} (everything behind)`;
+  const what = job.kind === "patch" ? "Patch" : job.request?.dry_run ? "Dry run" : "Sync";
   return `${what} ${arts} (${DIRECTION_LABEL[job.direction] ?? job.direction})`;
 }
 

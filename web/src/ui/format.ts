@@ -10,6 +10,20 @@ export function when(iso: string | null | undefined): string {
   return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
 }
 
+/** How long ago `iso` was, in words ("5 min ago"); `now` for tests. */
+export function ago(iso: string | null | undefined, now: number = Date.now()): string {
+  if (!iso) return "never";
+  const t = new Date(iso).getTime();
+  if (Number.isNaN(t)) return iso;
+  const s = Math.round((now - t) / 1000);
+  if (s < 45) return "just now";
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? "" : "s"} ago`;
+  if (s < 3600) return plural(Math.max(1, Math.round(s / 60)), "minute");
+  if (s < 86_400) return plural(Math.round(s / 3600), "hour");
+  if (s < 86_400 * 60) return plural(Math.round(s / 86_400), "day");
+  return when(iso);
+}
+
 export function duration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return "—";
   if (ms < 1000) return `${ms} ms`;
@@ -47,4 +61,17 @@ export const DIRECTION_LABEL: Record<string, string> = {
   collection_to_project: "collection → project",
   project_to_collection: "project → collection",
   project_to_upstream: "project → patch",
+  update: "update everything behind",
+  fetch: "fetch upstreams",
+};
+
+/** How urgently a status asks for attention: higher first when sorting. */
+export const STATUS_RANK: Record<Status, number> = {
+  conflict: 6,
+  diverged: 5,
+  missing: 4,
+  behind: 3,
+  ahead: 2,
+  untracked: 1,
+  in_sync: 0,
 };
