@@ -62,10 +62,10 @@ for (const scheme of ["light", "dark"] as const) {
     const conflict = page.getByRole("dialog", { name: "Resolve the conflict in command:review" });
     await expect(conflict.getByLabel("Base (last synced): review.md")).toBeVisible();
     found.push(...(await serious(page, "conflict view, hunk by hunk")));
-    await conflict.getByRole("radio", { name: "Ours", exact: true }).check();
+    await conflict.getByRole("radiogroup", { name: "Choice for hunk 1 of review.md" }).getByText("Ours", { exact: true }).click();
     await expect(conflict.getByLabel("Result: review.md")).not.toContainText("<<<<<<<");
     found.push(...(await serious(page, "conflict view, a hunk chosen")));
-    await conflict.getByRole("radio", { name: "Edit the merged text" }).check();
+    await conflict.getByText("Edit the merged text").click();
     await conflict.getByRole("textbox", { name: /Merged text of review.md/ }).fill("<<<<<<< ours\nx\n=======\ny\n>>>>>>> theirs\n");
     await expect(conflict.getByRole("list", { name: "Conflict markers left in review.md" }).locator("li")).toHaveCount(3);
     await conflict.getByRole("button", { name: "Resolve", exact: true }).click();

@@ -5,7 +5,7 @@
 // ours and theirs with each side's changes marked, resolves SKILL.md hunk by
 // hunk (keeping the change that merged cleanly), flags marker lines in the
 // editor, has its own URL, and its sticky toast covers nothing.
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type Locator, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -85,6 +85,12 @@ test.afterAll(async () => {
   await page?.context().close();
   await demo?.stop();
 });
+
+/** Chooses a segmented option the way a person does, by its label (the radio itself is drawn by the label). */
+async function pick(scope: Locator, name: string) {
+  await scope.getByText(name, { exact: true }).click();
+  await expect(scope.getByRole("radio", { name, exact: true })).toBeChecked();
+}
 
 const conflictUrl = () => `/artifacts/skill%3Apdf/conflict?project=${encodeURIComponent(demo.webApp)}`;
 
@@ -181,9 +187,9 @@ test("SKILL.md resolves hunk by hunk with a live result; markers left are listed
   await expect(hunks).toHaveCount(2);
   const result = skill.getByLabel("Result: SKILL.md");
   await expect(result).toContainText("<<<<<<< ours");
-  await expect(result).toContainText("2 of 2 hunks still to choose");
+  await expect(skill).toContainText("2 of 2 hunks still to choose; they keep their markers.");
 
-  const choose = (i: number, name: string) => skill.getByRole("radiogroup", { name: `Choice for hunk ${i} of SKILL.md` }).getByRole("radio", { name, exact: true }).check();
+  const choose = (i: number, name: string) => pick(skill.getByRole("radiogroup", { name: `Choice for hunk ${i} of SKILL.md` }), name);
   // Ours in every hunk still keeps theirs' change that merged cleanly (line 7).
   await choose(1, "Ours");
   await choose(2, "Ours");
@@ -204,7 +210,7 @@ test("SKILL.md resolves hunk by hunk with a live result; markers left are listed
   expect(want).toContain("description: Pull text and tables out of PDF files\n");
 
   // The editor starts from that result; with a hunk undone it lists the marker lines.
-  await skill.getByRole("radio", { name: "Edit the merged text" }).check();
+  await pick(skill, "Edit the merged text");
   const editor = skill.getByRole("textbox", { name: /Merged text of SKILL.md/ });
   await expect(editor).toHaveValue(want);
   const withMarkers = want.replace("1. Check the file opens and is not encrypted.\n", "<<<<<<< ours\n1. Check the file opens and is not encrypted.\n=======\n1. Check that the file opens.\n>>>>>>> theirs\n");
@@ -229,10 +235,10 @@ test("SKILL.md resolves hunk by hunk with a live result; markers left are listed
   await expect(refusal).toContainText("SKILL.md still holds conflict markers");
 
   // Back to the hunk choices, which were kept.
-  await skill.getByRole("radio", { name: "Choose hunk by hunk" }).check();
+  await pick(skill, "Choose hunk by hunk");
   await expect(result).not.toContainText("<<<<<<<");
-  await c.getByRole("region", { name: "File scripts/extract.py" }).getByRole("radio", { name: "Take theirs (collection), whole file" }).check();
-  await c.getByRole("region", { name: "File assets/logo.bin" }).getByRole("radio", { name: "Keep ours (project web-app), whole file" }).check();
+  await pick(c.getByRole("region", { name: "File scripts/extract.py" }), "Take theirs (collection), whole file");
+  await pick(c.getByRole("region", { name: "File assets/logo.bin" }), "Keep ours (project web-app), whole file");
   await expect(c.getByRole("region", { name: "Unresolved files" })).toContainText("Every file has a resolution");
   await expect(submit).not.toHaveAttribute("aria-describedby");
 

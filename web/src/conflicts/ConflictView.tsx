@@ -245,15 +245,15 @@ function FileResolver({ file, tiers, state, onChange }: { file: ConflictFile; ti
 }
 
 /** The text a file's state resolves to, or null when nothing is chosen. */
-function resultText(f: ConflictFile, s: FileState): string | null {
+function resultText(f: ConflictFile, s: FileState, parsed: Parsed | null): string | null {
   if (s.mode === "edited") return s.edited ?? f.merged ?? "";
-  if (s.mode === "hunks" && f.merged !== null) return assemble(parseMerged(f.merged, f), s.hunks);
+  if (s.mode === "hunks" && parsed) return assemble(parsed, s.hunks);
   return null;
 }
 
-function resolutionOf(f: ConflictFile, s: FileState): FileResolution | null {
+function resolutionOf(f: ConflictFile, s: FileState, parsed: Parsed | null): FileResolution | null {
   if (s.mode === "ours" || s.mode === "theirs") return s.mode;
-  const text = resultText(f, s);
+  const text = resultText(f, s, parsed);
   if (text === null) return null;
   return s.mode === "hunks" ? asResolution(text, f) : { edited: text };
 }
@@ -269,6 +269,7 @@ export function ConflictView({ artifact, project, onClose }: { artifact: string;
   const [states, setStates] = useState<Record<string, FileState>>({});
   const [done, setDone] = useState<ResolveReport | null>(null);
   const files = useMemo(() => data?.files ?? [], [data]);
+  const parsedFiles = useMemo(() => new Map(files.map((f) => [f.path, f.merged !== null ? parseMerged(f.merged, f) : null])), [files]);
   const tiers = tiersOf(data?.direction, data?.project ?? project);
 
   // A file whose merged text has hunks starts hunk by hunk, nothing chosen.
@@ -277,16 +278,23 @@ export function ConflictView({ artifact, project, onClose }: { artifact: string;
   const blockers: Blocker[] = [];
   for (const f of files) {
     const s = stateOf(f);
-    const text = resultText(f, s);
+    const parsed = parsedFiles.get(f.path) ?? null;
+    const text = resultText(f, s, parsed);
     const marks = text === null ? [] : markerLines(text);
+    const lines = `line${marks.length === 1 ? "" : "s"} ${marks.map((m) => m.line).join(", ")}`;
+    const open = s.mode === "hunks" && parsed ? parsed.hunks.filter((h) => !s.hunks[h.index]).length : 0;
     if (!s.mode) blockers.push({ path: f.path, why: "has no resolution yet" });
-    else if (marks.length > 0) blockers.push({ path: f.path, why: `still holds conflict markers (line${marks.length === 1 ? "" : "s"} ${marks.map((m) => m.line).join(", ")})` });
+    else if (open > 0) blockers.push({ path: f.path, why: `has ${open === 1 ? "1 hunk" : `${open} hunks`} without a choice` });
+    else if (marks.length > 0 && s.mode === "hunks")
+      // The file's own content has lines such as "=======", which the server cannot tell from markers.
+      blockers.push({ path: f.path, why: `has lines the server takes for conflict markers (${lines}); keep a whole side instead` });
+    else if (marks.length > 0) blockers.push({ path: f.path, why: `still holds conflict markers (${lines})` });
   }
 
   const submit = () => {
     const body: Record<string, FileResolution> = {};
     for (const f of files) {
-      const r = resolutionOf(f, stateOf(f));
+      const r = resolutionOf(f, stateOf(f), parsedFiles.get(f.path) ?? null);
       if (r) body[f.path] = r;
     }
     resolve.mutate({ artifact, ...(project ? { project_path: project } : {}), files: body }, { onSuccess: setDone });
