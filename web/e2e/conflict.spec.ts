@@ -131,7 +131,7 @@ test("a conflict toast stays until dismissed without covering the diff, and link
   const lastButton = viewButtons.last();
   await lastButton.scrollIntoViewIfNeeded();
   await lastButton.click({ trial: true, timeout: 3000 });
-  await shot("30-conflict-toast-docked");
+  await shot("40-conflict-toast-docked");
 
   // Still there a while later: a conflict waits for the person.
   await page.waitForTimeout(1500);
@@ -176,7 +176,7 @@ test("the conflict view shows base, ours and theirs with each side's changes mar
 
   const unresolved = c.getByRole("region", { name: "Unresolved files" });
   await expect(unresolved.locator("li")).toHaveCount(3);
-  await shot("31-conflict-three-way");
+  await shot("41-conflict-three-way");
 });
 
 test("SKILL.md resolves hunk by hunk with a live result; markers left are listed by line; the server gets exactly that text", async () => {
@@ -228,7 +228,7 @@ test("SKILL.md resolves hunk by hunk with a live result; markers left are listed
   const submit = c.getByRole("button", { name: "Resolve", exact: true });
   await expect(submit).toHaveAccessibleDescription(/The server will refuse this resolution while SKILL.md still holds conflict markers \(lines \d+, \d+, \d+\)/);
   await expect(submit).toHaveAccessibleDescription(/scripts\/extract.py has no resolution yet/);
-  await shot("32-conflict-editor-markers");
+  await shot("42-conflict-editor-markers");
   await submit.click();
   const refusal = c.locator(".server-refusal");
   await expect(refusal).toContainText("(422)");
@@ -248,7 +248,7 @@ test("SKILL.md resolves hunk by hunk with a live result; markers left are listed
   expect(body.project_path).toBe(demo.webApp);
   expect(body.files).toEqual({ "SKILL.md": { edited: want }, "scripts/extract.py": "theirs", "assets/logo.bin": "ours" });
   await expect(c.getByRole("status")).toContainText("Resolved skill:pdf: 3 files");
-  await shot("33-conflict-resolved");
+  await shot("43-conflict-resolved");
 
   const dir = join(demo.webApp, ".claude/skills/pdf");
   expect(readFileSync(join(dir, "SKILL.md"), "utf8")).toBe(want);
