@@ -5,6 +5,7 @@
 // ours and theirs with each side's changes marked, resolves SKILL.md hunk by
 // hunk (keeping the change that merged cleanly), flags marker lines in the
 // editor, has its own URL, and its sticky toast covers nothing.
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -177,6 +178,9 @@ test("the conflict view shows base, ours and theirs with each side's changes mar
   const unresolved = c.getByRole("region", { name: "Unresolved files" });
   await expect(unresolved.locator("li")).toHaveCount(3);
   await shot("41-conflict-three-way");
+  // The deleted and binary cases pass the accessibility check too.
+  const axe = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
 });
 
 test("SKILL.md resolves hunk by hunk with a live result; markers left are listed by line; the server gets exactly that text", async () => {

@@ -86,8 +86,8 @@ function HunkPicker({ path, parsed, choices, tiers, onChoice }: { path: string; 
               </legend>
               <div className={h.base === null ? "previews" : "previews previews-3"}>
                 {h.base !== null ? <LinesPane label={`Base, hunk ${h.index + 1}`} lines={asLines(h.base)} empty="" /> : null}
-                <LinesPane label={`Ours (${tiers.ours}), hunk ${h.index + 1}`} lines={asLines(h.ours)} empty="" />
-                <LinesPane label={`Theirs (${tiers.theirs}), hunk ${h.index + 1}`} lines={asLines(h.theirs)} empty="" />
+                <LinesPane label={`Ours (${tiers.ours}), hunk ${h.index + 1}`} lines={asLines(h.ours)} empty="" none="(no lines: removed on this side)" />
+                <LinesPane label={`Theirs (${tiers.theirs}), hunk ${h.index + 1}`} lines={asLines(h.theirs)} empty="" none="(no lines: removed on this side)" />
               </div>
               <div className="segmented hunk-choice" role="radiogroup" aria-label={`Choice for hunk ${h.index + 1} of ${path}`}>
                 {(Object.keys(HUNK_LABEL) as HunkChoice[]).map((k) => (

@@ -18,18 +18,22 @@ function shown(line: string): string {
   return line.replace(/\r?\n$/, "");
 }
 
-export function LinesPane({ label, lines, empty, note }: { label: string; lines: PaneLine[] | null; empty: string; note?: string }) {
+/**
+ * `empty` is said when the side has no file (deleted), `none` when its
+ * file, or its part of a hunk, has no lines.
+ */
+export function LinesPane({ label, lines, empty, none = "(empty)", note }: { label: string; lines: PaneLine[] | null; empty: string; none?: string; note?: string }) {
   const more = lines ? lines.length - PANE_MAX_LINES : 0;
   return (
     <figure className="preview-pane">
       <figcaption>{label}</figcaption>
       {lines === null ? (
-        <p className="pane-missing" aria-label={label}>
+        <p className="pane-missing" role="note" aria-label={label}>
           {empty}
         </p>
       ) : (
         <pre tabIndex={0} aria-label={label} className="cpane">
-          {lines.length === 0 ? <span className="muted">(empty)</span> : null}
+          {lines.length === 0 ? <span className="muted">{none}</span> : null}
           {lines.slice(0, PANE_MAX_LINES).map((l, i) => (
             <span key={i} className={`cl${l.mark ? ` ${l.mark.cls}` : ""}`} data-ln={i + 1} data-sign={l.mark?.sign ?? ""}>
               {l.mark ? <span className="sr-only">{l.mark.words}: </span> : null}
