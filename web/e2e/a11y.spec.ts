@@ -3,7 +3,8 @@
 // the light and the dark theme.
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { startDemo, type Demo } from "./server";
+import { spawnSync } from "node:child_process";
+import { BIN, startDemo, type Demo } from "./server";
 
 let demo: Demo | undefined;
 
@@ -21,7 +22,10 @@ async function serious(page: Page, where: string): Promise<string[]> {
 
 for (const scheme of ["light", "dark"] as const) {
   test(`no serious or critical axe violation, ${scheme} theme`, async ({ page }) => {
-    demo = await startDemo();
+    // A staged conflict (the demo's review.md, edited on both sides) for the conflict view.
+    demo = await startDemo(({ home }) => {
+      spawnSync(BIN, ["sync", "command:review", "--direction", "upstream_to_collection", "-q"], { env: { ...process.env, ARTISYNC_HOME: home } });
+    });
     await page.emulateMedia({ colorScheme: scheme });
     await page.goto(demo.loginUrl);
     const found: string[] = [];
@@ -52,6 +56,21 @@ for (const scheme of ["light", "dark"] as const) {
     await page.getByRole("button", { name: "Undo…" }).click();
     await expect(page.getByRole("dialog", { name: /Undo the last write/ })).toBeVisible();
     found.push(...(await serious(page, "undo dialog")));
+    await page.keyboard.press("Escape");
+
+    await page.goto(`${demo.base}/artifacts/command%3Areview/conflict`);
+    const conflict = page.getByRole("dialog", { name: "Resolve the conflict in command:review" });
+    await expect(conflict.getByLabel("Base (last synced): review.md")).toBeVisible();
+    found.push(...(await serious(page, "conflict view, hunk by hunk")));
+    await conflict.getByRole("radiogroup", { name: "Choice for hunk 1 of review.md" }).getByText("Ours", { exact: true }).click();
+    await expect(conflict.getByLabel("Result: review.md")).not.toContainText("<<<<<<<");
+    found.push(...(await serious(page, "conflict view, a hunk chosen")));
+    await conflict.getByText("Edit the merged text").click();
+    await conflict.getByRole("textbox", { name: /Merged text of review.md/ }).fill("<<<<<<< ours\nx\n=======\ny\n>>>>>>> theirs\n");
+    await expect(conflict.getByRole("list", { name: "Conflict markers left in review.md" }).locator("li")).toHaveCount(3);
+    await conflict.getByRole("button", { name: "Resolve", exact: true }).click();
+    await expect(conflict.locator(".server-refusal")).toBeVisible();
+    found.push(...(await serious(page, "conflict view, editor with markers and the server's refusal")));
     await page.keyboard.press("Escape");
 
     await page.goto(`${demo.base}/jobs`);

@@ -4,7 +4,8 @@
 import { expect, test, type Page } from "@playwright/test";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { SHOTS, startDemo, type Demo } from "./server";
+import { spawnSync } from "node:child_process";
+import { BIN, SHOTS, startDemo, type Demo } from "./server";
 
 let demo: Demo | undefined;
 
@@ -83,4 +84,31 @@ test("every view fits a phone", async ({ page }) => {
   await expect(page.getByRole("heading", { name: "Results" })).toBeVisible();
   await noSidewaysScroll(page, "a job page");
   await page.screenshot({ path: join(SHOTS, "34-phone-job.png"), fullPage: true });
+});
+
+test("the conflict view fits a phone: panes stack and scroll inside themselves", async ({ page }) => {
+  demo = await startDemo(({ home }) => {
+    // Stages the demo's conflict (review.md edited in the collection and upstream).
+    spawnSync(BIN, ["sync", "command:review", "--direction", "upstream_to_collection", "-q"], { env: { ...process.env, ARTISYNC_HOME: home } });
+  });
+  await page.goto(demo.loginUrl);
+  await page.goto(`${demo.base}/artifacts/command%3Areview/conflict`);
+  const dialog = page.getByRole("dialog", { name: "Resolve the conflict in command:review" });
+  const base = dialog.getByLabel("Base (last synced): review.md");
+  const ours = dialog.getByLabel("Ours (collection): review.md");
+  await expect(base).toBeVisible();
+  // One pane under the other, not three slivers side by side.
+  const [b, o] = [(await base.boundingBox())!, (await ours.boundingBox())!];
+  expect(o.y).toBeGreaterThan(b.y + b.height - 1);
+  await dialog.getByRole("radiogroup", { name: "Choice for hunk 1 of review.md" }).getByText("Both, theirs first", { exact: true }).click();
+  await inView(page, ".dialog", "the conflict dialog");
+  const sticking = await page.locator(".dialog").evaluate((d) => {
+    const right = d.getBoundingClientRect().right + 1;
+    return Array.from(d.querySelectorAll<HTMLElement>("*"))
+      .filter((el) => !el.closest("pre") && el.getBoundingClientRect().right > right)
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className}`);
+  });
+  expect(sticking).toEqual([]);
+  await noSidewaysScroll(page, "the conflict dialog");
+  await page.screenshot({ path: join(SHOTS, "35-phone-conflict.png"), fullPage: true });
 });

@@ -265,8 +265,8 @@ test("a conflict from an upstream sync is resolved per file; text with markers i
 
   const c = page.getByRole("dialog", { name: "Resolve the conflict in command:review" });
   const file = c.getByRole("region", { name: "File review.md" });
-  await expect(file.getByLabel("Ours: review.md")).toContainText("Focus on correctness first, then tests.");
-  await expect(file.getByLabel("Theirs: review.md")).toContainText("Focus on correctness and security first.");
+  await expect(file.getByLabel("Ours (collection): review.md")).toContainText("Focus on correctness first, then tests.");
+  await expect(file.getByLabel("Theirs (upstream): review.md")).toContainText("Focus on correctness and security first.");
   await expect(c.getByRole("region", { name: "Unresolved files" })).toContainText("review.md");
   await file.getByText("Edit the merged text").click();
   const editor = file.getByRole("textbox", { name: /Merged text of review.md/ });

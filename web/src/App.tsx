@@ -11,6 +11,7 @@ import { LoginExpired } from "./auth/LoginExpired";
 import { JobPage, JobsPage } from "./jobs/JobsPage";
 import { JobsPanel } from "./jobs/JobsPanel";
 import { Link, match, navigate, useLocation } from "./router";
+import { ToastDock } from "./ui/Toasts";
 
 function View() {
   const loc = useLocation();
@@ -102,6 +103,7 @@ export function App() {
           </>
         )}
       </header>
+      <ToastDock />
       <main id="main" ref={main} tabIndex={-1}>
         {expired ? <LoginExpired /> : <View />}
       </main>
