@@ -445,14 +445,31 @@ fn merge_single(
     Ok(out)
 }
 
+fn is_marker_line(line: &[u8]) -> bool {
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    line.starts_with(b"<<<<<<< ")
+        || line == b"<<<<<<<"
+        || line.starts_with(b">>>>>>> ")
+        || line == b">>>>>>>"
+        || line == b"======="
+}
+
 /// Whether `text` still holds a conflict marker line.
 pub fn has_conflict_markers(text: &[u8]) -> bool {
-    text.split(|b| *b == b'\n').any(|line| {
-        line.starts_with(b"<<<<<<< ")
-            || line == b"<<<<<<<"
-            || line.starts_with(b">>>>>>> ")
-            || line == b">>>>>>>"
-            || line == b"======="
-            || line == b"=======\r"
-    })
+    text.split(|b| *b == b'\n').any(is_marker_line)
+}
+
+/// Whether `text` holds a conflict marker line that none of `versions`
+/// holds: a marker the merge added and the resolution left in. A line like
+/// `=======` that is the file's own content (a Markdown heading's
+/// underline, say) in one of the versions is not a leftover.
+pub fn has_leftover_markers(text: &[u8], versions: &[Option<&[u8]>]) -> bool {
+    text.split(|b| *b == b'\n')
+        .filter(|line| is_marker_line(line))
+        .any(|line| {
+            !versions
+                .iter()
+                .flatten()
+                .any(|v| v.split(|b| *b == b'\n').any(|l| l == line))
+        })
 }

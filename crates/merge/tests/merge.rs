@@ -2,7 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use artisync_merge::{has_conflict_markers, merge, merge_text, ConflictKind, FileChange};
+use artisync_merge::{
+    has_conflict_markers, has_leftover_markers, merge, merge_text, ConflictKind, FileChange,
+};
 use artisync_model::{Content, FileEntry, FileMode, RelPath, Shape};
 use proptest::prelude::*;
 
@@ -206,6 +208,30 @@ fn markers_are_detected_only_as_whole_lines() {
     assert!(has_conflict_markers(b"a\n<<<<<<< ours\nb\n"));
     assert!(has_conflict_markers(b"=======\n"));
     assert!(!has_conflict_markers(b"a <<<<<<< b\n== x ==\n"));
+}
+
+#[test]
+fn a_marker_line_one_version_holds_is_content_not_a_leftover() {
+    let heading: &[u8] = b"Title\n=======\ntext\n";
+    // The file's own setext underline, kept in a resolution.
+    assert!(!has_leftover_markers(
+        b"Title\n=======\nnew text\n",
+        &[Some(heading), None, None]
+    ));
+    // A marker the merge added, left in.
+    assert!(has_leftover_markers(
+        b"Title\n=======\n<<<<<<< ours\nx\n",
+        &[Some(heading), None, None]
+    ));
+    assert!(has_leftover_markers(
+        b"a\n=======\nb\n",
+        &[Some(b"a\nb\n"), Some(b"a\n"), None]
+    ));
+    // CRLF text: the marker with its carriage return is still one.
+    assert!(has_leftover_markers(
+        b"a\r\n>>>>>>> theirs\r\n",
+        &[Some(b"a\r\n"), None, None]
+    ));
 }
 
 fn lines() -> impl Strategy<Value = Vec<String>> {

@@ -872,3 +872,36 @@ async fn projects_are_listed_and_registered() {
         2
     );
 }
+
+#[tokio::test]
+async fn a_marker_like_line_that_is_the_files_own_content_is_not_refused() {
+    let fx = Fixture::new(1);
+    // Both sides change the same line of a file whose heading is underlined
+    // with "=======" (a Markdown setext heading).
+    let collection = fx.collection_dir().join("commands/review.md");
+    let project = fx.web.join(".claude/commands/review.md");
+    fs::write(&collection, "Title\n=======\nCollection line.\n").unwrap();
+    fs::write(&project, "Title\n=======\nProject line.\n").unwrap();
+    let id = fx
+        .start_job(&fx.sync_body("collection_to_project", &["command:review"]))
+        .await;
+    let job = fx.wait_job(&id).await;
+    assert_eq!(job["state"], "conflict", "{job:#}");
+    let resolve = |text: &str| {
+        json!({"artifact": "command:review", "project_path": fx.web_str(),
+            "files": {"review.md": {"edited": text}}})
+    };
+    // A marker the merge added, left in, is still refused.
+    let r = fx
+        .post(
+            "/api/v1/sync/resolve",
+            &resolve("Title\n=======\n<<<<<<< ours\nBoth lines.\n"),
+        )
+        .await;
+    r.assert_error(StatusCode::UNPROCESSABLE_ENTITY, "leftover marker");
+    // The heading's own underline is content.
+    let text = "Title\n=======\nBoth lines.\n";
+    let r = fx.post("/api/v1/sync/resolve", &resolve(text)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(fs::read_to_string(&project).unwrap(), text);
+}

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use artisync_merge::{has_conflict_markers, merge};
+use artisync_merge::{has_leftover_markers, merge};
 use artisync_model::{ArtifactId, Content, Destination, FileEntry, ObjectId, RelPath};
 use artisync_store::journal::BaseRecord;
 use artisync_store::pending::{NewBase, PendingMerge};
@@ -275,7 +275,9 @@ impl Engine {
                 Resolution::Ours => (c.ours.clone(), "ours"),
                 Resolution::Theirs => (c.theirs.clone(), "theirs"),
                 Resolution::Edited(bytes) => {
-                    if has_conflict_markers(bytes) {
+                    let versions = [&c.base, &c.ours, &c.theirs]
+                        .map(|e| e.as_ref().map(|e| e.data.as_slice()));
+                    if has_leftover_markers(bytes, &versions) {
                         marked.push(c.path.to_string());
                         unresolved.push(c.path.to_string());
                         continue;

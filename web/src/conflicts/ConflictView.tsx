@@ -143,8 +143,8 @@ function FileResolver({ file, tiers, state, onChange }: { file: ConflictFile; ti
   const parsed = useMemo(() => (file.merged !== null && !binary ? parseMerged(file.merged, file) : null), [file, binary]);
   const assembled = useMemo(() => (parsed ? assemble(parsed, state.hunks) : ""), [parsed, state.hunks]);
   const edited = state.edited ?? assembled;
-  const editedMarkers = useMemo(() => markerLines(edited), [edited]);
-  const resultMarkers = useMemo(() => markerLines(assembled), [assembled]);
+  const editedMarkers = useMemo(() => markerLines(edited, [file.base, file.ours, file.theirs]), [edited, file]);
+  const resultMarkers = useMemo(() => markerLines(assembled, [file.base, file.ours, file.theirs]), [assembled, file]);
   const name = `choice-${file.path}`;
   const canEdit = !binary && (file.merged !== null || file.ours !== null || file.theirs !== null);
 
@@ -280,14 +280,11 @@ export function ConflictView({ artifact, project, onClose }: { artifact: string;
     const s = stateOf(f);
     const parsed = parsedFiles.get(f.path) ?? null;
     const text = resultText(f, s, parsed);
-    const marks = text === null ? [] : markerLines(text);
+    const marks = text === null ? [] : markerLines(text, [f.base, f.ours, f.theirs]);
     const lines = `line${marks.length === 1 ? "" : "s"} ${marks.map((m) => m.line).join(", ")}`;
     const open = s.mode === "hunks" && parsed ? parsed.hunks.filter((h) => !s.hunks[h.index]).length : 0;
     if (!s.mode) blockers.push({ path: f.path, why: "has no resolution yet" });
     else if (open > 0) blockers.push({ path: f.path, why: `has ${open === 1 ? "1 hunk" : `${open} hunks`} without a choice` });
-    else if (marks.length > 0 && s.mode === "hunks")
-      // The file's own content has lines such as "=======", which the server cannot tell from markers.
-      blockers.push({ path: f.path, why: `has lines the server takes for conflict markers (${lines}); keep a whole side instead` });
     else if (marks.length > 0) blockers.push({ path: f.path, why: `still holds conflict markers (${lines})` });
   }
 

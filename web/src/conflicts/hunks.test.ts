@@ -156,6 +156,12 @@ describe("markerLines", () => {
     ]);
   });
 
+  it("leaves marker-like lines that a version holds as its own content", () => {
+    const base = "Title\n=======\nold\n";
+    expect(markerLines("Title\n=======\nnew\n", [base, null, undefined])).toEqual([]);
+    expect(markerLines("Title\n=======\n>>>>>>> theirs\n", [base])).toEqual([{ line: 3, marker: ">>>>>>>" }]);
+  });
+
   it("leaves lines that only look alike", () => {
     expect(markerLines("<<<<<<<<\n========\n >>>>>>> x\n<<<<<<<x\n|||||||\n")).toEqual([]);
   });

@@ -195,16 +195,21 @@ export interface MarkerLine {
   marker: string;
 }
 
+const isMarker = (l: string): boolean =>
+  l.startsWith("<<<<<<< ") || l === "<<<<<<<" || l.startsWith(">>>>>>> ") || l === ">>>>>>>" || l === "=======" || l === "=======\r";
+
 /**
- * The lines the server takes for conflict markers, which make it refuse an
- * edited text: the same test as the server's, line by line.
+ * The conflict markers left in a text, which make the server refuse it:
+ * marker lines that none of `versions` (base, ours, theirs) holds, the same
+ * test as the server's. A line such as "=======" that is a version's own
+ * content (a Markdown heading's underline) is not a leftover.
  */
-export function markerLines(text: string): MarkerLine[] {
+export function markerLines(text: string, versions: readonly (string | null | undefined)[] = []): MarkerLine[] {
+  const own = new Set<string>();
+  for (const v of versions) for (const l of v?.split("\n") ?? []) if (isMarker(l)) own.add(l);
   const out: MarkerLine[] = [];
   text.split("\n").forEach((l, i) => {
-    if (l.startsWith("<<<<<<< ") || l === "<<<<<<<" || l.startsWith(">>>>>>> ") || l === ">>>>>>>" || l === "=======" || l === "=======\r") {
-      out.push({ line: i + 1, marker: l.slice(0, 7) });
-    }
+    if (isMarker(l) && !own.has(l)) out.push({ line: i + 1, marker: l.slice(0, 7) });
   });
   return out;
 }
