@@ -199,6 +199,7 @@ export function DiffView({
   const root = useRef<HTMLDivElement>(null);
   const textsRef = useRef(texts);
   textsRef.current = texts;
+  const failed = useRef(new Set<number>());
 
   const rows = useMemo(() => buildRows(files, mode, { gaps, texts }), [files, mode, gaps, texts]);
   const headers = useMemo(() => fileRowIndex(rows), [rows]);
@@ -233,6 +234,7 @@ export function DiffView({
         setTexts((m) => (m.has(fileIndex) ? m : new Map(m).set(fileIndex, lines)));
         return lines;
       } catch (e) {
+        failed.current.add(fileIndex);
         setLoadError(`Cannot load ${file.path ?? "the file"}: ${e instanceof Error ? e.message : String(e)}`);
         return null;
       }
@@ -265,19 +267,21 @@ export function DiffView({
   const hiddenMatches = useMemo(() => matches.filter((m) => m.part === "g").length, [matches]);
   const current = matches.length > 0 ? Math.min(cur, matches.length - 1) : -1;
 
+  // The collapsed lines are searched too, once their text is here (for
+  // the first 50 files with collapsed lines).
+  const unread = useMemo(() => {
+    if (!query || !loadText) return [];
+    const files = new Set<number>();
+    for (const r of rows) if (r.t === "gap" && !texts.has(r.fileIndex) && !failed.current.has(r.fileIndex)) files.add(r.fileIndex);
+    return [...files].slice(0, 50);
+  }, [query, loadText, rows, texts]);
   useEffect(() => {
-    if (!query || !loadText) return;
-    // The collapsed lines are searched too, once their text is here.
-    let n = 0;
-    for (const r of rows) {
-      if (r.t !== "gap" || textsRef.current.has(r.fileIndex) || n >= 50) continue;
-      n++;
-      void ensureText(r.fileIndex);
-    }
-  }, [query, rows, loadText, ensureText]);
+    for (const i of unread) void ensureText(i);
+  }, [unread, ensureText]);
 
   useEffect(() => {
-    if (!wantScroll.current || current < 0) return;
+    // Wait for the collapsed lines, so "the first match" is the first in reading order.
+    if (!wantScroll.current || current < 0 || unread.length > 0) return;
     const m: Match | undefined = matches[current];
     if (!m) return;
     const r = rows[m.row];
@@ -287,7 +291,7 @@ export function DiffView({
     }
     wantScroll.current = false;
     box.current?.scrollToRow(m.row, "center");
-  }, [current, matches, rows, open, loading]);
+  }, [current, matches, rows, open, loading, unread]);
 
   const step = (by: 1 | -1) => {
     if (matches.length === 0) return;
@@ -321,7 +325,7 @@ export function DiffView({
       if (r?.t === "gap" && loading !== r.gap.key) void open(r.gap, "all");
       return;
     }
-    if (pendingTarget.current === "load") root.current?.scrollIntoView({ block: "start" });
+    if (pendingTarget.current === "load") root.current?.scrollIntoView?.({ block: "start" });
     pendingTarget.current = null;
     box.current?.scrollToRow(at.row, "center");
   }, [target, targetFile, rows, texts, rendered, open, loading]);
