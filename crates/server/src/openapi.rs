@@ -145,6 +145,10 @@ fn op(method: &str, path: &str) -> Value {
             ("collection", "collection name"),
             ("page", "1-based page of files"),
             ("per_page", "files per page (1-1000)"),
+            (
+                "whitespace",
+                "show (default) or ignore: lines differing only in whitespace are unchanged",
+            ),
         ],
         "/api/v1/artifacts/{id}/file" => &[
             ("tier", "upstream, collection or project"),
