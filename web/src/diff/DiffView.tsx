@@ -199,7 +199,8 @@ export function DiffView({
   const root = useRef<HTMLDivElement>(null);
   const textsRef = useRef(texts);
   textsRef.current = texts;
-  const failed = useRef(new Set<number>());
+  // Files whose text could not be read: not asked for again.
+  const [failed, setFailed] = useState<ReadonlySet<number>>(new Set());
 
   const rows = useMemo(() => buildRows(files, mode, { gaps, texts }), [files, mode, gaps, texts]);
   const headers = useMemo(() => fileRowIndex(rows), [rows]);
@@ -234,7 +235,7 @@ export function DiffView({
         setTexts((m) => (m.has(fileIndex) ? m : new Map(m).set(fileIndex, lines)));
         return lines;
       } catch (e) {
-        failed.current.add(fileIndex);
+        setFailed((f) => new Set(f).add(fileIndex));
         setLoadError(`Cannot load ${file.path ?? "the file"}: ${e instanceof Error ? e.message : String(e)}`);
         return null;
       }
@@ -272,9 +273,9 @@ export function DiffView({
   const unread = useMemo(() => {
     if (!query || !loadText) return [];
     const files = new Set<number>();
-    for (const r of rows) if (r.t === "gap" && !texts.has(r.fileIndex) && !failed.current.has(r.fileIndex)) files.add(r.fileIndex);
+    for (const r of rows) if (r.t === "gap" && !texts.has(r.fileIndex) && !failed.has(r.fileIndex)) files.add(r.fileIndex);
     return [...files].slice(0, 50);
-  }, [query, loadText, rows, texts]);
+  }, [query, loadText, rows, texts, failed]);
   useEffect(() => {
     for (const i of unread) void ensureText(i);
   }, [unread, ensureText]);
@@ -322,13 +323,15 @@ export function DiffView({
     }
     const r = rows[at.row];
     if (at.hidden) {
-      if (r?.t === "gap" && loading !== r.gap.key) void open(r.gap, "all");
+      // Without the file's text the line stays hidden: give up rather than ask again.
+      if (!loadText || failed.has(targetFile)) pendingTarget.current = null;
+      else if (r?.t === "gap" && loading !== r.gap.key) void open(r.gap, "all");
       return;
     }
     if (pendingTarget.current === "load") root.current?.scrollIntoView?.({ block: "start" });
     pendingTarget.current = null;
     box.current?.scrollToRow(at.row, "center");
-  }, [target, targetFile, rows, texts, rendered, open, loading]);
+  }, [target, targetFile, rows, texts, rendered, open, loading, loadText, failed]);
 
   const hitsOf = (row: number, part: "u" | "l" | "r") =>
     byRow.get(row)?.filter((m) => m.part === part).map((m) => ({ start: m.start, end: m.end, current: m.index === current }));

@@ -117,6 +117,19 @@ describe("line links", () => {
   });
 });
 
+describe("a file that cannot be read", () => {
+  it("says so once, and a link into its collapsed lines gives up instead of asking again", async () => {
+    window.history.replaceState(null, "", "/x#file=skills%2Fpdf%2FSKILL.md&side=new&line=10");
+    const load = vi.fn(async () => {
+      throw new Error("gone");
+    });
+    render(<DiffView files={[file]} mode="unified" loadText={load} />);
+    expect(await screen.findByRole("alert")).toHaveTextContent("Cannot load skills/pdf/SKILL.md: gone");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(load).toHaveBeenCalledTimes(1);
+  });
+});
+
 describe("switches", () => {
   it("report whitespace and source/rendered choices, and note whitespace-only files", () => {
     const onWs = vi.fn();
