@@ -66,11 +66,11 @@ for (const scheme of ["light", "dark"] as const) {
     await link.click();
     await expect(page.locator(".line-target")).toBeVisible();
     found.push(...(await serious(page, "linked line")));
-    await page.getByText("Rendered", { exact: true }).click();
+    await page.locator(".diff-toolbar label", { hasText: /^Rendered$/ }).click();
     await expect(page.locator(".md-code .tk-kw").first()).toBeVisible();
     await expect(page.locator(".md-code .tk-key").first()).toBeVisible();
     found.push(...(await serious(page, "rendered Markdown")));
-    await page.getByText("Source", { exact: true }).click();
+    await page.locator(".diff-toolbar label", { hasText: /^Source$/ }).click();
 
     await page.getByRole("button", { name: "Sync…" }).click();
     const dialog = page.getByRole("dialog", { name: "Sync skill:pdf" });

@@ -83,7 +83,7 @@ async function shot(name: string) {
 test("Markdown renders beside the source: front matter as a table, changed blocks marked, code coloured, nothing unsafe", async () => {
   await page.goto(pdfUrl("&view=split"));
   await expect(page.locator(".dpair .k-added").first()).toBeVisible();
-  await page.getByText("Rendered", { exact: true }).click();
+  await page.locator(".diff-toolbar label", { hasText: /^Rendered$/ }).click();
   await expect(page).toHaveURL(/show=rendered/);
   const view = page.getByTestId("rendered-diff");
   const oldSide = view.locator('.md-side[data-side="old"]');
@@ -116,7 +116,7 @@ test("Markdown renders beside the source: front matter as a table, changed block
   // The choice is in the URL: a reload keeps it; Source goes back.
   await page.reload();
   await expect(page.getByTestId("rendered-diff").locator(".md-side")).toHaveCount(2);
-  await page.getByText("Source", { exact: true }).click();
+  await page.locator(".diff-toolbar label", { hasText: /^Source$/ }).click();
   await expect(page).not.toHaveURL(/show=rendered/);
   await expect(page.locator(".dpair .k-added").first()).toBeVisible();
 });
@@ -129,10 +129,13 @@ test("collapsed regions open 20 lines at a time, or all at once", async () => {
   const gap = diff.locator(".dgap").nth(1);
   await expect(gap.getByRole("button")).toHaveText(["⋯ Show 20 more above", "Show 20 more below", /^Show all \d+$/]);
   const all = Number(((await gap.getByRole("button").nth(2).textContent()) ?? "").replace(/\D/g, ""));
-  const before = await diff.locator(".dline").count();
+  await expect(diff.locator(".dline", { hasText: "- Note 2: keep" })).toHaveCount(0);
   await gap.getByRole("button", { name: "Show 20 more above" }).click();
   await expect(diff.locator(".dgap").nth(1).getByRole("button").nth(0)).toHaveText(all - 20 > 20 ? "⋯ Show 20 more above" : `⋯ Show ${all - 20} unchanged lines`);
-  expect(await diff.locator(".dline").count()).toBeGreaterThanOrEqual(before + 20);
+  // Notes 2-21 (the gap's first 20 lines) are shown, Note 22 is not.
+  await expect(diff.locator(".dline", { hasText: "- Note 2: keep" })).toHaveCount(1);
+  await expect(diff.locator(".dline", { hasText: "- Note 21: keep" })).toHaveCount(1);
+  await expect(diff.locator(".dline", { hasText: "- Note 22: keep" })).toHaveCount(0);
   // The opened lines carry both line numbers, the old side's shifted by the added step.
   const note = diff.locator(".dline", { hasText: "- Note 5: keep the page order." });
   await expect(note.locator(".ln")).toHaveText([String(line("- Note 5:") - 1), String(line("- Note 5:"))]);

@@ -223,6 +223,9 @@ export function DiffView({
     if (bar) bar.scrollLeft += dx;
   };
 
+  /** Brings the whole box of rows into the window (the row itself is then scrolled to inside it). */
+  const showBox = () => root.current?.querySelector(".diff-rows")?.scrollIntoView?.({ block: "nearest" });
+
   /** The new side's lines of a file, loaded once. */
   const ensureText = useCallback(
     async (fileIndex: number): Promise<string[] | null> => {
@@ -291,6 +294,7 @@ export function DiffView({
       return;
     }
     wantScroll.current = false;
+    showBox();
     box.current?.scrollToRow(m.row, "center");
   }, [current, matches, rows, open, loading, unread]);
 
@@ -303,12 +307,12 @@ export function DiffView({
   // A linked line (`#file=…&side=…&line=…`): scrolled to and marked, its
   // collapsed region opened first when it is hidden.
   const [target, setTarget] = useState<LineRef | null>(() => (typeof window === "undefined" ? null : parseLineHash(window.location.hash)));
-  const pendingTarget = useRef<"load" | "click" | null>(target ? "load" : null);
+  const pendingTarget = useRef<boolean>(target !== null);
   useEffect(() => {
     const onHash = () => {
       const t = parseLineHash(window.location.hash);
       setTarget(t);
-      pendingTarget.current = t ? "click" : null;
+      pendingTarget.current = t !== null;
     };
     window.addEventListener("hashchange", onHash);
     return () => window.removeEventListener("hashchange", onHash);
@@ -318,18 +322,18 @@ export function DiffView({
     if (!pendingTarget.current || !target || targetFile < 0 || rendered) return;
     const at = locateLine(rows, targetFile, target.side, target.line, texts);
     if (!at) {
-      pendingTarget.current = null;
+      pendingTarget.current = false;
       return;
     }
     const r = rows[at.row];
     if (at.hidden) {
       // Without the file's text the line stays hidden: give up rather than ask again.
-      if (!loadText || failed.has(targetFile)) pendingTarget.current = null;
+      if (!loadText || failed.has(targetFile)) pendingTarget.current = false;
       else if (r?.t === "gap" && loading !== r.gap.key) void open(r.gap, "all");
       return;
     }
-    if (pendingTarget.current === "load") root.current?.scrollIntoView?.({ block: "start" });
-    pendingTarget.current = null;
+    showBox();
+    pendingTarget.current = false;
     box.current?.scrollToRow(at.row, "center");
   }, [target, targetFile, rows, texts, rendered, open, loading, loadText, failed]);
 
