@@ -171,6 +171,21 @@ test("search counts matches, moves with Enter and the buttons, and opens collaps
   await page.getByRole("button", { name: "Previous match" }).click();
   await expect(count).toHaveText(/^11 of 11/);
   await shot("32-diff-search");
+  // A match far along a long line: the split pane scrolls sideways to it.
+  await search.fill("pixel.png");
+  await expect(count).toHaveText("1 of 1");
+  const mark = page.locator("mark.search-hit.current");
+  await expect(mark).toHaveText("pixel.png");
+  await expect
+    .poll(() =>
+      mark.evaluate((m) => {
+        const a = m.getBoundingClientRect();
+        const b = (m.closest(".dcell")?.querySelector(".code") as HTMLElement).getBoundingClientRect();
+        return a.left >= b.left && a.right <= b.right;
+      }),
+    )
+    .toBe(true);
+  expect(await page.locator('.side-bar[data-side="new"]').evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
   await search.fill("no such text anywhere");
   await expect(count).toHaveText("No matches");
 });

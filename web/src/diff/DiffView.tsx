@@ -211,7 +211,9 @@ export function DiffView({
   // Split: each pane is half the box and scrolls sideways on its own.
   const width = mode === "split" ? "100%" : `max(100%, calc(${widest}ch + 16ch))`;
   const [sx, setSx] = useState({ old: 0, new: 0 });
-  const bars = { old: useRef<HTMLDivElement>(null), new: useRef<HTMLDivElement>(null) };
+  const oldBar = useRef<HTMLDivElement>(null);
+  const newBar = useRef<HTMLDivElement>(null);
+  const bars = { old: oldBar, new: newBar };
   const paneStyle = { "--sx-old": `${sx.old}px`, "--sx-new": `${sx.new}px` } as CSSProperties;
   // A sideways wheel (or Shift+wheel) over a pane scrolls that pane.
   const onWheel = (e: React.WheelEvent<HTMLDivElement>) => {
@@ -225,6 +227,29 @@ export function DiffView({
 
   /** Brings the whole box of rows into the window (the row itself is then scrolled to inside it). */
   const showBox = () => root.current?.querySelector(".diff-rows")?.scrollIntoView?.({ block: "nearest" });
+
+  /**
+   * Brings the current match into view sideways: the unified box scrolls
+   * itself; a split pane scrolls through its bar.
+   */
+  const showSideways = useCallback(
+    (part: "u" | "l" | "r") => {
+      const mark = root.current?.querySelector<HTMLElement>("mark.search-hit.current");
+      if (!mark) return;
+      if (part === "u") {
+        mark.scrollIntoView?.({ block: "nearest", inline: "nearest" });
+        return;
+      }
+      const code = mark.closest(".dcell")?.querySelector<HTMLElement>(".code");
+      const bar = (part === "l" ? oldBar : newBar).current;
+      if (!code || !bar) return;
+      const a = mark.getBoundingClientRect();
+      const b = code.getBoundingClientRect();
+      if (a.right > b.right) bar.scrollLeft += a.right - b.right + b.width / 3;
+      else if (a.left < b.left) bar.scrollLeft -= b.left - a.left + b.width / 3;
+    },
+    [],
+  );
 
   /** The new side's lines of a file, loaded once. */
   const ensureText = useCallback(
@@ -293,10 +318,14 @@ export function DiffView({
       if (r?.t === "gap" && loading !== r.gap.key) void open(r.gap, "all");
       return;
     }
+    const part = m.part;
     wantScroll.current = false;
     showBox();
     box.current?.scrollToRow(m.row, "center");
-  }, [current, matches, rows, open, loading, unread]);
+    // Once the row is drawn, scroll sideways too if the match is past its edge.
+    let frame = requestAnimationFrame(() => (frame = requestAnimationFrame(() => showSideways(part))));
+    return () => cancelAnimationFrame(frame);
+  }, [current, matches, rows, open, loading, unread, showSideways]);
 
   const step = (by: 1 | -1) => {
     if (matches.length === 0) return;
