@@ -245,4 +245,13 @@ test("a line number is a link; opening it scrolls to the line and marks it, also
   await expect(last).toBeInViewport();
   await expect(last).toHaveAttribute("aria-current", "location");
   await shot("33-diff-line-link");
+  // Another layout, or ignoring whitespace, keeps the link and shows the line again.
+  await page.locator(".diff-toolbar label", { hasText: /^Split$/ }).click();
+  await expect(page).toHaveURL(new RegExp(`view=split#file=SKILL\\.md&side=old&line=${end}$`));
+  await expect(diff.locator(".dcell-old.line-target")).toContainText("The end.");
+  await expect(diff.locator(".dcell-old.line-target")).toBeInViewport();
+  await page.getByLabel("Ignore whitespace").check();
+  await expect(page).toHaveURL(new RegExp(`ws=ignore#file=SKILL\\.md&side=old&line=${end}$`));
+  await expect(diff.locator(".dcell-old.line-target")).toContainText("The end.");
+  await expect(diff.locator(".dcell-old.line-target")).toBeInViewport();
 });

@@ -71,6 +71,13 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
   const diff = useDiffView(id, pair.lhs, pair.rhs, pair.project, page, whitespace, ready);
 
   const setPair = (p: Pair) => setParams({ lhs: p.lhs, rhs: p.rhs, project: p.project ?? null, page: null });
+  // Layout, whitespace and source/rendered keep a linked line (the hash): the
+  // same line is shown again in the new view.
+  const setView = (patch: Record<string, string | null>) => {
+    const hash = window.location.hash;
+    setParams(patch);
+    if (hash && !window.location.hash) window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search + hash);
+  };
   const { lhs, rhs, project } = pair;
   const loadText = useCallback(
     (file: DiffFile, side: Side) =>
@@ -161,11 +168,11 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
               key={`${pair.lhs}|${pair.rhs}|${pair.project ?? ""}|${page}|${whitespace}|${diff.data.lhs?.hash ?? ""}|${diff.data.rhs?.hash ?? ""}`}
               files={diff.data.files ?? []}
               mode={mode}
-              onModeChange={(m) => setParams({ view: m })}
+              onModeChange={(m) => setView({ view: m })}
               whitespace={whitespace}
-              onWhitespaceChange={(w) => setParams({ ws: w === "ignore" ? "ignore" : null })}
+              onWhitespaceChange={(w) => setView({ ws: w === "ignore" ? "ignore" : null })}
               show={show}
-              onShowChange={(s) => setParams({ show: s === "rendered" ? "rendered" : null })}
+              onShowChange={(s) => setView({ show: s === "rendered" ? "rendered" : null })}
               loadText={loadText}
               oldLabel={tierLabel(pair.lhs, pair.project)}
               newLabel={tierLabel(pair.rhs, pair.project)}

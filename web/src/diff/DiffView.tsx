@@ -347,7 +347,13 @@ export function DiffView({
     return () => window.removeEventListener("hashchange", onHash);
   }, []);
   const targetFile = target ? fileOf(files, target) : -1;
+  // A new layout puts the linked line on another row: scroll to it again.
+  const lastMode = useRef(mode);
   useEffect(() => {
+    if (lastMode.current !== mode) {
+      lastMode.current = mode;
+      if (target) pendingTarget.current = true;
+    }
     if (!pendingTarget.current || !target || targetFile < 0 || rendered) return;
     const at = locateLine(rows, targetFile, target.side, target.line, texts);
     if (!at) {
@@ -364,7 +370,7 @@ export function DiffView({
     showBox();
     pendingTarget.current = false;
     box.current?.scrollToRow(at.row, "center");
-  }, [target, targetFile, rows, texts, rendered, open, loading, loadText, failed]);
+  }, [target, targetFile, rows, texts, rendered, open, loading, loadText, failed, mode]);
 
   const hitsOf = (row: number, part: "u" | "l" | "r") =>
     byRow.get(row)?.filter((m) => m.part === part).map((m) => ({ start: m.start, end: m.end, current: m.index === current }));
