@@ -272,6 +272,7 @@ fn query_schema(name: &str) -> Value {
         "lhs" | "rhs" | "tier" => json!({"$ref": "#/components/schemas/Tier"}),
         "artifact" => json!({"$ref": "#/components/schemas/ArtifactId"}),
         "path" => json!({"$ref": "#/components/schemas/RelPath"}),
+        "whitespace" => json!({"type": "string", "enum": ["show", "ignore"], "default": "show"}),
         _ => json!({"type": "string"}),
     }
 }
