@@ -4,7 +4,27 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { spawnSync } from "node:child_process";
+import { appendFileSync } from "node:fs";
+import { join } from "node:path";
 import { BIN, startDemo, type Demo } from "./server";
+
+// Fenced code in the project's SKILL.md, so the rendered diff shows every
+// kind of coloured token.
+const CODE = [
+  "",
+  "```python",
+  "# a comment",
+  "def summarise(path, limit=40):",
+  '    return f"{path}: done" if limit > 0 else None',
+  "```",
+  "",
+  "```yaml",
+  "name: pdf  # key, comment",
+  "pages: 12",
+  "strict: true",
+  "```",
+  "",
+].join("\n");
 
 let demo: Demo | undefined;
 
@@ -22,9 +42,11 @@ async function serious(page: Page, where: string): Promise<string[]> {
 
 for (const scheme of ["light", "dark"] as const) {
   test(`no serious or critical axe violation, ${scheme} theme`, async ({ page }) => {
-    // A staged conflict (the demo's review.md, edited on both sides) for the conflict view.
-    demo = await startDemo(({ home }) => {
+    // A staged conflict (the demo's review.md, edited on both sides) for the
+    // conflict view, and fenced code in the project's pdf for the rendered diff.
+    demo = await startDemo(({ home, webApp }) => {
       spawnSync(BIN, ["sync", "command:review", "--direction", "upstream_to_collection", "-q"], { env: { ...process.env, ARTISYNC_HOME: home } });
+      appendFileSync(join(webApp, ".claude/skills/pdf/SKILL.md"), CODE);
     });
     await page.emulateMedia({ colorScheme: scheme });
     await page.goto(demo.loginUrl);
@@ -40,6 +62,21 @@ for (const scheme of ["light", "dark"] as const) {
     found.push(...(await serious(page, "artifact, unified diff, focused switch")));
     await page.getByRole("button", { name: "Sync…" }).hover();
     found.push(...(await serious(page, "hovered primary button")));
+
+    // The diff's search hits (the current one too), a linked line and the
+    // rendered Markdown with coloured code.
+    await page.getByLabel("Search in diff").fill("the");
+    await expect(page.locator("mark.search-hit.current")).toBeVisible();
+    found.push(...(await serious(page, "diff search")));
+    const link = page.locator(".diff a.ln").first();
+    await link.click();
+    await expect(page.locator(".line-target")).toBeVisible();
+    found.push(...(await serious(page, "linked line")));
+    await page.locator(".diff-toolbar label", { hasText: /^Rendered$/ }).click();
+    await expect(page.locator(".md-code .tk-kw").first()).toBeVisible();
+    await expect(page.locator(".md-code .tk-key").first()).toBeVisible();
+    found.push(...(await serious(page, "rendered Markdown")));
+    await page.locator(".diff-toolbar label", { hasText: /^Source$/ }).click();
 
     await page.getByRole("button", { name: "Sync…" }).click();
     const dialog = page.getByRole("dialog", { name: "Sync skill:pdf" });

@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 use artisync_jobs::{Job, JobKind, JobRequest, JobState, Origin};
 use artisync_model::{ArtifactId, Direction, RelPath, Tier};
 use artisync_store::{Collection, Project, Registry};
-use artisync_sync::{Engine, PatchFormat, Resolution, ResolveRequest};
+use artisync_sync::{Engine, PatchFormat, Resolution, ResolveRequest, Whitespace};
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -525,6 +525,19 @@ struct DiffQuery {
     collection: Option<String>,
     page: Option<usize>,
     per_page: Option<usize>,
+    whitespace: Option<String>,
+}
+
+/// The diff's `whitespace` parameter: `show` (the default) or `ignore`.
+fn whitespace_of(v: Option<&str>) -> Result<Whitespace, ApiError> {
+    match v {
+        None | Some("show") => Ok(Whitespace::Show),
+        Some("ignore") => Ok(Whitespace::Ignore),
+        Some(other) => Err(ApiError::bad_request(format!(
+            "whitespace must be 'show' or 'ignore', not '{}'",
+            other.chars().take(40).collect::<String>()
+        ))),
+    }
 }
 
 /// Percent-encodes a query value.
@@ -569,6 +582,7 @@ async fn diff(
     let (lhs, rhs) = (tier(&q.lhs)?, tier(&q.rhs)?);
     let per_page = in_range("per_page", q.per_page, 1, 1000)?.unwrap_or(200);
     let page = in_range("page", q.page, 1, MAX_PAGE)?.unwrap_or(1);
+    let ws = whitespace_of(q.whitespace.as_deref())?;
     let v = blocking(move || {
         let project = project_of(&state, q.project_path.as_deref())?;
         if (lhs == Tier::Project || rhs == Tier::Project) && project.is_none() {
@@ -577,7 +591,7 @@ async fn diff(
             ));
         }
         let e = engine(&state, q.collection.as_deref())?;
-        let d = e.diff(&id, lhs, rhs, project.as_deref())?;
+        let d = e.diff_with(&id, lhs, rhs, project.as_deref(), ws)?;
         let total = d.diff.files.len();
         let pages = total.div_ceil(per_page).max(1);
         let mut files = Vec::new();

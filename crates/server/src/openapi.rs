@@ -157,6 +157,10 @@ fn op(method: &str, path: &str) -> Value {
             ("collection", "collection name"),
             ("page", "1-based page of files"),
             ("per_page", "files per page (1-1000)"),
+            (
+                "whitespace",
+                "show (default) or ignore: lines differing only in whitespace are unchanged",
+            ),
         ],
         "/api/v1/artifacts/{id}/file" => &[
             ("tier", "upstream, collection or project"),
@@ -285,6 +289,7 @@ fn query_schema(name: &str) -> Value {
         "lhs" | "rhs" | "tier" => json!({"$ref": "#/components/schemas/Tier"}),
         "artifact" => json!({"$ref": "#/components/schemas/ArtifactId"}),
         "path" => json!({"$ref": "#/components/schemas/RelPath"}),
+        "whitespace" => json!({"type": "string", "enum": ["show", "ignore"], "default": "show"}),
         _ => json!({"type": "string"}),
     }
 }

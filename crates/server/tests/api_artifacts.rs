@@ -905,3 +905,92 @@ async fn a_marker_like_line_that_is_the_files_own_content_is_not_refused() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     assert_eq!(fs::read_to_string(&project).unwrap(), text);
 }
+
+#[tokio::test]
+async fn diff_can_ignore_whitespace_only_changes() {
+    let fx = Fixture::new(0);
+    // In the project, SKILL.md gets re-indented lines, trailing spaces and
+    // CRLF endings, and one real change.
+    let path = fx.web.join(".claude/skills/pdf/SKILL.md");
+    let text = fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let last = lines.len() - 1;
+    let edited: String = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| match i {
+            1 => format!("  {l}  \r\n"),
+            2 => format!("{}\n", l.replace(' ', "\t")),
+            _ if i == last => "A real change.\n".to_string(),
+            _ => format!("{l}\n"),
+        })
+        .collect();
+    fs::write(&path, edited).unwrap();
+    let base = format!(
+        "/api/v1/artifacts/skill:pdf/diff?lhs=collection&rhs=project&project_path={}",
+        enc(fx.web_str())
+    );
+    let changed = |v: &Value| -> Vec<(String, String)> {
+        v["files"][0]["hunks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|h| h["lines"].as_array().unwrap().iter())
+            .filter(|l| l["kind"] != "context")
+            .map(|l| {
+                (
+                    l["kind"].as_str().unwrap().to_string(),
+                    l["text"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+
+    let shown = fx.get(&base).await.json();
+    let shown_default = changed(&shown);
+    assert_eq!(shown["files"][0]["added"], 3, "{shown:#}");
+    let explicit = fx.get(&format!("{base}&whitespace=show")).await.json();
+    assert_eq!(explicit, shown);
+
+    let r = fx.get(&format!("{base}&whitespace=ignore")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let ignored = r.json();
+    assert_eq!(ignored["stats"]["added"], 1, "{ignored:#}");
+    assert_eq!(ignored["stats"]["removed"], 1);
+    assert_eq!(
+        changed(&ignored),
+        vec![
+            ("removed".to_string(), lines[last].to_string()),
+            ("added".to_string(), "A real change.".to_string())
+        ]
+    );
+    assert!(shown_default.len() > 2);
+    // The re-indented line is unchanged and shows the project's text.
+    let ctx: Vec<&Value> = ignored["files"][0]["hunks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["lines"].as_array().unwrap().iter())
+        .collect();
+    assert!(
+        ctx.iter().all(|l| l["new_line"] != 2),
+        "line 2 is far from the change"
+    );
+
+    for bad in [
+        "whitespace=",
+        "whitespace=IGNORE",
+        "whitespace=all",
+        "whitespace=ignore&whitespace=show",
+    ] {
+        let uri = format!("{base}&{bad}");
+        let e = fx
+            .get(&uri)
+            .await
+            .assert_error(StatusCode::BAD_REQUEST, &uri);
+        if bad != "whitespace=ignore&whitespace=show" {
+            let m = e["message"].as_str().unwrap();
+            assert!(m.contains("'show' or 'ignore'"), "{uri}: {m}");
+        }
+    }
+}

@@ -5,13 +5,17 @@
 //! similar content are reported as one rename. Text files get hunks with
 //! old/new line numbers and changed words marked inside changed lines;
 //! binary files and files over `MAX_HUNK_BYTES` carry no hunks.
+//!
+//! With `Whitespace::Ignore`, lines that differ only in whitespace (spaces,
+//! tabs, line endings) compare equal, as `git diff -w` does; such lines show
+//! as unchanged, with the new side's text.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use artisync_model::{is_binary, Content, FileEntry, FileMode, ObjectId, RelPath};
 use serde::Serialize;
-use similar::{Algorithm, ChangeTag, DiffOp, TextDiff};
+use similar::{Algorithm, ChangeTag, DiffOp, DiffTag, TextDiff};
 
 /// Files larger than this get counts but no hunks.
 pub const MAX_HUNK_BYTES: usize = 1024 * 1024;
@@ -19,6 +23,17 @@ pub const MAX_HUNK_BYTES: usize = 1024 * 1024;
 pub const CONTEXT_LINES: usize = 3;
 /// A deleted and an added file at least this similar are a rename.
 const RENAME_SIMILARITY: f32 = 0.5;
+
+/// Whether lines that differ only in whitespace count as changed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Whitespace {
+    /// Every difference counts (the default).
+    #[default]
+    Show,
+    /// Lines equal once all their whitespace is removed are unchanged.
+    Ignore,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -118,6 +133,15 @@ pub struct FileSetDiff {
 /// Diffs `old` against `new`; either may be absent (the artifact does not
 /// exist on that side).
 pub fn diff_contents(old: Option<&Content>, new: Option<&Content>) -> FileSetDiff {
+    diff_contents_with(old, new, Whitespace::Show)
+}
+
+/// `diff_contents`, with whitespace-only changes shown or ignored.
+pub fn diff_contents_with(
+    old: Option<&Content>,
+    new: Option<&Content>,
+    ws: Whitespace,
+) -> FileSetDiff {
     let empty = BTreeMap::new();
     let old_files = old.map(|c| &c.files).unwrap_or(&empty);
     let new_files = new.map(|c| &c.files).unwrap_or(&empty);
@@ -140,6 +164,7 @@ pub fn diff_contents(old: Option<&Content>, new: Option<&Content>) -> FileSetDif
                     status,
                     Some(oe),
                     Some(ne),
+                    ws,
                 ));
             }
         }
@@ -155,6 +180,7 @@ pub fn diff_contents(old: Option<&Content>, new: Option<&Content>) -> FileSetDif
                     FileStatus::Modified,
                     Some(oe),
                     Some(ne),
+                    ws,
                 )),
                 None => deleted.push(path),
             }
@@ -172,6 +198,7 @@ pub fn diff_contents(old: Option<&Content>, new: Option<&Content>) -> FileSetDif
                 FileStatus::Renamed,
                 old_files.get(*from),
                 new_files.get(*to),
+                ws,
             ));
         }
         for path in deleted {
@@ -182,6 +209,7 @@ pub fn diff_contents(old: Option<&Content>, new: Option<&Content>) -> FileSetDif
                     FileStatus::Deleted,
                     old_files.get(path),
                     None,
+                    ws,
                 ));
             }
         }
@@ -193,6 +221,7 @@ pub fn diff_contents(old: Option<&Content>, new: Option<&Content>) -> FileSetDif
                     FileStatus::Added,
                     None,
                     new_files.get(path),
+                    ws,
                 ));
             }
         }
@@ -278,6 +307,7 @@ fn file_diff(
     status: FileStatus,
     old: Option<&FileEntry>,
     new: Option<&FileEntry>,
+    ws: Whitespace,
 ) -> FileDiff {
     let binary = old.is_some_and(|e| is_binary(&e.data)) || new.is_some_and(|e| is_binary(&e.data));
     let mut fd = FileDiff {
@@ -311,23 +341,43 @@ fn file_diff(
     } else {
         Duration::from_secs(5)
     };
+    let deadline = Instant::now() + deadline;
     let diff = TextDiff::configure()
         .algorithm(Algorithm::Myers)
-        .deadline(Instant::now() + deadline)
+        .deadline(deadline)
         .diff_lines(old_text.as_ref(), new_text.as_ref());
-    for change in diff.iter_all_changes() {
-        match change.tag() {
-            ChangeTag::Insert => fd.added += 1,
-            ChangeTag::Delete => fd.removed += 1,
-            ChangeTag::Equal => {}
+    let ops = match ws {
+        Whitespace::Show => diff.ops().to_vec(),
+        // The same lines, compared by their text without whitespace: the
+        // ops index the same slices, so hunks and changed words are built
+        // from the real text exactly as without the option.
+        Whitespace::Ignore => {
+            let squeeze = |lines: &[&str]| -> Vec<String> {
+                lines
+                    .iter()
+                    .map(|l| l.chars().filter(|c| !c.is_whitespace()).collect())
+                    .collect()
+            };
+            let (o, n) = (squeeze(diff.old_slices()), squeeze(diff.new_slices()));
+            similar::capture_diff_slices_deadline(Algorithm::Myers, &o, &n, Some(deadline))
+        }
+    };
+    for op in &ops {
+        match op.tag() {
+            DiffTag::Insert => fd.added += op.new_range().len(),
+            DiffTag::Delete => fd.removed += op.old_range().len(),
+            DiffTag::Replace => {
+                fd.added += op.new_range().len();
+                fd.removed += op.old_range().len();
+            }
+            DiffTag::Equal => {}
         }
     }
     if too_large {
         fd.too_large = true;
         return fd;
     }
-    fd.hunks = diff
-        .grouped_ops(CONTEXT_LINES)
+    fd.hunks = similar::group_diff_ops(ops, CONTEXT_LINES)
         .iter()
         .filter_map(|group| hunk(&diff, group))
         .collect();
@@ -366,6 +416,13 @@ fn hunk<'a>(diff: &'a TextDiff<'a, 'a, 'a, str>, ops: &[DiffOp]) -> Option<Hunk>
                     text: value.into_owned(),
                     changed: emph,
                 });
+            }
+            // An unchanged line shows the new side's text: the same as the
+            // old side's unless whitespace is ignored.
+            if kind == LineKind::Context {
+                if let Some(n) = change.new_index().and_then(|i| diff.new_slices().get(i)) {
+                    whole = (*n).to_string();
+                }
             }
             let (text, eol) = split_eol(&whole);
             // Drop the line ending from the spans so they concatenate to `text`.
@@ -532,6 +589,43 @@ mod tests {
             (Some(FileMode::Regular), Some(FileMode::Executable))
         );
         assert!(f.hunks.is_empty());
+    }
+
+    #[test]
+    fn ignoring_whitespace_shows_only_real_changes() {
+        let a = dir(&[("SKILL.md", "one\ntwo  three\nfour\nfive\r\n")]);
+        let b = dir(&[("SKILL.md", "one\n\ttwo three \nFOUR\nfive\n")]);
+        let shown = &diff_contents(Some(&a), Some(&b)).files[0];
+        assert_eq!((shown.added, shown.removed), (3, 3));
+        let d = diff_contents_with(Some(&a), Some(&b), Whitespace::Ignore);
+        let f = &d.files[0];
+        assert_eq!((f.added, f.removed), (1, 1));
+        assert_eq!(d.stats.added, 1);
+        let lines = &f.hunks[0].lines;
+        let changed: Vec<_> = lines
+            .iter()
+            .filter(|l| l.kind != LineKind::Context)
+            .map(|l| (l.kind, l.text.as_str()))
+            .collect();
+        assert_eq!(
+            changed,
+            vec![(LineKind::Removed, "four"), (LineKind::Added, "FOUR")]
+        );
+        // Unchanged lines carry the new side's text and line ending.
+        let two = lines.iter().find(|l| l.new_line == Some(2)).unwrap();
+        assert_eq!(
+            (two.kind, two.text.as_str()),
+            (LineKind::Context, "\ttwo three ")
+        );
+        let five = lines.iter().find(|l| l.new_line == Some(4)).unwrap();
+        assert_eq!((five.old_line, five.eol), (Some(4), Eol::Lf));
+
+        // A file that changed only in whitespace is listed, without hunks.
+        let c = dir(&[("SKILL.md", "one\ntwo three\nfour\nfive\n")]);
+        let d = diff_contents_with(Some(&a), Some(&c), Whitespace::Ignore);
+        assert_eq!(d.files.len(), 1);
+        assert!(d.files[0].hunks.is_empty());
+        assert_eq!((d.files[0].added, d.files[0].removed), (0, 0));
     }
 
     #[test]

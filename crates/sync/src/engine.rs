@@ -14,7 +14,7 @@ use artisync_store::upstream::CacheView;
 use artisync_store::upstream::FetchOutcome;
 use artisync_store::{CachedRepo, Collection, Home, Project, Registry, ResolvedSource, StoreError};
 
-use crate::diff::diff_contents;
+use crate::diff::{diff_contents_with, Whitespace};
 use crate::report::*;
 use crate::SyncError;
 
@@ -851,6 +851,18 @@ impl Engine {
         rhs: Tier,
         project: Option<&Path>,
     ) -> Result<ArtifactDiff, SyncError> {
+        self.diff_with(id, lhs, rhs, project, Whitespace::Show)
+    }
+
+    /// `diff`, with whitespace-only changes shown or ignored.
+    pub fn diff_with(
+        &self,
+        id: &ArtifactId,
+        lhs: Tier,
+        rhs: Tier,
+        project: Option<&Path>,
+        ws: Whitespace,
+    ) -> Result<ArtifactDiff, SyncError> {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
         let entry = manifest.get(id).ok_or_else(|| self.unknown(id))?;
@@ -868,7 +880,7 @@ impl Engine {
                 hash: new.as_ref().map(Content::hash),
                 label: new_label,
             },
-            diff: diff_contents(old.as_ref(), new.as_ref()),
+            diff: diff_contents_with(old.as_ref(), new.as_ref(), ws),
         })
     }
 }

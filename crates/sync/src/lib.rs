@@ -15,7 +15,7 @@ pub mod resolve;
 pub mod syncing;
 pub mod update;
 
-pub use diff::{diff_contents, FileSetDiff};
+pub use diff::{diff_contents, diff_contents_with, FileSetDiff, Whitespace};
 pub use engine::{AddRequest, Engine};
 pub use error::SyncError;
 pub use patch::{PatchBundle, PatchFormat};

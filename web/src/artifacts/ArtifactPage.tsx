@@ -1,13 +1,16 @@
 // `/artifacts/:id`: the artifact's versions, the diff of any two of them
-// (pair and layout in the URL), and its actions: Sync, Undo, patch export,
+// (pair, layout, whitespace and source/rendered in the URL; a linked line
+// in the hash), and its actions: Sync, Undo, patch export,
 // and resolving a staged conflict (`/artifacts/:id/conflict?project=`).
 import { useQueryClient } from "@tanstack/react-query";
-import { useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { errorMessage } from "../api/client";
-import { fetchFileText, useArtifact, useDiff, useVersions } from "../api/queries";
+import { fetchFileText, useArtifact, useVersions } from "../api/queries";
 import type { ArtifactStatus, DiffFile, Tier } from "../api/types";
 import { ConflictDialog } from "../conflicts/ConflictDialog";
-import { DiffView } from "../diff/DiffView";
+import { DiffView, type Show, type Whitespace } from "../diff/DiffView";
+import type { Side } from "../diff/find";
+import { useDiffView } from "../diff/useDiff";
 import type { Mode } from "../diff/rows";
 import { SyncDialog } from "../jobs/SyncDialog";
 import { PatchDialog } from "../patch/PatchDialog";
@@ -63,10 +66,26 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
   const mode: Mode = params.get("view") === "unified" || params.get("view") === "split" ? (params.get("view") as Mode) : narrow ? "unified" : "split";
   const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
   const ready = !!status || detail.isError;
-  const diff = useDiff(id, pair.lhs, pair.rhs, pair.project, page, ready);
+  const whitespace: Whitespace = params.get("ws") === "ignore" ? "ignore" : "show";
+  const show: Show = params.get("show") === "rendered" ? "rendered" : "source";
+  const diff = useDiffView(id, pair.lhs, pair.rhs, pair.project, page, whitespace, ready);
 
   const setPair = (p: Pair) => setParams({ lhs: p.lhs, rhs: p.rhs, project: p.project ?? null, page: null });
-  const loadText = (file: DiffFile) => fetchFileText(qc, id, pair.rhs, file.path ?? "", pair.project);
+  // Layout, whitespace and source/rendered keep a linked line (the hash): the
+  // same line is shown again in the new view.
+  const setView = (patch: Record<string, string | null>) => {
+    const hash = window.location.hash;
+    setParams(patch);
+    if (hash && !window.location.hash) window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search + hash);
+  };
+  const { lhs, rhs, project } = pair;
+  const loadText = useCallback(
+    (file: DiffFile, side: Side) =>
+      side === "old"
+        ? fetchFileText(qc, id, lhs, file.old_path ?? file.path ?? "", project)
+        : fetchFileText(qc, id, rhs, file.path ?? "", project),
+    [qc, id, lhs, rhs, project],
+  );
 
   const conflicts: { where: string; project?: string | undefined }[] = [];
   if (status?.upstream?.status === "conflict") conflicts.push({ where: "collection (from upstream)" });
@@ -146,10 +165,14 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
         {diff.data ? (
           <>
             <DiffView
-              key={`${pair.lhs}|${pair.rhs}|${pair.project ?? ""}|${page}|${diff.data.lhs?.hash ?? ""}|${diff.data.rhs?.hash ?? ""}`}
+              key={`${pair.lhs}|${pair.rhs}|${pair.project ?? ""}|${page}|${whitespace}|${diff.data.lhs?.hash ?? ""}|${diff.data.rhs?.hash ?? ""}`}
               files={diff.data.files ?? []}
               mode={mode}
-              onModeChange={(m) => setParams({ view: m })}
+              onModeChange={(m) => setView({ view: m })}
+              whitespace={whitespace}
+              onWhitespaceChange={(w) => setView({ ws: w === "ignore" ? "ignore" : null })}
+              show={show}
+              onShowChange={(s) => setView({ show: s === "rendered" ? "rendered" : null })}
               loadText={loadText}
               oldLabel={tierLabel(pair.lhs, pair.project)}
               newLabel={tierLabel(pair.rhs, pair.project)}

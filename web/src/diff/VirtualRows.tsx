@@ -4,7 +4,8 @@
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useRef, useState, type ReactNode } from "react";
 
 export interface VirtualRowsHandle {
-  scrollToRow(index: number): void;
+  /** "start": the row at the top; "center": in the middle, unless it is already in view. */
+  scrollToRow(index: number, align?: "start" | "center"): void;
 }
 
 interface Props {
@@ -45,11 +46,18 @@ export const VirtualRows = forwardRef<VirtualRowsHandle, Props>(function Virtual
   }, []);
 
   useImperativeHandle(handle, () => ({
-    scrollToRow(index: number) {
+    scrollToRow(index: number, align: "start" | "center" = "start") {
       const el = box.current;
       if (!el) return;
-      el.scrollTop = index * rowHeight;
-      setScrollTop(index * rowHeight);
+      let top = index * rowHeight;
+      if (align === "center") {
+        const view = el.clientHeight || fallbackHeight;
+        // Already fully in view (below a sticky-free top): leave the scroll alone.
+        if (top >= el.scrollTop && top + rowHeight <= el.scrollTop + view) return;
+        top = Math.max(0, top - Math.floor((view - rowHeight) / 2));
+      }
+      el.scrollTop = top;
+      setScrollTop(top);
     },
   }));
 

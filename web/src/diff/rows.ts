@@ -2,8 +2,9 @@
 // fixed-height rows the virtualised view renders: a header per file, the
 // hunks' lines (unified, or paired left/right for the split view), notes
 // for binary and large files, and a "gap" row for every run of unchanged
-// lines the API left out. An expanded gap becomes context lines read from
-// the new side's full text. Pure functions: tested without a browser.
+// lines the API left out. A gap opens 20 lines at a time from either end
+// (or all at once); the lines it shows are read from the new side's full
+// text. Pure functions: tested without a browser.
 import type { DiffFile, DiffHunk, DiffLine } from "../api/types";
 
 /** Unchanged lines the API shows around each change (crates/sync/src/diff.rs). */
@@ -36,14 +37,39 @@ export type Row =
   | { t: "hunk"; fileIndex: number; text: string }
   | { t: "line"; fileIndex: number; kind: Cell["kind"]; old?: number | undefined; new?: number | undefined; text: string; spans?: Span[] | undefined }
   | { t: "pair"; fileIndex: number; left?: Cell | undefined; right?: Cell | undefined }
-  | { t: "gap"; fileIndex: number; gap: Gap };
+  /** The part of `gap` still hidden: new lines `from`..`to` (null: to the end of the file, length unknown). */
+  | { t: "gap"; fileIndex: number; gap: Gap; from: number; to: number | null };
 
 export type Mode = "split" | "unified";
 
-/** The new side's lines of an expanded file, by file index. */
-export type Expanded = { gaps: ReadonlySet<string>; texts: ReadonlyMap<number, string[]> };
+/** Lines shown so far from the top and from the bottom of a gap. */
+export interface Reveal {
+  top: number;
+  bottom: number;
+}
 
-export const NO_EXPANSION: Expanded = { gaps: new Set(), texts: new Map() };
+/** How many lines one "Show more" opens. */
+export const REVEAL_STEP = 20;
+
+/** Shown parts of gaps (by gap key), and the new side's lines of files whose text was loaded. */
+export type Expanded = { gaps: ReadonlyMap<string, Reveal>; texts: ReadonlyMap<number, string[]> };
+
+export const NO_EXPANSION: Expanded = { gaps: new Map(), texts: new Map() };
+
+/** A reveal that shows the whole gap. */
+export const REVEAL_ALL: Reveal = { top: Number.POSITIVE_INFINITY, bottom: 0 };
+
+/** The gap's last line, once known: its own end, or the end of the file's text. */
+export function gapEnd(gap: Gap, text: readonly string[] | undefined): number | null {
+  if (gap.newEnd !== null) return gap.newEnd;
+  return text ? text.length : null;
+}
+
+/** `r` after opening `step` more lines at one end of the hidden part. */
+export function revealMore(r: Reveal | undefined, end: "top" | "bottom", step = REVEAL_STEP): Reveal {
+  const base = r ?? { top: 0, bottom: 0 };
+  return end === "top" ? { ...base, top: base.top + step } : { ...base, bottom: base.bottom + step };
+}
 
 function maxOf(lines: DiffLine[], key: "old_line" | "new_line"): number | undefined {
   let m: number | undefined;
@@ -137,25 +163,27 @@ function hunkRows(h: DiffHunk, fileIndex: number, mode: Mode, out: Row[]): void 
   }
 }
 
+function contextRow(fileIndex: number, n: number, offset: number, t: string, mode: Mode): Row {
+  const old = n + offset;
+  if (mode === "unified") return { t: "line", fileIndex, kind: "context", old, new: n, text: t };
+  return { t: "pair", fileIndex, left: { line: old, kind: "context", text: t }, right: { line: n, kind: "context", text: t } };
+}
+
 function gapRows(gap: Gap, mode: Mode, expanded: Expanded, out: Row[]): void {
   const text = expanded.texts.get(gap.fileIndex);
-  if (!expanded.gaps.has(gap.key) || !text) {
-    out.push({ t: "gap", fileIndex: gap.fileIndex, gap });
+  const reveal = expanded.gaps.get(gap.key);
+  const end = gapEnd(gap, text);
+  if (!text || !reveal || end === null) {
+    out.push({ t: "gap", fileIndex: gap.fileIndex, gap, from: gap.newStart, to: end });
     return;
   }
-  const end = Math.min(gap.newEnd ?? text.length, text.length);
-  for (let n = gap.newStart; n <= end; n++) {
-    const t = text[n - 1] ?? "";
-    const old = n + gap.offset;
-    if (mode === "unified") out.push({ t: "line", fileIndex: gap.fileIndex, kind: "context", old, new: n, text: t });
-    else
-      out.push({
-        t: "pair",
-        fileIndex: gap.fileIndex,
-        left: { line: old, kind: "context", text: t },
-        right: { line: n, kind: "context", text: t },
-      });
-  }
+  const total = Math.max(0, Math.min(end, text.length) - gap.newStart + 1);
+  const top = Math.min(reveal.top, total);
+  const bottom = Math.min(reveal.bottom, total - top);
+  const line = (n: number) => out.push(contextRow(gap.fileIndex, n, gap.offset, text[n - 1] ?? "", mode));
+  for (let n = gap.newStart; n < gap.newStart + top; n++) line(n);
+  if (top + bottom < total) out.push({ t: "gap", fileIndex: gap.fileIndex, gap, from: gap.newStart + top, to: gap.newStart + total - 1 - bottom });
+  for (let n = gap.newStart + total - bottom; n < gap.newStart + total; n++) line(n);
 }
 
 function sizeNote(file: DiffFile): string {
