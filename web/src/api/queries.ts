@@ -60,14 +60,23 @@ export function useVersions(id: string) {
   });
 }
 
-export function useDiff(id: string, lhs: Tier, rhs: Tier, project: string | undefined, page: number, enabled: boolean) {
+/** One page of the diff of two tiers, with whitespace-only changes shown or ignored. */
+export function useDiff(
+  id: string,
+  lhs: Tier,
+  rhs: Tier,
+  project: string | undefined,
+  page: number,
+  whitespace: "show" | "ignore",
+  enabled: boolean,
+) {
   return useQuery({
-    queryKey: keys.diff(id, lhs, rhs, project, page),
+    queryKey: [...keys.diff(id, lhs, rhs, project, page), whitespace],
     enabled,
     queryFn: ({ signal }) =>
       api<Diff>(`/api/v1/artifacts/${enc(id)}/diff`, {
         signal,
-        query: { lhs, rhs, project_path: project, page, per_page: 100 },
+        query: { lhs, rhs, project_path: project, page, per_page: 100, whitespace: whitespace === "ignore" ? "ignore" : undefined },
       }),
   });
 }

@@ -5,12 +5,11 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
 import { errorMessage } from "../api/client";
-import { fetchFileText, useArtifact, useVersions } from "../api/queries";
+import { fetchFileText, useArtifact, useDiff, useVersions } from "../api/queries";
 import type { ArtifactStatus, DiffFile, Tier } from "../api/types";
 import { ConflictDialog } from "../conflicts/ConflictDialog";
 import { DiffView, type Show, type Whitespace } from "../diff/DiffView";
 import type { Side } from "../diff/find";
-import { useDiffView } from "../diff/useDiff";
 import type { Mode } from "../diff/rows";
 import { SyncDialog } from "../jobs/SyncDialog";
 import { PatchDialog } from "../patch/PatchDialog";
@@ -68,7 +67,7 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
   const ready = !!status || detail.isError;
   const whitespace: Whitespace = params.get("ws") === "ignore" ? "ignore" : "show";
   const show: Show = params.get("show") === "rendered" ? "rendered" : "source";
-  const diff = useDiffView(id, pair.lhs, pair.rhs, pair.project, page, whitespace, ready);
+  const diff = useDiff(id, pair.lhs, pair.rhs, pair.project, page, whitespace, ready);
 
   const setPair = (p: Pair) => setParams({ lhs: p.lhs, rhs: p.rhs, project: p.project ?? null, page: null });
   // Layout, whitespace and source/rendered keep a linked line (the hash): the
