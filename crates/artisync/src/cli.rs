@@ -6,11 +6,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The tiers `--lhs` and `--rhs` take, for help texts.
+const TIERS: &str = "upstream, collection or project (project needs --project)";
+
 #[derive(Debug, Parser)]
 #[command(
     name = "artisync",
     version,
-    about = "Keep Claude Code skills, commands and agents in step across upstream, your collection and your projects"
+    about = "Keep Claude Code skills, commands and agents in step across upstream, your collection and your projects",
+    after_help = "Examples:\n  artisync demo                       a demo home with real drift, served in the browser\n  artisync add github:anthropics/skills/skills/pdf\n  artisync status\n\nExit codes: 0 success, 1 error, 2 usage error, 3 a sync ended with conflicts (see 'artisync resolve').\nThe data home is $ARTISYNC_HOME if set."
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -22,20 +26,47 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct Global {
     /// The collection to use
-    #[arg(long, global = true, default_value = "default", value_name = "NAME")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        default_value = "default",
+        value_name = "NAME"
+    )]
     pub collection: String,
     /// Print one JSON document on stdout instead of human output
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = "Global options")]
     pub json: bool,
     /// Print only errors
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        help_heading = "Global options",
+        conflicts_with = "verbose"
+    )]
     pub quiet: bool,
     /// Print more detail
-    #[arg(short, long, global = true)]
+    #[arg(short, long, global = true, help_heading = "Global options")]
     pub verbose: bool,
     /// Format of log lines on stderr
-    #[arg(long, global = true, value_enum, default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        help_heading = "Global options",
+        value_enum,
+        default_value = "text",
+        value_name = "FORMAT"
+    )]
     pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Powershell,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -47,66 +78,110 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the collection (a git repository)
+    #[command(
+        after_help = "Examples:\n  artisync init\n  artisync --collection team init --remote git@github.com:acme/skills.git"
+    )]
     Init {
         /// A git remote to add as 'origin'
         #[arg(long, value_name = "URL")]
         remote: Option<String>,
     },
     /// Import artifacts from an upstream spec into the collection
+    #[command(
+        after_help = "Examples:\n  artisync add github:anthropics/skills/skills/pdf\n  artisync add github:anthropics/skills/skills@main --all\n  artisync add ~/src/team-skills/commands/review.md --name team-review"
+    )]
     Add {
-        /// github:OWNER/REPO/PATH@REF, https://HOST/REPO.git#REF:PATH, file:///REPO#REF:PATH or a local path
+        /// Where the artifact lives: github:OWNER/REPO/PATH@REF, https://HOST/REPO.git#REF:PATH, file:///REPO#REF:PATH or a local path
+        #[arg(value_name = "SPEC")]
         spec: String,
-        /// Name to give the artifact (single artifact only)
-        #[arg(long)]
+        /// Name to give the artifact in the collection (single artifact only)
+        #[arg(long, value_name = "NAME")]
         name: Option<String>,
         /// skill, command or agent, when the path does not tell
-        #[arg(long)]
+        #[arg(long, value_name = "KIND")]
         kind: Option<String>,
         /// Import every artifact under the spec's folder
         #[arg(long)]
         all: bool,
     },
     /// Artifacts with their status per tier
+    #[command(after_help = "Examples:\n  artisync list\n  artisync list --json")]
     List,
     /// One artifact: metadata, source, hashes
-    Show { id: String },
-    /// Every version of an artifact side by side
-    Versions {
+    #[command(after_help = "Examples:\n  artisync show skill:pdf")]
+    Show {
+        /// The artifact, as KIND:NAME (e.g. skill:pdf)
+        #[arg(value_name = "ID")]
         id: String,
+    },
+    /// Every version of an artifact side by side
+    #[command(
+        after_help = "Examples:\n  artisync versions command:review\n  artisync versions skill:pdf --project ~/src/my-app"
+    )]
+    Versions {
+        /// The artifact, as KIND:NAME (e.g. skill:pdf)
+        #[arg(value_name = "ID")]
+        id: String,
+        /// Show only this project's copy (default: every project's)
         #[arg(long, value_name = "PATH")]
         project: Option<PathBuf>,
     },
     /// Drift of every artifact across the tiers (read-only)
+    #[command(
+        after_help = "Examples:\n  artisync status\n  artisync status --project ~/src/my-app"
+    )]
     Status {
+        /// Show only the artifacts deployed in this project
         #[arg(long, value_name = "PATH")]
         project: Option<PathBuf>,
     },
     /// Refresh the upstream cache; nothing else changes
-    Fetch { ids: Vec<String> },
+    #[command(after_help = "Examples:\n  artisync fetch\n  artisync fetch skill:pdf")]
+    Fetch {
+        /// Artifacts whose upstreams to fetch, as KIND:NAME (default: every upstream)
+        #[arg(value_name = "ID")]
+        ids: Vec<String>,
+    },
     /// Diff an artifact between two tiers (upstream, collection, project)
+    #[command(
+        after_help = "Examples:\n  artisync diff skill:pdf --lhs collection --rhs upstream\n  artisync diff skill:pdf --lhs collection --rhs project --project ~/src/my-app"
+    )]
     Diff {
+        /// The artifact, as KIND:NAME (e.g. skill:pdf)
+        #[arg(value_name = "ID")]
         id: String,
-        #[arg(long, value_name = "TIER")]
+        #[arg(long, value_name = "TIER", help = format!("The old side: {TIERS}"))]
         lhs: String,
-        #[arg(long, value_name = "TIER")]
+        #[arg(long, value_name = "TIER", help = format!("The new side: {TIERS}"))]
         rhs: String,
+        /// The project whose copy the tier "project" means
         #[arg(long, value_name = "PATH")]
         project: Option<PathBuf>,
     },
     /// Copy artifacts from the collection into a project
+    #[command(
+        after_help = "Examples:\n  artisync deploy skill:pdf --project ~/src/my-app\n  artisync deploy skill:pdf command:review --project ."
+    )]
     Deploy {
-        #[arg(required = true)]
+        /// Artifacts to copy, as KIND:NAME (e.g. skill:pdf)
+        #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
+        /// The project to copy into (its .claude/ folder; registered on first deploy)
         #[arg(long, value_name = "PATH")]
         project: PathBuf,
     },
     /// Sync artifacts in one direction, merging three-way (a job recorded like any other)
+    #[command(
+        after_help = "Examples:\n  artisync sync --direction upstream_to_collection --dry-run\n  artisync sync --direction collection_to_project --project ~/src/my-app\n  artisync sync --direction project_to_collection skill:pdf --project ~/src/my-app\n\nA project's changes go upstream as a patch: see 'artisync patch'."
+    )]
     Sync {
-        /// upstream_to_collection, collection_to_project, project_to_collection
+        /// upstream_to_collection, collection_to_project or project_to_collection
         #[arg(long, value_name = "DIRECTION")]
         direction: String,
-        /// Artifacts to sync (default: every artifact the direction applies to)
+        /// Artifacts to sync, as KIND:NAME (default: every artifact the direction applies to)
+        #[arg(value_name = "ID")]
         ids: Vec<String>,
+        /// The project the direction reads or writes (needed by the project directions)
         #[arg(long, value_name = "PATH")]
         project: Option<PathBuf>,
         /// auto (three-way merge), ours (keep the destination) or theirs (take the source)
@@ -122,14 +197,20 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
-    /// Bring every copy that only lags its source up to date, as one job: the
-    /// collection from its upstreams, then each project from the collection.
+    /// Bring every copy that only lags its source up to date, as one job
+    ///
+    /// First the collection from its upstreams, then each project from the
+    /// collection.
     /// Copies with changes of their own while their source moved
     /// (diverged, conflict) and copies missing from a project are held back
     /// and listed; sync those on their own. Run `artisync fetch` first to
     /// see the upstreams' newest commits.
+    #[command(
+        after_help = "Examples:\n  artisync fetch && artisync update --dry-run\n  artisync update skill:pdf --project ~/src/my-app"
+    )]
     Update {
-        /// Artifacts to update (default: every artifact)
+        /// Artifacts to update, as KIND:NAME (default: every artifact)
+        #[arg(value_name = "ID")]
         ids: Vec<String>,
         /// A project to update (repeatable; default: every project)
         #[arg(long = "project", value_name = "PATH")]
@@ -139,8 +220,14 @@ pub enum Command {
         dry_run: bool,
     },
     /// Resolve a staged conflict (without a choice, show it)
+    #[command(
+        after_help = "Examples:\n  artisync resolve command:review\n  artisync resolve command:review --all theirs\n  artisync resolve command:review --file review.md=@merged.md"
+    )]
     Resolve {
+        /// The artifact with the staged conflict, as KIND:NAME
+        #[arg(value_name = "ID")]
         id: String,
+        /// The project, when the conflict was staged by a sync into or out of one
         #[arg(long, value_name = "PATH")]
         project: Option<PathBuf>,
         /// Settle every conflicted file with ours or theirs
@@ -151,47 +238,77 @@ pub enum Command {
         files: Vec<String>,
     },
     /// Export a project's changes to an artifact as a patch bundle for upstream
+    #[command(
+        after_help = "Examples:\n  artisync patch skill:pdf --project ~/src/my-app\n  artisync patch skill:pdf --project . --format mbox -o - | git -C ~/src/skills am"
+    )]
     Patch {
+        /// The artifact, as KIND:NAME (it needs an upstream)
+        #[arg(value_name = "ID")]
         id: String,
+        /// The project whose copy holds the changes
         #[arg(long, value_name = "PATH")]
         project: PathBuf,
         /// zip or tar.gz (patch, mbox and README) or a bare mbox
         #[arg(long, default_value = "zip", value_name = "FORMAT")]
         format: String,
-        /// Where to write the bundle (default: KIND-NAME.EXT in the current directory)
+        /// Where to write the bundle, '-' for stdout (default: KIND-NAME.EXT in the current directory)
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
     /// Restore the content before artisync's last write
+    #[command(
+        after_help = "Examples:\n  artisync undo skill:pdf --project ~/src/my-app\n  artisync undo                     the collection's last write"
+    )]
     Undo {
+        /// The artifact, as KIND:NAME (default: whatever was written last)
+        #[arg(value_name = "ID")]
         id: Option<String>,
+        /// Undo the last write into this project (default: the collection's)
         #[arg(long, value_name = "PATH")]
         project: Option<PathBuf>,
     },
     /// Recent jobs (every sync, from the CLI or the server)
+    #[command(
+        after_help = "Examples:\n  artisync jobs\n  artisync jobs --state conflict --limit 5"
+    )]
     Jobs {
         /// Only jobs in this state: queued, running, success, conflict, error, cancelled
-        #[arg(long)]
+        #[arg(long, value_name = "STATE")]
         state: Option<String>,
-        #[arg(long, default_value = "20")]
+        /// How many of the newest jobs to show
+        #[arg(long, default_value = "20", value_name = "N")]
         limit: usize,
     },
     /// One job: state, progress, results and log
-    Job { id: String },
+    #[command(
+        after_help = "Examples:\n  artisync job 3f2a            a unique prefix of the id is enough"
+    )]
+    Job {
+        /// The job id, or a prefix of it that names one job
+        #[arg(value_name = "ID")]
+        id: String,
+    },
     /// Registered projects
+    #[command(
+        after_help = "Examples:\n  artisync project add ~/src/my-app\n  artisync project list"
+    )]
     Project {
         #[command(subcommand)]
         action: ProjectAction,
     },
     /// Serve the HTTP API (and web UI) on 127.0.0.1
+    #[command(
+        after_help = "Examples:\n  artisync serve\n  artisync serve --addr 127.0.0.1:9000 --allow-root ~/src"
+    )]
     Serve {
+        /// The address to listen on (a loopback address; port 0 picks a free one)
         #[arg(long, default_value = "127.0.0.1:8420", value_name = "ADDR")]
         addr: String,
         /// Also allow syncing projects under this directory (repeatable)
         #[arg(long = "allow-root", value_name = "DIR")]
         allow_root: Vec<PathBuf>,
         /// Job worker threads
-        #[arg(long, default_value = "2")]
+        #[arg(long, default_value = "2", value_name = "N")]
         workers: usize,
         /// Connections served at once (hidden: a tuning knob, in README)
         #[arg(long, default_value = "256", hide = true, value_parser = clap::value_parser!(u32).range(1..=65536))]
@@ -201,7 +318,28 @@ pub enum Command {
         #[arg(long, default_value = "10000", hide = true, value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
         header_timeout_ms: u64,
     },
+    /// Print a shell completion script for artisync
+    #[command(
+        after_help = "Examples:\n  artisync completions bash > ~/.local/share/bash-completion/completions/artisync\n  artisync completions zsh > ~/.zfunc/_artisync\n  artisync completions fish > ~/.config/fish/completions/artisync.fish"
+    )]
+    Completions {
+        /// The shell to complete for
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: CompletionShell,
+    },
+    /// Print artisync's manual page (roff), or write a page per command into a folder
+    #[command(
+        after_help = "Examples:\n  artisync man | man -l -\n  artisync man --dir ~/.local/share/man/man1"
+    )]
+    Man {
+        /// Write artisync.1 and one artisync-COMMAND.1 per command into this folder instead
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Build a demo home (an upstream with history, a collection, two projects with drift) and show it
+    #[command(
+        after_help = "Examples:\n  artisync demo\n  artisync demo --dir /tmp/demo --no-serve"
+    )]
     Demo {
         /// Where to build it (default: a new temporary directory)
         #[arg(long, value_name = "DIR")]
@@ -235,12 +373,17 @@ impl Command {
         )
     }
 
-    /// Whether the command uses git at all: `jobs`, `job` and `project`
-    /// do not, and starting libgit2 would only cost them time.
+    /// Whether the command uses git at all: `jobs`, `job`, `project`,
+    /// `completions` and `man` do not, and starting libgit2 would only cost
+    /// them time.
     pub fn uses_git(&self) -> bool {
         !matches!(
             self,
-            Command::Jobs { .. } | Command::Job { .. } | Command::Project { .. }
+            Command::Jobs { .. }
+                | Command::Job { .. }
+                | Command::Project { .. }
+                | Command::Completions { .. }
+                | Command::Man { .. }
         )
     }
 
@@ -255,9 +398,22 @@ impl Command {
 #[derive(Debug, Subcommand)]
 pub enum ProjectAction {
     /// Register a project directory
-    Add { path: PathBuf },
+    #[command(
+        after_help = "Examples:\n  artisync project add ~/src/my-app\n  artisync project add ."
+    )]
+    Add {
+        /// The project's root (the folder that holds, or will hold, .claude/)
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+    },
     /// List registered projects
+    #[command(after_help = "Examples:\n  artisync project list\n  artisync project list --json")]
     List,
     /// Forget a project (its files are left alone)
-    Remove { path: PathBuf },
+    #[command(after_help = "Examples:\n  artisync project remove ~/src/old-app")]
+    Remove {
+        /// The project's root, as registered
+        #[arg(value_name = "PATH")]
+        path: PathBuf,
+    },
 }

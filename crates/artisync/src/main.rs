@@ -17,7 +17,8 @@ use artisync_sync::{AddRequest, Engine, PatchFormat, Resolution, ResolveRequest,
 use clap::Parser;
 use serde::Serialize;
 
-use cli::{Cli, Command, LogFormat, ProjectAction};
+use clap::CommandFactory;
+use cli::{Cli, Command, CompletionShell, LogFormat, ProjectAction};
 use error::CliError;
 use output::Out;
 
@@ -89,6 +90,16 @@ fn clap_error(e: clap::Error) -> ExitCode {
     let err = CliError::usage(message);
     Out::new(json, false, log_json).error(&err);
     ExitCode::from(err.exit)
+}
+
+/// Writes generated text (a completion script, a manual page) to stdout;
+/// a closed pipe (`| head`) is not an error.
+fn write_stdout(bytes: &[u8]) -> Result<(), CliError> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(anyhow::Error::from(e).into()),
+        _ => Ok(()),
+    }
 }
 
 fn parse_id(s: &str) -> Result<ArtifactId, CliError> {
@@ -638,6 +649,36 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             };
             serve(home, addr, allow_root.clone(), *workers, limits, out)
         }
+        Command::Completions { shell } => {
+            use clap_complete::Shell;
+            let shell = match shell {
+                CompletionShell::Bash => Shell::Bash,
+                CompletionShell::Zsh => Shell::Zsh,
+                CompletionShell::Fish => Shell::Fish,
+                CompletionShell::Powershell => Shell::PowerShell,
+            };
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "artisync", &mut text);
+            write_stdout(&text)
+        }
+        Command::Man { dir } => match dir {
+            None => {
+                let mut text = Vec::new();
+                clap_mangen::Man::new(Cli::command())
+                    .render(&mut text)
+                    .map_err(anyhow::Error::from)?;
+                write_stdout(&text)
+            }
+            Some(dir) => {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| CliError::usage(format!("--dir {}: {e}", dir.display())))?;
+                clap_mangen::generate_to(Cli::command(), dir).map_err(|e| {
+                    anyhow::anyhow!("writing the manual pages into {}: {e}", dir.display())
+                })?;
+                out.line(&format!("Wrote the manual pages into {}", dir.display()));
+                Ok(())
+            }
+        },
         Command::Demo {
             dir,
             addr,
