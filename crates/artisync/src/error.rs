@@ -51,6 +51,10 @@ impl From<SyncError> for CliError {
         };
         // What to type next, in this surface's words.
         let message = match &e {
+            SyncError::UnknownArtifact {
+                suggestion: Some(_),
+                ..
+            } => e.to_string(),
             SyncError::UnknownArtifact { .. } => format!(
                 "{e}; run 'artisync list' to see what is, or 'artisync add SPEC' to import it"
             ),

@@ -33,11 +33,12 @@ fn main() -> ExitCode {
     if cli.command.uses_git() && !cli.command.starts_git_lazily() {
         artisync_store::repo::start_git();
     }
-    let out = Out::new(
+    let mut out = Out::new(
         cli.global.json,
         cli.global.quiet,
         cli.global.log_format == LogFormat::Json,
     );
+    out.verbose = cli.global.verbose;
     let result = run(&cli, &out);
     // Whatever the command hashed, the next one starts from it.
     artisync_store::statcache::save_all();
@@ -178,6 +179,31 @@ pub fn serve(
         })
 }
 
+/// The sync directions, in the words of the error for any other.
+const SYNC_DIRECTIONS: &str =
+    "upstream_to_collection, collection_to_project or project_to_collection";
+
+/// A `sync --direction` with the project it needs (or must not have).
+fn sync_direction(name: &str, project: Option<&std::path::Path>) -> Result<Direction, CliError> {
+    let direction: Direction = name.parse().map_err(|_| {
+        CliError::usage(format!(
+            "invalid direction {name:?}: use {SYNC_DIRECTIONS} (a project's changes go upstream as a patch: 'artisync patch ID --project P')"
+        ))
+    })?;
+    match (direction, project) {
+        (Direction::ProjectToUpstream, _) => Err(CliError::usage(
+            "project_to_upstream is not a sync: artisync never writes upstream; export a patch with 'artisync patch ID --project P'",
+        )),
+        (Direction::UpstreamToCollection, Some(_)) => Err(CliError::usage(
+            "upstream_to_collection writes the collection and takes no --project",
+        )),
+        (Direction::CollectionToProject | Direction::ProjectToCollection, None) => Err(
+            CliError::usage(format!("{direction} needs --project PATH")),
+        ),
+        _ => Ok(direction),
+    }
+}
+
 fn usage(e: artisync_model::ModelError) -> CliError {
     CliError::usage(e.to_string())
 }
@@ -265,7 +291,12 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             emit(out, &report, |o| output::list(o, &report))
         }
         Command::Status { project } => {
-            let report = engine(cli)?.status(project.as_deref())?;
+            let mut report = engine(cli)?.status(project.as_deref())?;
+            // With --project, that project's artifacts only (the report
+            // then holds no other project's rows).
+            if project.is_some() {
+                report.artifacts.retain(|a| !a.projects.is_empty());
+            }
             for w in &report.warnings {
                 out.warn(w);
             }
@@ -363,7 +394,8 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             dry_run,
             yes,
         } => {
-            let mut req = SyncRequest::new(direction.parse().map_err(usage)?);
+            let direction = sync_direction(direction, project.as_deref())?;
+            let mut req = SyncRequest::new(direction);
             req.artifacts = parse_ids(ids)?;
             req.project = project.clone();
             req.strategy = strategy.parse().map_err(usage)?;
@@ -401,6 +433,19 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 ..JobRequest::default()
             };
             let e = engine(cli)?;
+            // What can be checked before a job exists is checked here, so
+            // a typo records no job and a sync before `init` creates
+            // nothing in the data home.
+            let manifest = e.collection()?.manifest()?;
+            for id in &req.artifacts {
+                let in_project = direction == Direction::ProjectToCollection
+                    && project
+                        .as_ref()
+                        .is_some_and(|p| p.join(".claude").join(id.rel_path().as_str()).exists());
+                if manifest.get(id).is_none() && !in_project {
+                    return Err(e.unknown(id).into());
+                }
+            }
             let store = JobStore::open(&e.home.jobs_db_path())?;
             let trace = artisync_jobs::random_id();
             let (job, _) = store.create(
@@ -618,15 +663,37 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
         }
         Command::Job { id } => {
             let e = engine(cli)?;
-            let job = JobStore::open(&e.home.jobs_db_path())?
-                .get(id)?
-                .ok_or_else(|| CliError {
-                    exit: 1,
-                    code: "not_found",
-                    message: format!("job {id} does not exist; 'artisync jobs' lists recent jobs"),
-                    silent: false,
-                })?;
-            emit(out, &job, |o| output::job(o, &job))
+            let found = JobStore::open(&e.home.jobs_db_path())?.find_by_prefix(id, 3)?;
+            let not_found = |message: String| CliError {
+                exit: 1,
+                code: "not_found",
+                message,
+                silent: false,
+            };
+            let job = match found.as_slice() {
+                [job] => job,
+                [] if id.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                    return Err(not_found(format!(
+                        "no job id starts with {id}; 'artisync jobs' lists recent jobs"
+                    )))
+                }
+                [] => {
+                    return Err(CliError::usage(format!(
+                        "{id:?} is not a job id: ids are hexadecimal; 'artisync jobs' lists recent jobs"
+                    )))
+                }
+                several => {
+                    let ids: Vec<&str> = several
+                        .iter()
+                        .map(|j| j.id.get(..id.len() + 4).unwrap_or(&j.id))
+                        .collect();
+                    return Err(CliError::usage(format!(
+                        "{id} starts more than one job id ({}…); give more of it",
+                        ids.join("…, ")
+                    )));
+                }
+            };
+            emit(out, job, |o| output::job(o, job))
         }
         Command::Serve {
             addr,

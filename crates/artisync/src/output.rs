@@ -16,6 +16,8 @@ use crate::error::CliError;
 pub struct Out {
     pub json: bool,
     pub quiet: bool,
+    /// Show what is usually left out (unchanged artifacts in a sync).
+    pub verbose: bool,
     log_json: bool,
     color: bool,
 }
@@ -35,6 +37,7 @@ impl Out {
         Out {
             json,
             quiet,
+            verbose: false,
             log_json,
             color,
         }
@@ -47,11 +50,16 @@ impl Out {
     }
 
     fn paint(&self, color: &str, s: &str) -> String {
-        if self.color {
+        if self.color && !color.is_empty() {
             format!("{color}{s}{RESET}")
         } else {
             s.to_string()
         }
+    }
+
+    /// A status word in its colour.
+    fn status(&self, s: Status) -> String {
+        self.paint(status_color(s), s.as_str())
     }
 
     fn log(&self, level: &str, msg: &str, code: Option<&str>) {
@@ -78,17 +86,132 @@ impl Out {
         let level = if e.exit == 3 { "conflict" } else { "error" };
         self.log(level, &e.message, Some(e.code));
     }
+}
 
-    fn status(&self, s: Status) -> String {
-        let color = match s {
-            Status::InSync => GREEN,
-            Status::Behind => CYAN,
-            Status::Ahead => YELLOW,
-            Status::Diverged | Status::Conflict | Status::Missing => RED,
-            Status::Untracked => YELLOW,
-        };
-        self.paint(color, &format!("{:<9}", s.as_str()))
+/// The colour a status is shown in.
+fn status_color(s: Status) -> &'static str {
+    match s {
+        Status::InSync => GREEN,
+        Status::Behind => CYAN,
+        Status::Ahead | Status::Untracked => YELLOW,
+        Status::Diverged | Status::Conflict | Status::Missing => RED,
     }
+}
+
+fn outcome_color(x: Outcome) -> &'static str {
+    match x {
+        Outcome::Updated | Outcome::Merged => GREEN,
+        Outcome::Unchanged | Outcome::Skipped => "",
+        Outcome::Conflict | Outcome::Error => RED,
+    }
+}
+
+/// One cell: its text and the colour it is painted in ("" for none).
+type Cell = (String, &'static str);
+
+fn cell(text: impl Into<String>) -> Cell {
+    (text.into(), "")
+}
+
+enum Line {
+    Row(Vec<Cell>),
+    /// A line of its own (a heading, a note) that columns do not apply to.
+    Text(String),
+}
+
+/// Lines whose columns are as wide as their widest cell, measured in
+/// characters, so long ids and paths keep a table aligned. Colour is
+/// applied after padding, so escape codes never count as width; the last
+/// column is not padded.
+struct Table {
+    indent: usize,
+    lines: Vec<Line>,
+}
+
+impl Table {
+    fn new(indent: usize) -> Table {
+        Table {
+            indent,
+            lines: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, cells: Vec<Cell>) {
+        self.lines.push(Line::Row(cells));
+    }
+
+    fn text(&mut self, text: impl Into<String>) {
+        self.lines.push(Line::Text(text.into()));
+    }
+
+    fn print(&self, o: &Out) {
+        let mut widths: Vec<usize> = Vec::new();
+        for line in &self.lines {
+            if let Line::Row(cells) = line {
+                for (i, (text, _)) in cells.iter().enumerate() {
+                    let w = text.chars().count();
+                    match widths.get_mut(i) {
+                        Some(x) => *x = (*x).max(w),
+                        None => widths.push(w),
+                    }
+                }
+            }
+        }
+        let pad = " ".repeat(self.indent);
+        for line in &self.lines {
+            match line {
+                Line::Text(t) => o.line(t),
+                Line::Row(cells) => {
+                    let mut out = pad.clone();
+                    for (i, (text, color)) in cells.iter().enumerate() {
+                        let last = i + 1 == cells.len();
+                        let fill = if last {
+                            0
+                        } else {
+                            widths[i].saturating_sub(text.chars().count()) + 2
+                        };
+                        out.push_str(&o.paint(color, text));
+                        out.push_str(&" ".repeat(fill));
+                    }
+                    o.line(out.trim_end());
+                }
+            }
+        }
+    }
+}
+
+/// "1 file", "2 files".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// "2 updated, 1 conflict, 3 unchanged": how many artifacts ended each way.
+fn outcome_summary(outcomes: impl Iterator<Item = Outcome>) -> String {
+    let mut counts: Vec<(Outcome, usize)> = Vec::new();
+    for x in outcomes {
+        match counts.iter_mut().find(|(o, _)| *o == x) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((x, 1)),
+        }
+    }
+    let order = [
+        Outcome::Updated,
+        Outcome::Merged,
+        Outcome::Conflict,
+        Outcome::Error,
+        Outcome::Skipped,
+        Outcome::Unchanged,
+    ];
+    counts.sort_by_key(|(x, _)| order.iter().position(|o| o == x));
+    counts
+        .iter()
+        .map(|(x, n)| match x {
+            Outcome::Conflict => count(*n, "conflict", "conflicts"),
+            Outcome::Error => count(*n, "error", "errors"),
+            x => format!("{n} {x}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn short(h: Option<ObjectId>) -> String {
@@ -144,24 +267,25 @@ pub fn list(o: &Out, r: &StatusReport) {
         ));
         return;
     }
-    o.line(&format!(
-        "{:<28} {:<12} {:<12} PROJECTS",
-        "ARTIFACT", "COLLECTION", "UPSTREAM"
-    ));
+    let mut t = Table::new(0);
+    t.row(
+        ["ARTIFACT", "COLLECTION", "UPSTREAM", "PROJECTS"]
+            .map(cell)
+            .to_vec(),
+    );
     for a in &r.artifacts {
-        let up = a
-            .upstream
-            .as_ref()
-            .map(|u| o.status(u.status))
-            .unwrap_or_else(|| format!("{:<9}", "-"));
-        o.line(&format!(
-            "{:<28} {:<12} {}    {}",
-            a.id.to_string(),
-            short(a.collection.hash),
+        let up = match &a.upstream {
+            Some(u) => (u.status.as_str().to_string(), status_color(u.status)),
+            None => cell("-"),
+        };
+        t.row(vec![
+            cell(a.id.to_string()),
+            cell(short(a.collection.hash)),
             up,
-            project_summary(a)
-        ));
+            cell(project_summary(a)),
+        ]);
     }
+    t.print(o);
     untracked(o, r);
 }
 
@@ -171,18 +295,20 @@ fn untracked(o: &Out, r: &StatusReport) {
     }
     o.line("");
     o.line("Untracked in projects (not in their artisync.lock):");
+    let mut t = Table::new(2);
     for u in &r.untracked {
         let note = if u.in_collection {
             "also in the collection"
         } else {
             "not in the collection"
         };
-        o.line(&format!(
-            "  {:<26} {}  ({note})",
-            u.id.to_string(),
-            u.path.display()
-        ));
+        t.row(vec![
+            cell(u.id.to_string()),
+            cell(u.path.display().to_string()),
+            cell(format!("({note})")),
+        ]);
     }
+    t.print(o);
 }
 
 pub fn status(o: &Out, r: &StatusReport) {
@@ -193,42 +319,42 @@ pub fn status(o: &Out, r: &StatusReport) {
         ));
         return;
     }
+    // One table for every artifact, so that the columns line up from one
+    // artifact's block to the next.
+    let mut t = Table::new(2);
     for a in &r.artifacts {
-        o.line(&o.paint(BOLD, &a.id.to_string()));
-        o.line(&format!(
-            "  {:<34} {:<9} {}",
-            "collection",
-            "",
-            short(a.collection.hash)
-        ));
+        t.text(o.paint(BOLD, &a.id.to_string()));
+        t.row(vec![
+            cell("collection"),
+            cell(""),
+            cell(short(a.collection.hash)),
+        ]);
         if let Some(u) = &a.upstream {
             let fetched = u
                 .fetched_at
                 .as_deref()
                 .map(|t| format!(" (fetched {t})"))
                 .unwrap_or_default();
-            o.line(&format!(
-                "  {:<34} {} {} base {}{}",
-                "upstream → collection",
-                o.status(u.status),
-                short(u.hash),
-                short(u.synced_hash),
-                fetched
-            ));
+            t.row(vec![
+                cell("upstream → collection"),
+                (u.status.as_str().to_string(), status_color(u.status)),
+                cell(short(u.hash)),
+                cell(format!("base {}{fetched}", short(u.synced_hash))),
+            ]);
             if let Some(n) = &u.note {
-                o.line(&format!("  {:<34} {}", "", n));
+                t.row(vec![cell(""), cell(""), cell(""), cell(n.clone())]);
             }
         }
         for p in &a.projects {
-            o.line(&format!(
-                "  {:<34} {} {} base {}",
-                format!("→ {}", p.path.display()),
-                o.status(p.status),
-                short(p.hash),
-                short(p.deployed_hash)
-            ));
+            t.row(vec![
+                cell(format!("→ {}", p.path.display())),
+                (p.status.as_str().to_string(), status_color(p.status)),
+                cell(short(p.hash)),
+                cell(format!("base {}", short(p.deployed_hash))),
+            ]);
         }
     }
+    t.print(o);
     untracked(o, r);
 }
 
@@ -498,22 +624,27 @@ pub fn diff(o: &Out, d: &ArtifactDiff) {
         }
     }
     o.line(&format!(
-        "{} files changed, {} insertions(+), {} deletions(-)",
-        d.diff.stats.files, d.diff.stats.added, d.diff.stats.removed
+        "{} changed, {}(+), {}(-)",
+        count(d.diff.stats.files, "file", "files"),
+        count(d.diff.stats.added, "insertion", "insertions"),
+        count(d.diff.stats.removed, "deletion", "deletions")
     ));
 }
 
-fn outcome(o: &Out, x: Outcome) -> String {
-    let color = match x {
-        Outcome::Updated | Outcome::Merged => GREEN,
-        Outcome::Unchanged | Outcome::Skipped => "",
-        Outcome::Conflict | Outcome::Error => RED,
-    };
-    let text = format!("{:<9}", x.as_str());
-    if color.is_empty() {
-        text
+/// The name of a file's change or conflict, as the JSON output spells it.
+fn kind_name<T: serde::Serialize>(x: T) -> String {
+    serde_json::to_value(x)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// "… (unchanged not shown; -v shows them)" when some rows were left out.
+fn hidden_note(o: &Out, hidden: usize) -> String {
+    if hidden == 0 || o.verbose {
+        String::new()
     } else {
-        o.paint(color, &text)
+        " (unchanged not shown; -v shows them)".into()
     }
 }
 
@@ -527,36 +658,37 @@ pub fn sync(o: &Out, r: &SyncReport, project: Option<&Path>) {
     if r.artifacts.is_empty() {
         o.line("  nothing to sync");
     }
+    let mut t = Table::new(2);
+    let mut hidden = 0;
     for a in &r.artifacts {
-        o.line(&format!(
-            "  {:<26} {} {} → {}  {}",
-            a.id.to_string(),
-            outcome(o, a.outcome),
-            short(a.from),
-            short(a.to),
-            a.message
-        ));
-        if let Some(d) = &a.destructive {
-            o.line(&format!("      needs confirmation: {d}"));
+        if a.outcome == Outcome::Unchanged && !o.verbose {
+            hidden += 1;
+            continue;
         }
+        t.row(vec![
+            cell(a.id.to_string()),
+            (a.outcome.as_str().to_string(), outcome_color(a.outcome)),
+            cell(format!("{} → {}", short(a.from), short(a.to))),
+            cell(a.message.clone()),
+        ]);
+        if let Some(d) = &a.destructive {
+            t.text(format!("      needs confirmation: {d}"));
+        }
+        let width = a
+            .files
+            .iter()
+            .map(|f| f.path.as_str().chars().count())
+            .max()
+            .unwrap_or(0);
         for f in &a.files {
-            let conflict = a.conflicts.iter().find(|c| c.path == f.path);
-            let what = match conflict {
-                Some(c) => format!(
-                    "conflict ({})",
-                    serde_json::to_value(c.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default()
-                ),
-                None => serde_json::to_value(f.change)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default(),
+            let what = match a.conflicts.iter().find(|c| c.path == f.path) {
+                Some(c) => format!("conflict ({})", kind_name(c.kind)),
+                None => kind_name(f.change),
             };
-            o.line(&format!("      {:<40} {what}", f.path.as_str()));
+            t.text(format!("      {:<width$}  {what}", f.path.as_str()));
         }
     }
+    t.print(o);
     if let Some(c) = r.commit {
         o.line(&format!("Committed {} to the collection", c.short()));
     }
@@ -569,8 +701,16 @@ pub fn sync(o: &Out, r: &SyncReport, project: Option<&Path>) {
         .filter(|a| a.outcome == Outcome::Conflict)
     {
         o.line(&format!(
-            "Resolve with: artisync resolve {}{p} --file PATH=ours|theirs|@EDITED_FILE (or --all ours|theirs)",
+            "See the conflict with: artisync resolve {}{p}   (it shows each conflicting hunk and how to settle it)",
             a.id
+        ));
+    }
+    // The last line sums up.
+    if !r.artifacts.is_empty() {
+        o.line(&format!(
+            "{}{}",
+            outcome_summary(r.artifacts.iter().map(|a| a.outcome)),
+            hidden_note(o, hidden)
         ));
     }
 }
@@ -590,40 +730,40 @@ pub fn update(o: &Out, job: &Job) {
         Some(p) => p.to_string(),
         None => "the collection".to_string(),
     };
-    let width = results
-        .iter()
-        .map(|r| text(&r["id"]).chars().count())
-        .max()
-        .unwrap_or(0);
+    let outcome_of =
+        |r: &serde_json::Value| serde_json::from_value::<Outcome>(r["outcome"].clone()).ok();
     // A held copy carries the status that held it.
     let (held, synced): (Vec<_>, Vec<_>) = results.iter().partition(|r| r["status"].is_string());
     if synced.is_empty() {
         o.line("  nothing lags its source");
     }
+    let mut t = Table::new(4);
     let mut last = String::new();
     for r in &synced {
         if place(r) != last {
             last = place(r);
-            o.line(&format!("  into {last}"));
+            t.text(format!("  into {last}"));
         }
-        let x: Outcome = serde_json::from_value(r["outcome"].clone()).unwrap_or(Outcome::Error);
-        o.line(&format!(
-            "    {:<width$} {} {}",
-            text(&r["id"]),
-            outcome(o, x),
-            text(&r["message"])
-        ));
+        let x = outcome_of(r);
+        t.row(vec![
+            cell(text(&r["id"])),
+            (text(&r["outcome"]), x.map(outcome_color).unwrap_or("")),
+            cell(text(&r["message"])),
+        ]);
     }
     if !held.is_empty() {
-        o.line("  held back (sync each on its own to choose):");
+        t.text("  held back (sync each on its own to choose):");
         for r in &held {
-            o.line(&format!(
-                "    {:<width$} in {}: {}",
-                text(&r["id"]),
-                place(r),
-                text(&r["message"])
-            ));
+            t.row(vec![
+                cell(text(&r["id"])),
+                cell(format!("in {}", place(r))),
+                cell(text(&r["message"])),
+            ]);
         }
+    }
+    t.print(o);
+    if !results.is_empty() {
+        o.line(&outcome_summary(results.iter().filter_map(outcome_of)));
     }
 }
 
@@ -653,9 +793,11 @@ pub fn conflict(o: &Out, v: &ConflictView) {
 }
 
 pub fn resolved(o: &Out, r: &ResolveReport) {
+    let mut t = Table::new(2);
     for f in &r.files {
-        o.line(&format!("  {:<40} {}", f.path.as_str(), f.resolution));
+        t.row(vec![cell(f.path.as_str()), cell(f.resolution.to_string())]);
     }
+    t.print(o);
     o.line(&format!(
         "Resolved {} in {} (hash {})",
         r.id,
@@ -664,37 +806,92 @@ pub fn resolved(o: &Out, r: &ResolveReport) {
     ));
 }
 
+/// What a job did, in a few words: its artifacts (or "all"), and "dry run"
+/// when it wrote nothing.
+fn job_state(j: &Job) -> String {
+    if j.request.dry_run {
+        format!("{} (dry run)", j.state.as_str())
+    } else {
+        j.state.as_str().to_string()
+    }
+}
+
+fn job_artifacts(j: &Job) -> String {
+    match j.request.artifacts.as_slice() {
+        [] => "all".into(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} and {} more", rest.len()),
+    }
+}
+
+/// The projects a job wrote or read, "-" for none.
+fn job_project(j: &Job) -> String {
+    match (&j.request.project_path, j.request.projects.as_slice()) {
+        (Some(p), _) => p.clone(),
+        (None, []) => "-".into(),
+        (None, ps) => ps.join(", "),
+    }
+}
+
+fn job_state_color(j: &Job) -> &'static str {
+    match j.state {
+        artisync_jobs::JobState::Success => GREEN,
+        artisync_jobs::JobState::Conflict | artisync_jobs::JobState::Error => RED,
+        _ => "",
+    }
+}
+
 pub fn jobs(o: &Out, jobs: &[Job]) {
     if jobs.is_empty() {
         o.line("No jobs yet.");
         return;
     }
-    o.line(&format!(
-        "{:<34} {:<10} {:<24} {:<9} {:>8}  CREATED",
-        "JOB", "STATE", "DIRECTION", "PROGRESS", "MS"
-    ));
+    let mut t = Table::new(0);
+    t.row(
+        [
+            "JOB",
+            "STATE",
+            "DIRECTION",
+            "ARTIFACTS",
+            "PROJECT",
+            "PROGRESS",
+            "MS",
+            "CREATED",
+        ]
+        .map(cell)
+        .to_vec(),
+    );
     for j in jobs {
-        o.line(&format!(
-            "{:<34} {:<10} {:<24} {:<9} {:>8}  {}",
-            j.id,
-            j.state.as_str(),
-            j.direction,
-            format!("{}/{}", j.done, j.total),
-            j.duration_ms
-                .map(|d| d.to_string())
-                .unwrap_or_else(|| "-".into()),
-            j.created_at
-        ));
+        t.row(vec![
+            // A prefix names a job ('artisync job PREFIX'), as in git.
+            cell(j.id.get(..12).unwrap_or(&j.id)),
+            (job_state(j), job_state_color(j)),
+            cell(j.direction.clone()),
+            cell(job_artifacts(j)),
+            cell(job_project(j)),
+            cell(format!("{}/{}", j.done, j.total)),
+            cell(
+                j.duration_ms
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into()),
+            ),
+            cell(j.created_at.clone()),
+        ]);
     }
+    t.print(o);
 }
 
 pub fn job(o: &Out, j: &Job) {
     o.line(&o.paint(BOLD, &format!("job {}", j.id)));
     o.line(&format!(
-        "  state      {} ({} of {} artifacts)",
-        j.state.as_str(),
+        "  state      {} ({} of {})",
+        job_state(j),
         j.done,
-        j.total
+        count(
+            usize::try_from(j.total).unwrap_or(usize::MAX),
+            "artifact",
+            "artifacts"
+        )
     ));
     o.line(&format!(
         "  direction  {} ({}, started from the {})",
@@ -702,6 +899,8 @@ pub fn job(o: &Out, j: &Job) {
         j.kind.as_str(),
         j.origin.as_str()
     ));
+    o.line(&format!("  artifacts  {}", job_artifacts(j)));
+    o.line(&format!("  project    {}", job_project(j)));
     o.line(&format!("  created    {}", j.created_at));
     o.line(&format!(
         "  finished   {}",
@@ -718,12 +917,35 @@ pub fn job(o: &Out, j: &Job) {
         o.line(&format!("  error      {e}"));
     }
     if let Some(results) = j.results.as_array() {
+        let text = |v: &serde_json::Value| v.as_str().unwrap_or("?").to_string();
+        let outcome_of =
+            |r: &serde_json::Value| serde_json::from_value::<Outcome>(r["outcome"].clone()).ok();
+        let mut t = Table::new(2);
+        let mut hidden = 0;
         for r in results {
+            let x = outcome_of(r);
+            if x == Some(Outcome::Unchanged) && !o.verbose {
+                hidden += 1;
+                continue;
+            }
+            let mut row = vec![cell(text(&r["id"]))];
+            // An update's results each say where they went.
+            if let Some(d) = r["direction"].as_str() {
+                row.push(cell(match r["project"].as_str() {
+                    Some(p) => format!("→ {p}"),
+                    None => d.to_string(),
+                }));
+            }
+            row.push((text(&r["outcome"]), x.map(outcome_color).unwrap_or("")));
+            row.push(cell(r["message"].as_str().unwrap_or("")));
+            t.row(row);
+        }
+        t.print(o);
+        if !results.is_empty() {
             o.line(&format!(
-                "  {:<28} {:<9} {}",
-                r["id"].as_str().unwrap_or("?"),
-                r["outcome"].as_str().unwrap_or("?"),
-                r["message"].as_str().unwrap_or("")
+                "  {}{}",
+                outcome_summary(results.iter().filter_map(outcome_of)),
+                hidden_note(o, hidden)
             ));
         }
     }

@@ -272,7 +272,13 @@ fn unknown_artifacts() {
     let s = setup();
     let w = s.web.to_str().unwrap();
     for id in ["skill:nope", "command:pdf", "agent:pdf"] {
-        s.refuses(&["show", id], &[id, "artisync list"]);
+        // The same name under another kind is most likely what was meant.
+        let hint = if id == "skill:nope" {
+            "artisync list"
+        } else {
+            "did you mean skill:pdf?"
+        };
+        s.refuses(&["show", id], &[id, hint]);
         s.refuses(&["versions", id], &[id]);
         s.refuses(
             &["diff", id, "--lhs", "collection", "--rhs", "upstream"],

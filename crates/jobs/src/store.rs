@@ -378,6 +378,29 @@ impl JobStore {
         self.read(|c| Self::get_in(c, id))
     }
 
+    /// The jobs whose id starts with `prefix` (hex digits, case-insensitive),
+    /// at most `limit`, newest first: a unique prefix names a job, as in git.
+    pub fn find_by_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<Job>, JobError> {
+        if prefix.is_empty() || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(Vec::new());
+        }
+        // Ids are lower-case hex; the range [prefix, prefix + 'g') holds
+        // exactly the ids that start with it, and uses the primary key.
+        let low = prefix.to_ascii_lowercase();
+        let high = format!("{low}g");
+        self.read(|conn| {
+            let mut st = conn
+                .prepare_cached(&format!(
+                    "SELECT {COLUMNS} FROM jobs WHERE id >= ?1 AND id < ?2 ORDER BY seq DESC LIMIT ?3"
+                ))
+                .map_err(db)?;
+            let rows = st
+                .query_map(params![low, high, limit.min(1000) as i64], row_to_job)
+                .map_err(db)?;
+            rows.map(|j| j.map_err(db)).collect()
+        })
+    }
+
     /// Recent jobs, newest first, optionally only those in `state`.
     pub fn list(&self, state: Option<JobState>, limit: usize) -> Result<Vec<Job>, JobError> {
         self.read(|conn| {

@@ -69,10 +69,18 @@ impl Engine {
         Ok(Collection::init(&self.home, &self.collection_name, remote)?)
     }
 
-    pub(crate) fn unknown(&self, id: &ArtifactId) -> SyncError {
+    /// The error for an artifact this collection does not hold, with the
+    /// id it most likely meant.
+    pub fn unknown(&self, id: &ArtifactId) -> SyncError {
+        let known: Vec<String> = self
+            .collection()
+            .and_then(|c| Ok(c.manifest()?))
+            .map(|m| m.artifacts.iter().map(|e| e.id().to_string()).collect())
+            .unwrap_or_default();
         SyncError::UnknownArtifact {
             id: id.to_string(),
             collection: self.collection_name.clone(),
+            suggestion: nearest(&id.to_string(), &known).map(str::to_string),
         }
     }
 
@@ -1122,4 +1130,60 @@ fn collect_folder(
         }
     }
     Ok(())
+}
+
+/// Edit distance (insertions, deletions, substitutions) between two strings.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (diagonal + usize::from(ca != *cb))
+                .min(above + 1)
+                .min(row[j] + 1);
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The id in `known` a mistyped `id` most likely meant: the same name under
+/// another kind (`skill:review` for `command:review`), else the nearest id
+/// within a third of its length in edits (as git's "did you mean").
+pub(crate) fn nearest<'a>(id: &str, known: &'a [String]) -> Option<&'a str> {
+    let name = |s: &str| {
+        s.split_once(':')
+            .map(|(_, n)| n.to_string())
+            .unwrap_or_default()
+    };
+    if let Some(same) = known.iter().find(|k| name(k) == name(id)) {
+        return Some(same);
+    }
+    let limit = (id.chars().count() / 3).max(1);
+    known
+        .iter()
+        .map(|k| (edit_distance(id, k), k))
+        .filter(|(d, _)| *d <= limit)
+        .min_by_key(|(d, k)| (*d, k.len()))
+        .map(|(_, k)| k.as_str())
+}
+
+#[cfg(test)]
+mod nearest_tests {
+    use super::nearest;
+
+    #[test]
+    fn a_typo_or_another_kind_finds_the_id_and_a_stranger_finds_none() {
+        let known: Vec<String> = ["skill:pdf", "skill:changelog", "command:review"]
+            .map(String::from)
+            .to_vec();
+        assert_eq!(nearest("skill:chnagelog", &known), Some("skill:changelog"));
+        assert_eq!(nearest("skill:review", &known), Some("command:review"));
+        assert_eq!(nearest("skill:pfd", &known), Some("skill:pdf"));
+        assert_eq!(nearest("agent:deploy-bot", &known), None);
+        assert_eq!(nearest("skill:x", &[]), None);
+    }
 }

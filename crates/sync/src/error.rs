@@ -12,8 +12,13 @@ pub enum SyncError {
     #[error(transparent)]
     Model(#[from] ModelError),
     /// Each surface adds how to see what is there (the CLI: `artisync list`).
-    #[error("{id} is not in collection '{collection}'")]
-    UnknownArtifact { id: String, collection: String },
+    /// `suggestion` is the collection's id nearest to `id`, if one is near.
+    #[error("{id} is not in collection '{collection}'{}", suggestion.as_ref().map(|s| format!("; did you mean {s}?")).unwrap_or_default())]
+    UnknownArtifact {
+        id: String,
+        collection: String,
+        suggestion: Option<String>,
+    },
     /// A resolution that leaves files unresolved; the message names them.
     /// Each surface adds how to give a choice per file.
     #[error("{0}")]

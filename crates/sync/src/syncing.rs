@@ -698,25 +698,36 @@ impl Engine {
         subject: &str,
         results: &[ArtifactResult],
     ) -> Result<Option<ObjectId>, SyncError> {
-        let body: Vec<String> = results
+        // The message counts what changed; unchanged and skipped artifacts
+        // are not part of the commit.
+        let changed: Vec<&ArtifactResult> = results
             .iter()
-            .filter(|r| r.outcome != Outcome::Skipped)
+            .filter(|r| matches!(r.outcome, Outcome::Updated | Outcome::Merged))
+            .collect();
+        let body: Vec<String> = changed
+            .iter()
             .map(|r| format!("- {}: {}", r.id, r.outcome))
             .collect();
-        let ids: Vec<String> = results
-            .iter()
-            .filter(|r| {
-                matches!(
-                    r.outcome,
-                    Outcome::Updated | Outcome::Merged | Outcome::Unchanged
-                )
-            })
-            .map(|r| r.id.to_string())
-            .collect();
-        let subject = if ids.len() <= 3 {
+        let subject = if changed.is_empty() {
+            // Only the records moved (an upstream commit that left the
+            // artifact as it was).
+            format!("{subject}: no content changed; recorded what was synced")
+        } else if changed.len() <= 3 {
+            let ids: Vec<String> = changed.iter().map(|r| r.id.to_string()).collect();
             format!("{subject}: {}", ids.join(", "))
         } else {
-            format!("{subject}: {} artifacts", ids.len())
+            let count = |o: Outcome| changed.iter().filter(|r| r.outcome == o).count();
+            let (updated, merged) = (count(Outcome::Updated), count(Outcome::Merged));
+            let noun = |n: usize| if n == 1 { "artifact" } else { "artifacts" };
+            match (updated, merged) {
+                (u, 0) => format!("{subject}: {u} {} updated", noun(u)),
+                (0, m) => format!("{subject}: {m} {} merged", noun(m)),
+                (u, m) => format!(
+                    "{subject}: {} {} ({u} updated, {m} merged)",
+                    u + m,
+                    noun(u + m)
+                ),
+            }
         };
         self.commit_locked(collection, &format!("{subject}\n\n{}\n", body.join("\n")))
     }
