@@ -91,23 +91,40 @@ impl Out {
     }
 }
 
+/// What the UPSTREAM column of `list` says of an artifact with no source.
+const NO_UPSTREAM: &str = "none (local)";
+
 fn short(h: Option<ObjectId>) -> String {
     h.map(|h| h.short()).unwrap_or_else(|| "-".into())
 }
 
 pub fn add(o: &Out, r: &AddReport) {
+    for n in &r.notes {
+        o.line(&format!("Note: {n}"));
+    }
     if r.imported.is_empty() {
         o.line("Nothing new to import.");
         return;
     }
     for i in &r.imported {
-        o.line(&format!(
-            "Imported {} from {} at {} (hash {})",
-            i.id,
-            i.source,
-            i.commit.short(),
-            i.hash.short()
-        ));
+        match (&i.source, i.commit) {
+            (Some(source), Some(commit)) => o.line(&format!(
+                "Imported {} from {} at {} (hash {})",
+                i.id,
+                source,
+                commit.short(),
+                i.hash.short()
+            )),
+            _ => o.line(&format!(
+                "Imported {} from the local folder {} (hash {}); it is local, with no upstream",
+                i.id,
+                i.copied_from
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                i.hash.short()
+            )),
+        }
     }
     if let Some(c) = r.commit {
         o.line(&format!(
@@ -152,10 +169,10 @@ pub fn list(o: &Out, r: &StatusReport) {
         let up = a
             .upstream
             .as_ref()
-            .map(|u| o.status(u.status))
-            .unwrap_or_else(|| format!("{:<9}", "-"));
+            .map(|u| format!("{}    ", o.status(u.status)))
+            .unwrap_or_else(|| format!("{NO_UPSTREAM:<13}"));
         o.line(&format!(
-            "{:<28} {:<12} {}    {}",
+            "{:<28} {:<12} {}{}",
             a.id.to_string(),
             short(a.collection.hash),
             up,
@@ -218,6 +235,11 @@ pub fn status(o: &Out, r: &StatusReport) {
             if let Some(n) = &u.note {
                 o.line(&format!("  {:<34} {}", "", n));
             }
+        } else {
+            o.line(&format!(
+                "  {:<34} local, no upstream (imported from a folder or made here; fetch and sync from upstream pass it by)",
+                "upstream"
+            ));
         }
         for p in &a.projects {
             o.line(&format!(
@@ -252,7 +274,12 @@ pub fn show(o: &Out, i: &ArtifactInfo) {
                 .unwrap_or_else(|| "- (files missing)".into()),
         ),
         ("files", format!("{} ({} bytes)", i.files, i.size)),
-        ("source", i.source.clone().unwrap_or_else(|| "-".into())),
+        (
+            "source",
+            i.source
+                .clone()
+                .unwrap_or_else(|| "- (local, no upstream)".into()),
+        ),
         ("ref", i.reference.clone().unwrap_or_else(|| "-".into())),
         (
             "upstream commit",
@@ -302,7 +329,7 @@ pub fn versions(o: &Out, v: &Versions) {
                 u.fetched_at.as_deref().unwrap_or("never")
             ));
         }
-        None => o.line("  upstream     - (no source)"),
+        None => o.line("  upstream     - (local, no upstream)"),
     }
     let c = &v.collection;
     o.line(&format!(
@@ -627,31 +654,6 @@ pub fn update(o: &Out, job: &Job) {
     }
 }
 
-pub fn conflict(o: &Out, v: &ConflictView) {
-    o.line(&format!(
-        "{} conflicts in {} ({}, staged {})",
-        v.id, v.destination, v.direction, v.created_at
-    ));
-    for f in &v.files {
-        let kind = serde_json::to_value(f.kind)
-            .ok()
-            .and_then(|x| x.as_str().map(str::to_string))
-            .unwrap_or_default();
-        o.line(&o.paint(BOLD, &format!("== {} ({kind})", f.path)));
-        match &f.merged {
-            Some(m) => o.line(m.trim_end_matches('\n')),
-            None => {
-                let state = |x: &Option<String>| if x.is_some() { "present" } else { "absent" };
-                o.line(&format!(
-                    "ours: {}, theirs: {}",
-                    state(&f.ours),
-                    state(&f.theirs)
-                ));
-            }
-        }
-    }
-}
-
 pub fn resolved(o: &Out, r: &ResolveReport) {
     for f in &r.files {
         o.line(&format!("  {:<40} {}", f.path.as_str(), f.resolution));
@@ -732,5 +734,116 @@ pub fn job(o: &Out, j: &Job) {
         for l in &j.log {
             o.line(&format!("    {l}"));
         }
+    }
+}
+
+/// What a kind of conflict means, in words.
+fn conflict_kind_words(kind: artisync_sync::ConflictKind) -> &'static str {
+    use artisync_sync::ConflictKind as Kind;
+    match kind {
+        Kind::Content => "both sides changed the same lines",
+        Kind::DeleteEdit => "one side deleted the file, the other edited it",
+        Kind::Binary => "a binary file (or symlink) changed on both sides",
+        Kind::Mode => "both sides changed the file mode, differently",
+        Kind::AddAdd => "both sides added the file, with different content",
+        Kind::RenameRename => "both sides renamed the file, to different paths",
+        Kind::TooLarge => "too large to merge line by line; choose ours or theirs",
+    }
+}
+
+/// A staged conflict hunk by hunk: for each conflicted file, each
+/// conflicting region with the base's lines, the destination's (ours) and
+/// the incoming ones (theirs), then the commands that settle it.
+pub fn conflict_hunks(o: &Out, v: &ConflictView, prefix: &str) {
+    let (ours, theirs) = crate::resolving::tiers(&v.direction);
+    let n = v.files.len();
+    o.line(&format!(
+        "{} has {n} conflicted file{} in {} (sync {}, staged {}); nothing was written yet",
+        v.id,
+        if n == 1 { "" } else { "s" },
+        v.destination,
+        v.direction,
+        v.created_at
+    ));
+    o.line(&format!(
+        "  ours   = the {ours} copy (the destination, as it is now)"
+    ));
+    o.line(&format!("  theirs = the {theirs} version (incoming)"));
+    let side = |label: &str, lines: &[String], color: &str| {
+        o.line(&format!("    {label}:"));
+        if lines.is_empty() {
+            o.line("      (no lines)");
+        }
+        for l in lines {
+            o.line(&o.paint(color, &format!("      | {l}")));
+        }
+    };
+    for f in &v.files {
+        o.line("");
+        let hunks = f.hunks();
+        let what = if hunks.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} conflicting hunk{}",
+                hunks.len(),
+                if hunks.len() == 1 { "" } else { "s" }
+            )
+        };
+        o.line(&o.paint(
+            BOLD,
+            &format!("{} ({}{what})", f.path, conflict_kind_words(f.kind)),
+        ));
+        if hunks.is_empty() {
+            let state = |x: &Option<String>| match x {
+                Some(t) => format!("present ({} bytes)", t.len()),
+                None => "deleted".to_string(),
+            };
+            o.line(&format!("  ours ({ours}): {}", state(&f.ours)));
+            o.line(&format!("  theirs ({theirs}): {}", state(&f.theirs)));
+            continue;
+        }
+        for (i, h) in hunks.iter().enumerate() {
+            o.line(&format!(
+                "  hunk {} of {}, at line {} of the merged text:",
+                i + 1,
+                hunks.len(),
+                h.line
+            ));
+            if f.base.is_some() {
+                side("base (when last in sync)", &h.base, "");
+            }
+            side(&format!("ours ({ours}, destination)"), &h.ours, YELLOW);
+            side(&format!("theirs ({theirs}, incoming)"), &h.theirs, GREEN);
+        }
+    }
+    let text = v.files.iter().find(|f| f.editable());
+    let several = v.files.iter().filter(|f| f.editable()).count() > 1;
+    let example = v
+        .files
+        .first()
+        .map(|f| f.path.to_string())
+        .unwrap_or_else(|| "PATH".into());
+    o.line("");
+    o.line("To resolve (nothing changes until one of these succeeds):");
+    o.line(&format!(
+        "  {prefix} --all ours|theirs                keep one side in every file"
+    ));
+    o.line(&format!(
+        "  {prefix} --file {example}=ours|theirs|@EDITED_FILE   settle one file"
+    ));
+    if let Some(t) = text {
+        o.line(&format!(
+            "  {prefix} --edit                           edit the merged text in $VISUAL or $EDITOR"
+        ));
+        let path = if several {
+            format!(" --path {}", t.path)
+        } else {
+            String::new()
+        };
+        o.line(&format!(
+            "  {prefix} --output FILE{path}   write the merged text (with markers) to FILE, then --file {}=@FILE",
+            t.path
+        ));
     }
 }
