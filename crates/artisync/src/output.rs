@@ -824,26 +824,38 @@ pub fn conflict_hunks(o: &Out, v: &ConflictView, prefix: &str) {
         .first()
         .map(|f| f.path.to_string())
         .unwrap_or_else(|| "PATH".into());
-    o.line("");
-    o.line("To resolve (nothing changes until one of these succeeds):");
-    o.line(&format!(
-        "  {prefix} --all ours|theirs                keep one side in every file"
-    ));
-    o.line(&format!(
-        "  {prefix} --file {example}=ours|theirs|@EDITED_FILE   settle one file"
-    ));
+    let mut steps = vec![
+        (
+            format!("{prefix} --all ours|theirs"),
+            "keep one side in every file".to_string(),
+        ),
+        (
+            format!("{prefix} --file {example}=ours|theirs|@EDITED_FILE"),
+            "settle one file".to_string(),
+        ),
+    ];
     if let Some(t) = text {
-        o.line(&format!(
-            "  {prefix} --edit                           edit the merged text in $VISUAL or $EDITOR"
+        steps.push((
+            format!("{prefix} --edit"),
+            "edit the merged text in $VISUAL or $EDITOR".to_string(),
         ));
         let path = if several {
             format!(" --path {}", t.path)
         } else {
             String::new()
         };
-        o.line(&format!(
-            "  {prefix} --output FILE{path}   write the merged text (with markers) to FILE, then --file {}=@FILE",
-            t.path
+        steps.push((
+            format!("{prefix} --output FILE{path}"),
+            format!(
+                "write the merged text (with markers) to FILE; then --file {}=@FILE",
+                t.path
+            ),
         ));
+    }
+    let width = steps.iter().map(|(c, _)| c.chars().count()).max().unwrap_or(0);
+    o.line("");
+    o.line("To resolve (nothing changes until one of these succeeds):");
+    for (cmd, what) in steps {
+        o.line(&format!("  {cmd:<width$}   {what}"));
     }
 }

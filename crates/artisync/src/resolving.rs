@@ -361,6 +361,17 @@ fn edit(
             });
         }
         let text = std::fs::read(&file).map_err(anyhow::Error::from)?;
+        if text == f.merged.as_deref().unwrap_or_default().as_bytes() {
+            return Err(CliError {
+                exit: 1,
+                code: "refused",
+                message: format!(
+                    "{} of {id} was saved unchanged, with its conflict markers, so nothing was changed; edit the text between the markers, keep what should stay and delete the marker lines",
+                    f.path
+                ),
+                silent: false,
+            });
+        }
         if f.has_leftover_markers(&text) {
             let kept = dir.keep();
             let file = kept.join(name);
