@@ -3,7 +3,7 @@
 //! choice per file. Every check runs before anything is written, and an
 //! edit that goes wrong changes nothing.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -346,7 +346,8 @@ fn edit(
         let file = dir.path().join(name);
         std::fs::write(&file, f.merged.as_deref().unwrap_or_default())
             .map_err(anyhow::Error::from)?;
-        if !out.quiet && !out.json {
+        // As git does, a word while a terminal editor takes over.
+        if !out.quiet && !out.json && std::io::stderr().is_terminal() {
             eprintln!(
                 "Editing {} of {id} in {editor}; save it without conflict markers and quit to settle it",
                 f.path
