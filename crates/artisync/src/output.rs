@@ -852,7 +852,11 @@ pub fn conflict_hunks(o: &Out, v: &ConflictView, prefix: &str) {
             ),
         ));
     }
-    let width = steps.iter().map(|(c, _)| c.chars().count()).max().unwrap_or(0);
+    let width = steps
+        .iter()
+        .map(|(c, _)| c.chars().count())
+        .max()
+        .unwrap_or(0);
     o.line("");
     o.line("To resolve (nothing changes until one of these succeeds):");
     for (cmd, what) in steps {

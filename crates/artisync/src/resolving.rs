@@ -45,7 +45,10 @@ pub fn command_prefix(collection: &str, view: &ConflictView) -> String {
         _ => None,
     };
     if let Some(p) = project {
-        s.push_str(&format!(" --project {}", shell_word(&p.display().to_string())));
+        s.push_str(&format!(
+            " --project {}",
+            shell_word(&p.display().to_string())
+        ));
     }
     if collection != "default" {
         s.push_str(&format!(" --collection {}", shell_word(collection)));
@@ -114,8 +117,7 @@ fn targets<'v>(
             Ok(vec![f])
         }
         None => {
-            let text: Vec<&ConflictFileView> =
-                view.files.iter().filter(|f| f.editable()).collect();
+            let text: Vec<&ConflictFileView> = view.files.iter().filter(|f| f.editable()).collect();
             if text.is_empty() {
                 return Err(CliError::usage(format!(
                     "no conflicted file of {id} has a merged text for {flag} ({}); settle them with --file PATH=ours|theirs or --all ours|theirs",

@@ -84,7 +84,10 @@ fn a_plain_skill_folder_is_imported_as_a_local_artifact_with_no_upstream() {
     assert_eq!(i["ref"], Value::Null);
     assert_eq!(i["commit"], Value::Null);
     assert_eq!(i["copied_from"], pdf.to_str().unwrap());
-    assert_eq!(snapshot_tree(&pdf), snapshot_tree(&collection.join("skills/pdf")));
+    assert_eq!(
+        snapshot_tree(&pdf),
+        snapshot_tree(&collection.join("skills/pdf"))
+    );
     // The hash is the git tree id of the files, as for any artifact.
     let show = env.json(&["show", "skill:pdf"]);
     assert_eq!(show["hash"], i["hash"]);
@@ -128,12 +131,7 @@ fn fetch_and_sync_from_upstream_pass_a_local_artifact_by_with_a_reason() {
     assert_eq!(fetched, Value::Array(vec![]), "{fetched:#}");
     env.run_ok(&["fetch", "skill:pdf"]);
 
-    let report = env.json(&[
-        "sync",
-        "--direction",
-        "upstream_to_collection",
-        "skill:pdf",
-    ]);
+    let report = env.json(&["sync", "--direction", "upstream_to_collection", "skill:pdf"]);
     let r = &report["artifacts"][0];
     assert_eq!(r["outcome"], "skipped", "{report:#}");
     assert!(
@@ -193,7 +191,9 @@ fn all_imports_every_artifact_of_a_plain_folder_and_says_so_in_json() {
     let again = env.run_ok(&["add", dir.to_str().unwrap(), "--all"]);
     assert!(again.stdout.contains("Nothing new to import"), "{again:?}");
     assert!(
-        again.stderr.contains("skill:pdf is already in the collection"),
+        again
+            .stderr
+            .contains("skill:pdf is already in the collection"),
         "{again:?}"
     );
     let human = env.run_ok(&["list"]).stdout;
@@ -210,10 +210,18 @@ fn a_plain_folder_refuses_a_ref_and_finds_nothing_clearly_writing_nothing() {
     let before = env.snapshot();
     let with_ref = format!("{}#main:pdf", dir.display());
     let out = env.run_err(&["add", &with_ref]);
-    assert!(out.stderr.contains("not in a git repository"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("not in a git repository"),
+        "{}",
+        out.stderr
+    );
     let out = env.run_err(&["add", empty.to_str().unwrap()]);
     assert!(out.stderr.contains("no artifacts found"), "{}", out.stderr);
-    assert!(out.stderr.contains(empty.to_str().unwrap()), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(empty.to_str().unwrap()),
+        "{}",
+        out.stderr
+    );
     let out = env.run_err(&["add", dir.join("notes.txt").to_str().unwrap()]);
     assert!(out.stderr.contains("notes.txt"), "{}", out.stderr);
     assert_same_tree(&before, &env.snapshot(), "refused adds");
@@ -253,8 +261,9 @@ fn a_file_inside_a_skill_imports_the_skill_folder_with_a_note() {
     env2.init();
     let out = env2.run_ok(&["add", &up.local("skills/pdf/scripts/extract.sh")]);
     assert!(
-        out.stdout
-            .contains("Note: skills/pdf/scripts/extract.sh is a file inside the skill folder skills/pdf"),
+        out.stdout.contains(
+            "Note: skills/pdf/scripts/extract.sh is a file inside the skill folder skills/pdf"
+        ),
         "{}",
         out.stdout
     );
@@ -271,7 +280,10 @@ fn a_file_inside_a_skill_imports_the_skill_folder_with_a_note() {
     let dir = my_skills(&env3);
     let report = env3.json(&["add", dir.join("pdf/scripts/extract.sh").to_str().unwrap()]);
     assert_eq!(ids(&report), ["skill:pdf"]);
-    assert_eq!(report["imported"][0]["copied_from"], dir.join("pdf").to_str().unwrap());
+    assert_eq!(
+        report["imported"][0]["copied_from"],
+        dir.join("pdf").to_str().unwrap()
+    );
     assert!(collection3.join("skills/pdf/SKILL.md").is_file());
 }
 

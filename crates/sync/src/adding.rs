@@ -83,7 +83,9 @@ impl Tree for LocalFolder {
 }
 
 fn holds_skill_md(listing: &[(String, bool)]) -> bool {
-    listing.iter().any(|(n, is_tree)| n == "SKILL.md" && !is_tree)
+    listing
+        .iter()
+        .any(|(n, is_tree)| n == "SKILL.md" && !is_tree)
 }
 
 /// The nearest folder above the file `path` that holds a SKILL.md: the

@@ -252,10 +252,8 @@ impl Engine {
             .join("\n");
         // The files were just written from these contents: staged by id,
         // the commit does not read and hash them again.
-        let commit_id = collection.commit_written(
-            &format!("{}\n\n{body}\n", add_subject(&imported)),
-            &written,
-        )?;
+        let commit_id = collection
+            .commit_written(&format!("{}\n\n{body}\n", add_subject(&imported)), &written)?;
         Ok(AddReport {
             collection: self.collection_name.clone(),
             imported,
@@ -319,14 +317,15 @@ impl Engine {
                     .as_ref()
                     .map(|p| p.display().to_string())
                     .unwrap_or_default();
-                format!("- {} copied from the local folder {from} (no upstream)", i.id)
+                format!(
+                    "- {} copied from the local folder {from} (no upstream)",
+                    i.id
+                )
             })
             .collect::<Vec<_>>()
             .join("\n");
-        let commit_id = collection.commit_written(
-            &format!("{}\n\n{body}\n", add_subject(&imported)),
-            &written,
-        )?;
+        let commit_id = collection
+            .commit_written(&format!("{}\n\n{body}\n", add_subject(&imported)), &written)?;
         Ok(AddReport {
             collection: self.collection_name.clone(),
             imported,

@@ -91,8 +91,8 @@ impl ConflictFileView {
     /// `resolve` tells it: a marker-like line one of the versions holds is
     /// content).
     pub fn has_leftover_markers(&self, edited: &[u8]) -> bool {
-        let versions = [&self.base, &self.ours, &self.theirs]
-            .map(|v| v.as_deref().map(str::as_bytes));
+        let versions =
+            [&self.base, &self.ours, &self.theirs].map(|v| v.as_deref().map(str::as_bytes));
         has_leftover_markers(edited, &versions)
     }
 }

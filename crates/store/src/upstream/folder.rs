@@ -40,9 +40,9 @@ impl LocalFolder {
                 abs.display()
             )));
         }
-        let text = abs.to_str().ok_or_else(|| {
-            StoreError::Invalid(format!("{} is not a UTF-8 path", abs.display()))
-        })?;
+        let text = abs
+            .to_str()
+            .ok_or_else(|| StoreError::Invalid(format!("{} is not a UTF-8 path", abs.display())))?;
         let rel = RelPath::new(text.trim_start_matches('/'))?;
         Ok(Some(LocalFolder { path: abs, rel }))
     }
@@ -133,7 +133,9 @@ pub fn worktree_changes(url: &str, paths: &[RelPath]) -> Result<Vec<WorktreeChan
     }
     let statuses = repo
         .statuses(Some(&mut opts))
-        .map_err(StoreError::git(format!("reading the working tree of {dir}")))?;
+        .map_err(StoreError::git(format!(
+            "reading the working tree of {dir}"
+        )))?;
     let under = |p: &str| {
         paths.iter().any(|root| {
             root.is_root()
