@@ -174,3 +174,70 @@ pub fn worktree_changes(url: &str, paths: &[RelPath]) -> Result<Vec<WorktreeChan
     out.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn commit_all(repo: &Repository) {
+        let mut index = repo.index().unwrap();
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .unwrap();
+        index.write().unwrap();
+        let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+        let sig = git2::Signature::new("t", "t@example.invalid", &git2::Time::new(1, 0)).unwrap();
+        repo.commit(Some("HEAD"), &sig, &sig, "c", &tree, &[])
+            .unwrap();
+    }
+
+    #[test]
+    fn worktree_changes_name_what_is_uncommitted_below_the_paths_only() {
+        let t = tempfile::tempdir().unwrap();
+        let dir = std::fs::canonicalize(t.path()).unwrap();
+        let repo = Repository::init(&dir).unwrap();
+        let write = |rel: &str, text: &str| {
+            let p = dir.join(rel);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        };
+        write("skills/pdf/SKILL.md", "one\n");
+        write("skills/pdf/gone.md", "gone\n");
+        write("skills/pdfx/SKILL.md", "other\n");
+        write(".gitignore", "*.log\n");
+        commit_all(&repo);
+        let url = format!("file://{}", dir.display());
+        let pdf = [RelPath::new("skills/pdf").unwrap()];
+        assert_eq!(worktree_changes(&url, &pdf).unwrap(), vec![]);
+
+        write("skills/pdf/SKILL.md", "two\n");
+        std::fs::remove_file(dir.join("skills/pdf/gone.md")).unwrap();
+        write("skills/pdf/new/deep.md", "new\n");
+        write("skills/pdf/debug.log", "ignored\n");
+        write("skills/pdf/.DS_Store", "excluded\n");
+        write(
+            "skills/pdfx/SKILL.md",
+            "a sibling whose name starts alike\n",
+        );
+        let got: Vec<(String, &str)> = worktree_changes(&url, &pdf)
+            .unwrap()
+            .into_iter()
+            .map(|c| (c.path, c.what))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("skills/pdf/SKILL.md".to_string(), "modified"),
+                ("skills/pdf/gone.md".to_string(), "deleted"),
+                ("skills/pdf/new/deep.md".to_string(), "untracked"),
+            ]
+        );
+        // The root covers everything; a URL that is no local repository
+        // has no working tree.
+        assert_eq!(worktree_changes(&url, &[RelPath::root()]).unwrap().len(), 4);
+        assert_eq!(
+            worktree_changes("https://example.invalid/x.git", &pdf).unwrap(),
+            vec![]
+        );
+    }
+}
