@@ -236,6 +236,26 @@ pub enum Command {
         /// Settle one file: PATH=ours, PATH=theirs or PATH=@EDITED_FILE
         #[arg(long = "file", value_name = "PATH=CHOICE")]
         files: Vec<String>,
+        /// Edit the merged text of each conflicted file in $VISUAL or $EDITOR
+        ///
+        /// Each conflicted text file in turn (or only --path's) opens with
+        /// its conflict markers in $VISUAL, else $EDITOR, run as git runs
+        /// it. Once the editor exits 0 and no marker is left, the saved text
+        /// settles the file; otherwise nothing changes. Conflicts with no
+        /// text to edit (binary, deleted on one side) need --file or --all
+        /// alongside.
+        #[arg(long, conflicts_with = "output")]
+        edit: bool,
+        /// Write the merged text, with markers, to FILE ('-': stdout); change nothing
+        ///
+        /// Edit FILE with any tool, then come back with --file PATH=@FILE.
+        /// With several conflicted text files, choose one with --path; an
+        /// existing FILE is not overwritten.
+        #[arg(short = 'o', long, value_name = "FILE", conflicts_with_all = ["all", "files"])]
+        output: Option<PathBuf>,
+        /// The conflicted file for --edit or --output, e.g. SKILL.md
+        #[arg(long = "path", value_name = "PATH")]
+        path: Option<String>,
     },
     /// Export a project's changes to an artifact as a patch bundle for upstream
     #[command(

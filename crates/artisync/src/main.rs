@@ -5,15 +5,16 @@ mod cli;
 mod demo;
 mod error;
 mod output;
+mod resolving;
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use artisync_jobs::{JobKind, JobRequest, JobState, JobStore, Origin};
-use artisync_model::{ArtifactId, Direction, Kind, Outcome, RelPath, Tier};
+use artisync_model::{ArtifactId, Direction, Kind, Outcome, Tier};
 use artisync_store::Home;
-use artisync_sync::{AddRequest, Engine, PatchFormat, Resolution, ResolveRequest, SyncRequest};
+use artisync_sync::{AddRequest, Engine, PatchFormat, Resolution, SyncRequest};
 use clap::Parser;
 use serde::Serialize;
 
@@ -563,39 +564,23 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             project,
             all,
             files,
-        } => {
-            let id = parse_id(id)?;
-            let e = engine(cli)?;
-            let mut req = ResolveRequest {
-                project: project.clone(),
-                ..ResolveRequest::default()
-            };
-            req.all = all.as_deref().map(parse_resolution).transpose()?;
-            if matches!(req.all, Some(Resolution::Edited(_))) {
-                return Err(CliError::usage("--all takes ours or theirs"));
-            }
-            for f in files {
-                let (path, choice) = f.rsplit_once('=').ok_or_else(|| {
-                    CliError::usage(format!(
-                        "--file {f:?}: expected PATH=ours, PATH=theirs or PATH=@EDITED_FILE"
-                    ))
-                })?;
-                let path = RelPath::new(path).map_err(|e| CliError::usage(e.to_string()))?;
-                req.files.insert(path, parse_resolution(choice)?);
-            }
-            if req.all.is_none() && req.files.is_empty() {
-                let view = e.conflict(&id, project.as_deref())?;
-                emit(out, &view, |o| output::conflict(o, &view))?;
-                return Err(CliError {
-                    exit: 3,
-                    code: "conflict",
-                    message: format!("{id} has unresolved files; give --file PATH=ours|theirs|@EDITED_FILE for each, or --all ours|theirs"),
-                    silent: out.json,
-                });
-            }
-            let report = e.resolve(&id, &req)?;
-            emit(out, &report, |o| output::resolved(o, &report))
-        }
+            edit,
+            output,
+            path,
+        } => resolving::run(
+            &engine(cli)?,
+            out,
+            &resolving::ResolveArgs {
+                collection: &cli.global.collection,
+                id,
+                project: project.as_deref(),
+                all: all.as_deref(),
+                files,
+                edit: *edit,
+                output: output.as_deref(),
+                path: path.as_deref(),
+            },
+        ),
         Command::Patch {
             id,
             project,

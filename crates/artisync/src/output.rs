@@ -214,23 +214,40 @@ fn outcome_summary(outcomes: impl Iterator<Item = Outcome>) -> String {
         .join(", ")
 }
 
+/// What the UPSTREAM column of `list` says of an artifact with no source.
+const NO_UPSTREAM: &str = "none (local)";
+
 fn short(h: Option<ObjectId>) -> String {
     h.map(|h| h.short()).unwrap_or_else(|| "-".into())
 }
 
 pub fn add(o: &Out, r: &AddReport) {
+    for n in &r.notes {
+        o.line(&format!("Note: {n}"));
+    }
     if r.imported.is_empty() {
         o.line("Nothing new to import.");
         return;
     }
     for i in &r.imported {
-        o.line(&format!(
-            "Imported {} from {} at {} (hash {})",
-            i.id,
-            i.source,
-            i.commit.short(),
-            i.hash.short()
-        ));
+        match (&i.source, i.commit) {
+            (Some(source), Some(commit)) => o.line(&format!(
+                "Imported {} from {} at {} (hash {})",
+                i.id,
+                source,
+                commit.short(),
+                i.hash.short()
+            )),
+            _ => o.line(&format!(
+                "Imported {} from the local folder {} (hash {}); it is local, with no upstream",
+                i.id,
+                i.copied_from
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                i.hash.short()
+            )),
+        }
     }
     if let Some(c) = r.commit {
         o.line(&format!(
@@ -276,7 +293,7 @@ pub fn list(o: &Out, r: &StatusReport) {
     for a in &r.artifacts {
         let up = match &a.upstream {
             Some(u) => (u.status.as_str().to_string(), status_color(u.status)),
-            None => cell("-"),
+            None => cell(NO_UPSTREAM),
         };
         t.row(vec![
             cell(a.id.to_string()),
@@ -344,6 +361,13 @@ pub fn status(o: &Out, r: &StatusReport) {
             if let Some(n) = &u.note {
                 t.row(vec![cell(""), cell(""), cell(""), cell(n.clone())]);
             }
+        } else {
+            t.row(vec![
+                cell("upstream"),
+                cell("-"),
+                cell(""),
+                cell("local, no upstream (imported from a folder or made here; fetch and sync from upstream pass it by)"),
+            ]);
         }
         for p in &a.projects {
             t.row(vec![
@@ -378,7 +402,12 @@ pub fn show(o: &Out, i: &ArtifactInfo) {
                 .unwrap_or_else(|| "- (files missing)".into()),
         ),
         ("files", format!("{} ({} bytes)", i.files, i.size)),
-        ("source", i.source.clone().unwrap_or_else(|| "-".into())),
+        (
+            "source",
+            i.source
+                .clone()
+                .unwrap_or_else(|| "- (local, no upstream)".into()),
+        ),
         ("ref", i.reference.clone().unwrap_or_else(|| "-".into())),
         (
             "upstream commit",
@@ -428,7 +457,7 @@ pub fn versions(o: &Out, v: &Versions) {
                 u.fetched_at.as_deref().unwrap_or("never")
             ));
         }
-        None => o.line("  upstream     - (no source)"),
+        None => o.line("  upstream     - (local, no upstream)"),
     }
     let c = &v.collection;
     o.line(&format!(
@@ -767,31 +796,6 @@ pub fn update(o: &Out, job: &Job) {
     }
 }
 
-pub fn conflict(o: &Out, v: &ConflictView) {
-    o.line(&format!(
-        "{} conflicts in {} ({}, staged {})",
-        v.id, v.destination, v.direction, v.created_at
-    ));
-    for f in &v.files {
-        let kind = serde_json::to_value(f.kind)
-            .ok()
-            .and_then(|x| x.as_str().map(str::to_string))
-            .unwrap_or_default();
-        o.line(&o.paint(BOLD, &format!("== {} ({kind})", f.path)));
-        match &f.merged {
-            Some(m) => o.line(m.trim_end_matches('\n')),
-            None => {
-                let state = |x: &Option<String>| if x.is_some() { "present" } else { "absent" };
-                o.line(&format!(
-                    "ours: {}, theirs: {}",
-                    state(&f.ours),
-                    state(&f.theirs)
-                ));
-            }
-        }
-    }
-}
-
 pub fn resolved(o: &Out, r: &ResolveReport) {
     let mut t = Table::new(2);
     for f in &r.files {
@@ -954,5 +958,132 @@ pub fn job(o: &Out, j: &Job) {
         for l in &j.log {
             o.line(&format!("    {l}"));
         }
+    }
+}
+
+/// What a kind of conflict means, in words.
+fn conflict_kind_words(kind: artisync_sync::ConflictKind) -> &'static str {
+    use artisync_sync::ConflictKind as Kind;
+    match kind {
+        Kind::Content => "both sides changed the same lines",
+        Kind::DeleteEdit => "one side deleted the file, the other edited it",
+        Kind::Binary => "a binary file (or symlink) changed on both sides",
+        Kind::Mode => "both sides changed the file mode, differently",
+        Kind::AddAdd => "both sides added the file, with different content",
+        Kind::RenameRename => "both sides renamed the file, to different paths",
+        Kind::TooLarge => "too large to merge line by line; choose ours or theirs",
+    }
+}
+
+/// A staged conflict hunk by hunk: for each conflicted file, each
+/// conflicting region with the base's lines, the destination's (ours) and
+/// the incoming ones (theirs), then the commands that settle it.
+pub fn conflict_hunks(o: &Out, v: &ConflictView, prefix: &str) {
+    let (ours, theirs) = crate::resolving::tiers(&v.direction);
+    let n = v.files.len();
+    o.line(&format!(
+        "{} has {n} conflicted file{} in {} (sync {}, staged {}); nothing was written yet",
+        v.id,
+        if n == 1 { "" } else { "s" },
+        v.destination,
+        v.direction,
+        v.created_at
+    ));
+    o.line(&format!(
+        "  ours   = the {ours} copy (the destination, as it is now)"
+    ));
+    o.line(&format!("  theirs = the {theirs} version (incoming)"));
+    let side = |label: &str, lines: &[String], color: &str| {
+        o.line(&format!("    {label}:"));
+        if lines.is_empty() {
+            o.line("      (no lines)");
+        }
+        for l in lines {
+            o.line(&o.paint(color, &format!("      | {l}")));
+        }
+    };
+    for f in &v.files {
+        o.line("");
+        let hunks = f.hunks();
+        let what = if hunks.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", {} conflicting hunk{}",
+                hunks.len(),
+                if hunks.len() == 1 { "" } else { "s" }
+            )
+        };
+        o.line(&o.paint(
+            BOLD,
+            &format!("{} ({}{what})", f.path, conflict_kind_words(f.kind)),
+        ));
+        if hunks.is_empty() {
+            let state = |x: &Option<String>| match x {
+                Some(t) => format!("present ({} bytes)", t.len()),
+                None => "deleted".to_string(),
+            };
+            o.line(&format!("  ours ({ours}): {}", state(&f.ours)));
+            o.line(&format!("  theirs ({theirs}): {}", state(&f.theirs)));
+            continue;
+        }
+        for (i, h) in hunks.iter().enumerate() {
+            o.line(&format!(
+                "  hunk {} of {}, at line {} of the merged text:",
+                i + 1,
+                hunks.len(),
+                h.line
+            ));
+            if f.base.is_some() {
+                side("base (when last in sync)", &h.base, "");
+            }
+            side(&format!("ours ({ours}, destination)"), &h.ours, YELLOW);
+            side(&format!("theirs ({theirs}, incoming)"), &h.theirs, GREEN);
+        }
+    }
+    let text = v.files.iter().find(|f| f.editable());
+    let several = v.files.iter().filter(|f| f.editable()).count() > 1;
+    let example = v
+        .files
+        .first()
+        .map(|f| f.path.to_string())
+        .unwrap_or_else(|| "PATH".into());
+    let mut steps = vec![
+        (
+            format!("{prefix} --all ours|theirs"),
+            "keep one side in every file".to_string(),
+        ),
+        (
+            format!("{prefix} --file {example}=ours|theirs|@EDITED_FILE"),
+            "settle one file".to_string(),
+        ),
+    ];
+    if let Some(t) = text {
+        steps.push((
+            format!("{prefix} --edit"),
+            "edit the merged text in $VISUAL or $EDITOR".to_string(),
+        ));
+        let path = if several {
+            format!(" --path {}", t.path)
+        } else {
+            String::new()
+        };
+        steps.push((
+            format!("{prefix} --output FILE{path}"),
+            format!(
+                "write the merged text (with markers) to FILE; then --file {}=@FILE",
+                t.path
+            ),
+        ));
+    }
+    let width = steps
+        .iter()
+        .map(|(c, _)| c.chars().count())
+        .max()
+        .unwrap_or(0);
+    o.line("");
+    o.line("To resolve (nothing changes until one of these succeeds):");
+    for (cmd, what) in steps {
+        o.line(&format!("  {cmd:<width$}   {what}"));
     }
 }

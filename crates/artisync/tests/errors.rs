@@ -227,9 +227,10 @@ fn missing_repositories_refs_and_paths() {
         &["add", &format!("file://{}#main:skills/x", gone.display())],
         &["cannot fetch"],
     );
-    // A directory that is no repository.
+    // A directory that is no repository is read as a plain folder: an
+    // empty one holds nothing to import.
     let plain = s.env.project("plain");
-    s.refuses(&["add", plain.to_str().unwrap()], &["not a git repository"]);
+    s.refuses(&["add", plain.to_str().unwrap()], &["no artifacts found"]);
     // A ref that does not exist, in a repository fetched for the first time.
     s.refuses(
         &["add", &format!("{}#nope:skills/ok", s.fresh.local(""))],

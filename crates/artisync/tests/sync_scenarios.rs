@@ -580,16 +580,10 @@ fn resolve_a_conflict_with_an_edited_file() {
         );
         let (f, ours, _) = conflicted(SAME_LINES, dir);
 
-        // Without a choice, resolve shows the merged text with markers.
+        // Without a choice, resolve shows the conflicting hunks.
         let shown = f.resolve(&[]);
-        assert_eq!(shown.code, 3, "{what}: {shown:#?}");
-        for needle in [
-            "<<<<<<< ours",
-            "=======",
-            ">>>>>>> theirs",
-            "step 6, local",
-            "step 6, upstream",
-        ] {
+        assert_eq!(shown.code, 0, "{what}: {shown:#?}");
+        for needle in ["hunk 1 of 1", "step 6, local", "step 6, upstream"] {
             assert!(
                 shown.stdout.contains(needle),
                 "{what}: {needle:?} not in {}",
@@ -600,7 +594,7 @@ fn resolve_a_conflict_with_an_edited_file() {
         let pa = f.project_args();
         json_args.extend(pa.iter().map(String::as_str));
         let (out, view) = run_json(&f.env, &json_args);
-        assert_eq!(out.code, 3, "{what}");
+        assert_eq!(out.code, 0, "{what}");
         let view = view.unwrap();
         let file = &view["files"][0];
         assert_eq!(file["path"], "SKILL.md", "{what}: {view:#}");

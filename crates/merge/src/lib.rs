@@ -473,3 +473,141 @@ pub fn has_leftover_markers(text: &[u8], versions: &[Option<&[u8]>]) -> bool {
                 .any(|v| v.split(|b| *b == b'\n').any(|l| l == line))
         })
 }
+
+/// One conflicting region of a text merge, as a person reads it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConflictHunk {
+    /// 1-based line of its `<<<<<<< ours` marker in the merged text.
+    pub line: usize,
+    /// The lines the base held there (empty when it held none).
+    pub base: Vec<String>,
+    /// The destination's lines.
+    pub ours: Vec<String>,
+    /// The incoming lines.
+    pub theirs: Vec<String>,
+}
+
+/// The conflicting regions of the three-way merge `merge_text` makes of
+/// these texts, each with the base's lines. The merge is made again with
+/// markers longer than any marker-like run the texts hold, so content that
+/// looks like a marker (a heading's `=======` underline) is never taken for
+/// one; the line numbers are those of `merge_text`'s result, whose markers
+/// add the same lines.
+pub fn conflict_hunks(base: &str, ours: &str, theirs: &str) -> Vec<ConflictHunk> {
+    let run = |line: &str| -> usize {
+        let Some(first) = line.chars().next() else {
+            return 0;
+        };
+        if !matches!(first, '<' | '|' | '=' | '>') {
+            return 0;
+        }
+        line.chars().take_while(|c| *c == first).count()
+    };
+    let longest = [base, ours, theirs]
+        .iter()
+        .flat_map(|t| t.lines())
+        .map(run)
+        .max()
+        .unwrap_or(0);
+    let len = longest.max(7) + 1;
+    let mut opts = diffy::MergeOptions::new();
+    opts.set_conflict_style(diffy::ConflictStyle::Diff3)
+        .set_incomplete_hunk_style(diffy::IncompleteHunkStyle::Git)
+        .set_conflict_marker_length(len);
+    let Err(marked) = opts.merge(base, ours, theirs) else {
+        return Vec::new();
+    };
+    let marker = |c: char| c.to_string().repeat(len);
+    let (start, mid, sep, end) = (marker('<'), marker('|'), marker('='), marker('>'));
+    let is = |line: &str, m: &str| {
+        line.strip_prefix(m)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(' '))
+    };
+    let bare = |l: &str| l.strip_suffix('\r').unwrap_or(l).to_string();
+    enum Part {
+        Outside,
+        Ours,
+        Base,
+        Theirs,
+    }
+    let mut out = Vec::new();
+    let mut part = Part::Outside;
+    let mut current: Option<ConflictHunk> = None;
+    // Lines of the base sections so far: `merge_text` has none of them.
+    let mut dropped = 0;
+    for (i, line) in marked.lines().enumerate() {
+        match part {
+            Part::Outside if is(line, &start) => {
+                current = Some(ConflictHunk {
+                    line: i + 1 - dropped,
+                    base: vec![],
+                    ours: vec![],
+                    theirs: vec![],
+                });
+                part = Part::Ours;
+            }
+            Part::Outside => {}
+            Part::Ours if is(line, &mid) => {
+                dropped += 1;
+                part = Part::Base;
+            }
+            Part::Ours | Part::Base if line == sep => part = Part::Theirs,
+            Part::Theirs if is(line, &end) => {
+                out.extend(current.take());
+                part = Part::Outside;
+            }
+            Part::Ours => {
+                if let Some(h) = current.as_mut() {
+                    h.ours.push(bare(line));
+                }
+            }
+            Part::Base => {
+                dropped += 1;
+                if let Some(h) = current.as_mut() {
+                    h.base.push(bare(line));
+                }
+            }
+            Part::Theirs => {
+                if let Some(h) = current.as_mut() {
+                    h.theirs.push(bare(line));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod hunk_tests {
+    use super::*;
+
+    #[test]
+    fn hunks_carry_base_ours_theirs_and_the_line_of_their_marker() {
+        let base = "title\n=======\none\ntwo\nthree\nfour\nfive\n";
+        let ours = "title\n=======\nONE\ntwo\nthree\nfour\nFIVE\n";
+        let theirs = "title\n=======\nuno\ntwo\nthree\nfour\ncinco\n";
+        let merged = merge_text(base, ours, theirs).unwrap_err();
+        let hunks = conflict_hunks(base, ours, theirs);
+        assert_eq!(hunks.len(), 2, "{merged}");
+        let lines: Vec<&str> = merged.lines().collect();
+        for h in &hunks {
+            assert_eq!(lines[h.line - 1], "<<<<<<< ours", "{merged}");
+        }
+        assert_eq!(hunks[0].base, vec!["one"]);
+        assert_eq!(hunks[0].ours, vec!["ONE"]);
+        assert_eq!(hunks[0].theirs, vec!["uno"]);
+        assert_eq!(hunks[1].base, vec!["five"]);
+        assert_eq!(hunks[1].theirs, vec!["cinco"]);
+    }
+
+    #[test]
+    fn an_added_file_has_no_base_and_a_missing_final_newline_is_no_line() {
+        let hunks = conflict_hunks("", "a\nb", "a\nc");
+        assert_eq!(hunks.len(), 1);
+        assert!(hunks[0].base.is_empty());
+        // Both sides added the whole file: all of it is the conflict.
+        assert_eq!(hunks[0].ours, vec!["a", "b"]);
+        assert_eq!(hunks[0].theirs, vec!["a", "c"]);
+        assert!(conflict_hunks("x\n", "x\n", "y\n").is_empty());
+    }
+}

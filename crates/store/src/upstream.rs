@@ -17,8 +17,10 @@ use crate::repo::CommitInfo;
 use crate::statcache::UpstreamMemo;
 use crate::{fsio, Home, StoreError};
 
+mod folder;
 mod local;
 mod prune;
+pub use folder::{worktree_changes, LocalFolder, WorktreeChange};
 pub use prune::describe_ref;
 
 /// A spec with its location made concrete: a URL to fetch and the path of

@@ -11,9 +11,10 @@ use artisync_model::{
 use artisync_store::fsio;
 use artisync_store::statcache::StatCache;
 use artisync_store::upstream::CacheView;
-use artisync_store::upstream::FetchOutcome;
+use artisync_store::upstream::{FetchOutcome, LocalFolder};
 use artisync_store::{CachedRepo, Collection, Home, Project, Registry, ResolvedSource, StoreError};
 
+use crate::adding::{find_artifacts, uncommitted_warning, AtCommit, Candidate};
 use crate::diff::{diff_contents_with, Whitespace};
 use crate::report::*;
 use crate::SyncError;
@@ -36,12 +37,6 @@ pub struct AddRequest {
     pub name: Option<String>,
     pub kind: Option<Kind>,
     pub all: bool,
-}
-
-/// One artifact found at an upstream path.
-struct Candidate {
-    id: ArtifactId,
-    path: RelPath,
 }
 
 pub struct Engine {
@@ -87,7 +82,9 @@ impl Engine {
     // ---- add -------------------------------------------------------------
 
     /// Imports the artifact (or, with `all`, every artifact) at an upstream
-    /// spec into the collection, as one commit.
+    /// spec into the collection, as one commit. A plain folder that no git
+    /// repository holds is imported as it is, as local artifacts with no
+    /// upstream.
     pub fn add(&self, req: &AddRequest) -> Result<AddReport, SyncError> {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
@@ -97,6 +94,9 @@ impl Engine {
             Name::new(name)?;
         }
         let spec = SourceSpec::parse(&req.spec)?;
+        if let Some(folder) = LocalFolder::from_spec(&spec)? {
+            return self.add_local(req, &collection, manifest, &folder);
+        }
         let source = ResolvedSource::from_spec(&spec)?;
         let cache_dir = self.cache();
         let new_cache = !cache_dir.contains(&source.url);
@@ -109,19 +109,16 @@ impl Engine {
         result
     }
 
-    fn add_from(
+    /// Keeps the candidates to import: with `all`, those not in the
+    /// collection yet (the others are named in `warnings`); otherwise the
+    /// one candidate, refused if there are several or it is known.
+    fn choose(
         &self,
         req: &AddRequest,
-        collection: &Collection,
-        mut manifest: Manifest,
-        source: &ResolvedSource,
-    ) -> Result<AddReport, SyncError> {
-        let cache = self.cache().open_or_create(&source.url)?;
-        let fetched = cache.fetch()?;
-        let mut warnings = offline_warning(&source.url, &fetched);
-        let (reference, commit) = cache.resolve(source.reference.as_deref())?;
-
-        let mut candidates = find_artifacts(&cache, commit, source, req)?;
+        manifest: &Manifest,
+        mut candidates: Vec<Candidate>,
+        warnings: &mut Vec<String>,
+    ) -> Result<Vec<Candidate>, SyncError> {
         if candidates.len() > 1 && !req.all {
             let names: Vec<String> = candidates.iter().map(|c| c.id.to_string()).collect();
             return Err(SyncError::Refused(format!(
@@ -147,25 +144,57 @@ impl Engine {
                 )));
             }
         }
+        Ok(candidates)
+    }
+
+    /// Checks a candidate's content and that its place in the collection
+    /// is free.
+    fn stage(
+        collection: &Collection,
+        c: &Candidate,
+        content: Option<Content>,
+        from: &str,
+    ) -> Result<Content, SyncError> {
+        let content = content
+            .ok_or_else(|| SyncError::Refused(format!("{} vanished from {from}", c.path)))?;
+        content
+            .check()
+            .map_err(|e| SyncError::Refused(format!("cannot import {}: {e}", c.id)))?;
+        if collection.artifact_path(&c.id).exists() {
+            return Err(SyncError::Refused(format!(
+                "{} already exists in the collection folder but not in its manifest; move it away first",
+                collection.artifact_path(&c.id).display()
+            )));
+        }
+        Ok(content)
+    }
+
+    fn add_from(
+        &self,
+        req: &AddRequest,
+        collection: &Collection,
+        mut manifest: Manifest,
+        source: &ResolvedSource,
+    ) -> Result<AddReport, SyncError> {
+        let cache = self.cache().open_or_create(&source.url)?;
+        let fetched = cache.fetch()?;
+        let mut warnings = offline_warning(&source.url, &fetched);
+        let (reference, commit) = cache.resolve(source.reference.as_deref())?;
+
+        let tree = AtCommit {
+            cache: &cache,
+            commit,
+            url: &source.url,
+        };
+        let found = find_artifacts(&tree, &source.path, req)?;
+        let notes = found.notes;
+        let candidates = self.choose(req, &manifest, found.candidates, &mut warnings)?;
 
         // Read and check everything before writing anything.
         let mut staged = Vec::new();
         for c in &candidates {
-            let content = cache
-                .read_content(commit, &c.path, c.id.kind.shape())?
-                .ok_or_else(|| {
-                    SyncError::Refused(format!("{} vanished from {}", c.path, source.url))
-                })?;
-            content
-                .check()
-                .map_err(|e| SyncError::Refused(format!("cannot import {}: {e}", c.id)))?;
-            if collection.artifact_path(&c.id).exists() {
-                return Err(SyncError::Refused(format!(
-                    "{} already exists in the collection folder but not in its manifest; move it away first",
-                    collection.artifact_path(&c.id).display()
-                )));
-            }
-            staged.push((c, content));
+            let content = cache.read_content(commit, &c.path, c.id.kind.shape())?;
+            staged.push((c, Self::stage(collection, c, content, &source.url)?));
         }
         if staged.is_empty() {
             return Ok(AddReport {
@@ -173,7 +202,18 @@ impl Engine {
                 imported: vec![],
                 commit: None,
                 warnings,
+                notes,
             });
+        }
+        // A local repository's working tree may hold edits its commits do
+        // not: those are not imported, and the user should know.
+        let paths: Vec<RelPath> = staged.iter().map(|(c, _)| c.path.clone()).collect();
+        match artisync_store::upstream::worktree_changes(&source.url, &paths) {
+            Ok(changes) => {
+                let repo = source.url.trim_start_matches("file://");
+                warnings.extend(uncommitted_warning(repo, &changes, &reference, commit));
+            }
+            Err(e) => warnings.push(format!("could not check for uncommitted changes: {e}")),
         }
 
         let synced_at = artisync_store::now();
@@ -196,33 +236,110 @@ impl Engine {
             });
             imported.push(Imported {
                 id: c.id.clone(),
-                source: spec_text,
-                reference: reference.clone(),
-                commit,
+                source: Some(spec_text),
+                reference: Some(reference.clone()),
+                commit: Some(commit),
                 hash,
+                upstream: true,
+                copied_from: None,
             });
         }
         cache.keep(commit)?;
         collection.save_manifest(&manifest)?;
-        let ids: Vec<String> = imported.iter().map(|i| i.id.to_string()).collect();
-        let subject = if ids.len() == 1 {
-            format!("Add {}", ids[0])
-        } else {
-            format!("Add {} artifacts", ids.len())
-        };
         let body = imported
             .iter()
-            .map(|i| format!("- {} from {} at {}", i.id, i.source, i.commit.short()))
+            .map(|i| {
+                format!(
+                    "- {} from {} at {}",
+                    i.id,
+                    i.source.as_deref().unwrap_or(""),
+                    commit.short()
+                )
+            })
             .collect::<Vec<_>>()
             .join("\n");
         // The files were just written from these contents: staged by id,
         // the commit does not read and hash them again.
-        let commit_id = collection.commit_written(&format!("{subject}\n\n{body}\n"), &written)?;
+        let commit_id = collection
+            .commit_written(&format!("{}\n\n{body}\n", add_subject(&imported)), &written)?;
         Ok(AddReport {
             collection: self.collection_name.clone(),
             imported,
             commit: commit_id,
             warnings,
+            notes,
+        })
+    }
+
+    /// `add` from a plain folder: each artifact is copied as it is on disk
+    /// and recorded with no source, as an artifact made in the collection
+    /// would be. Fetching and syncing from upstream pass it by.
+    fn add_local(
+        &self,
+        req: &AddRequest,
+        collection: &Collection,
+        mut manifest: Manifest,
+        folder: &LocalFolder,
+    ) -> Result<AddReport, SyncError> {
+        let mut warnings = Vec::new();
+        let found = find_artifacts(folder, &folder.rel, req)?;
+        let notes = found.notes;
+        let candidates = self.choose(req, &manifest, found.candidates, &mut warnings)?;
+        let from = folder.path.display().to_string();
+        let mut staged = Vec::new();
+        for c in &candidates {
+            let content = folder.read_content(&c.path, c.id.kind.shape())?;
+            staged.push((c, Self::stage(collection, c, content, &from)?));
+        }
+        if staged.is_empty() {
+            return Ok(AddReport {
+                collection: self.collection_name.clone(),
+                imported: vec![],
+                commit: None,
+                warnings,
+                notes,
+            });
+        }
+        let written: Vec<(&ArtifactId, &Content)> =
+            staged.iter().map(|(c, content)| (&c.id, content)).collect();
+        collection.write_artifacts(&written)?;
+        let mut imported = Vec::new();
+        for (c, content) in &staged {
+            manifest.upsert(ManifestEntry::local(&c.id));
+            imported.push(Imported {
+                id: c.id.clone(),
+                source: None,
+                reference: None,
+                commit: None,
+                hash: content.hash(),
+                upstream: false,
+                copied_from: Some(std::path::Path::new("/").join(c.path.as_str())),
+            });
+        }
+        collection.save_manifest(&manifest)?;
+        let body = imported
+            .iter()
+            .map(|i| {
+                let from = i
+                    .copied_from
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default();
+                format!(
+                    "- {} copied from the local folder {from} (no upstream)",
+                    i.id
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let commit_id = collection
+            .commit_written(&format!("{}\n\n{body}\n", add_subject(&imported)), &written)?;
+        Ok(AddReport {
+            collection: self.collection_name.clone(),
+            imported,
+            commit: commit_id,
+            warnings,
+            notes,
         })
     }
 
@@ -966,172 +1083,13 @@ pub fn metadata_of(id: &ArtifactId, content: &Content) -> Metadata {
     }
 }
 
-/// Finds what to import at `source.path`: one artifact, or each artifact in
-/// a folder (`skills/`, `commands/`, `agents/`, a repository root or
-/// `.claude/`).
-fn find_artifacts(
-    cache: &CachedRepo,
-    commit: ObjectId,
-    source: &ResolvedSource,
-    req: &AddRequest,
-) -> Result<Vec<Candidate>, SyncError> {
-    let path = &source.path;
-    let parent_kind = Kind::from_folder(path.parent().file_name());
-    let shape = cache.shape_at(commit, path)?.ok_or_else(|| {
-        SyncError::Refused(format!(
-            "nothing at '{}' in {} at {}; check the path in the spec",
-            path,
-            source.url,
-            commit.short()
-        ))
-    })?;
-    let name_for = |default: &str| -> Result<Name, SyncError> {
-        let raw = req.name.as_deref().unwrap_or(default);
-        Name::new(raw).map_err(|_| {
-            SyncError::Refused(format!(
-                "upstream name {raw:?} is not a valid artifact name (a-z, 0-9, '.', '_', '-'); pass --name NAME"
-            ))
-        })
-    };
-    match shape {
-        Shape::File => {
-            let fname = path.file_name();
-            let stem = fname.strip_suffix(".md").ok_or_else(|| {
-                SyncError::Refused(format!(
-                    "{path} is not a Markdown file; commands and agents are .md files"
-                ))
-            })?;
-            let kind = match (req.kind, parent_kind) {
-                (Some(Kind::Skill), _) => {
-                    return Err(SyncError::Refused(format!("{path} is a file; a skill is a folder holding SKILL.md")))
-                }
-                (Some(k), _) => k,
-                (None, Some(k)) if k != Kind::Skill => k,
-                _ => {
-                    return Err(SyncError::Refused(format!(
-                        "cannot tell whether {path} is a command or an agent; pass --kind command or --kind agent"
-                    )))
-                }
-            };
-            Ok(vec![Candidate {
-                id: ArtifactId::new(kind, name_for(stem)?),
-                path: path.clone(),
-            }])
-        }
-        Shape::Dir => {
-            let listing = cache.list_dir(commit, path)?;
-            if listing
-                .iter()
-                .any(|(n, is_tree)| n == "SKILL.md" && !is_tree)
-            {
-                if matches!(req.kind, Some(k) if k != Kind::Skill) {
-                    return Err(SyncError::Refused(format!(
-                        "{path} is a skill (it holds SKILL.md), not a {}",
-                        req.kind.map(|k| k.as_str()).unwrap_or("")
-                    )));
-                }
-                let default = if path.is_root() {
-                    source
-                        .url
-                        .trim_end_matches('/')
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or("")
-                        .trim_end_matches(".git")
-                        .to_string()
-                } else {
-                    path.file_name().to_string()
-                };
-                return Ok(vec![Candidate {
-                    id: ArtifactId::new(Kind::Skill, name_for(&default)?),
-                    path: path.clone(),
-                }]);
-            }
-            if req.name.is_some() {
-                return Err(SyncError::Refused(format!(
-                    "{path} is a folder of artifacts; --name only applies to a single artifact"
-                )));
-            }
-            let mut out = Vec::new();
-            let mut skipped = Vec::new();
-            let own_kind = Kind::from_folder(path.file_name()).or(req.kind);
-            match own_kind {
-                Some(kind) => collect_folder(cache, commit, path, kind, &mut out, &mut skipped)?,
-                None => {
-                    let mut roots = vec![path.clone()];
-                    if listing.iter().any(|(n, t)| n == ".claude" && *t) {
-                        roots.push(path.child(".claude")?);
-                    }
-                    for root in roots {
-                        for (n, is_tree) in cache.list_dir(commit, &root)? {
-                            if let (Some(kind), true) = (Kind::from_folder(&n), is_tree) {
-                                collect_folder(
-                                    cache,
-                                    commit,
-                                    &root.child(&n)?,
-                                    kind,
-                                    &mut out,
-                                    &mut skipped,
-                                )?;
-                            }
-                        }
-                    }
-                }
-            }
-            if out.is_empty() {
-                let hint = if skipped.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (skipped invalid names: {})", skipped.join(", "))
-                };
-                return Err(SyncError::Refused(format!(
-                    "no artifacts found at '{path}' in {}{hint}; point the spec at a skill folder, a .md file, or a skills/, commands/ or agents/ folder",
-                    source.url
-                )));
-            }
-            Ok(out)
-        }
+/// The collection commit's subject for an add.
+fn add_subject(imported: &[Imported]) -> String {
+    match imported {
+        [one] => format!("Add {}", one.id),
+        _ => format!("Add {} artifacts", imported.len()),
     }
 }
-
-fn collect_folder(
-    cache: &CachedRepo,
-    commit: ObjectId,
-    folder: &RelPath,
-    kind: Kind,
-    out: &mut Vec<Candidate>,
-    skipped: &mut Vec<String>,
-) -> Result<(), SyncError> {
-    for (n, is_tree) in cache.list_dir(commit, folder)? {
-        let stem = match (kind, is_tree) {
-            (Kind::Skill, true) => {
-                let sub = folder.child(&n)?;
-                let has_skill = cache
-                    .list_dir(commit, &sub)?
-                    .iter()
-                    .any(|(f, t)| f == "SKILL.md" && !t);
-                if !has_skill {
-                    continue;
-                }
-                n.clone()
-            }
-            (Kind::Command | Kind::Agent, false) => match n.strip_suffix(".md") {
-                Some(s) => s.to_string(),
-                None => continue,
-            },
-            _ => continue,
-        };
-        match Name::new(&stem) {
-            Ok(name) => out.push(Candidate {
-                id: ArtifactId::new(kind, name),
-                path: folder.child(&n)?,
-            }),
-            Err(_) => skipped.push(n),
-        }
-    }
-    Ok(())
-}
-
 /// Edit distance (insertions, deletions, substitutions) between two strings.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();

@@ -5,6 +5,7 @@
 //!
 //! Reading (status, versions, diff) never writes anything.
 
+mod adding;
 mod deploying;
 pub mod diff;
 pub mod engine;
@@ -15,6 +16,7 @@ pub mod resolve;
 pub mod syncing;
 pub mod update;
 
+pub use artisync_merge::{ConflictHunk, ConflictKind};
 pub use diff::{diff_contents, diff_contents_with, FileSetDiff, Whitespace};
 pub use engine::{AddRequest, Engine};
 pub use error::SyncError;

@@ -11,11 +11,18 @@ use crate::diff::FileSetDiff;
 #[derive(Debug, Clone, Serialize)]
 pub struct Imported {
     pub id: ArtifactId,
-    pub source: String,
+    /// The upstream spec it tracks; `None` for a local artifact (imported
+    /// from a plain folder), which has no upstream.
+    pub source: Option<String>,
     #[serde(rename = "ref")]
-    pub reference: String,
-    pub commit: ObjectId,
+    pub reference: Option<String>,
+    pub commit: Option<ObjectId>,
     pub hash: ObjectId,
+    /// Whether it tracks an upstream: `false` for a local artifact.
+    pub upstream: bool,
+    /// The plain folder (or file) it was copied from, for a local artifact.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copied_from: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -24,6 +31,9 @@ pub struct AddReport {
     pub imported: Vec<Imported>,
     pub commit: Option<ObjectId>,
     pub warnings: Vec<String>,
+    /// How the spec was read, when that is not obvious (a file path taken
+    /// as the skill folder holding it).
+    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

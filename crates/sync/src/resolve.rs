@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use artisync_merge::{has_leftover_markers, merge};
+use artisync_merge::{conflict_hunks, has_leftover_markers, merge, ConflictHunk};
 use artisync_model::{ArtifactId, Content, Destination, FileEntry, ObjectId, RelPath};
 use artisync_store::journal::BaseRecord;
 use artisync_store::pending::{NewBase, PendingMerge};
@@ -67,6 +67,34 @@ pub struct ConflictFileView {
     pub ours: Option<String>,
     pub theirs: Option<String>,
     pub merged: Option<String>,
+}
+
+impl ConflictFileView {
+    /// The conflicting regions of a text conflict, each with the base's
+    /// lines (none for a conflict without a merged text: binary files, a
+    /// deletion against an edit, modes).
+    pub fn hunks(&self) -> Vec<ConflictHunk> {
+        match (&self.merged, &self.ours, &self.theirs) {
+            (Some(_), Some(ours), Some(theirs)) => {
+                conflict_hunks(self.base.as_deref().unwrap_or(""), ours, theirs)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Whether an edited merged text can resolve this file.
+    pub fn editable(&self) -> bool {
+        self.merged.is_some()
+    }
+
+    /// Whether `edited` still holds a conflict marker the merge added (as
+    /// `resolve` tells it: a marker-like line one of the versions holds is
+    /// content).
+    pub fn has_leftover_markers(&self, edited: &[u8]) -> bool {
+        let versions =
+            [&self.base, &self.ours, &self.theirs].map(|v| v.as_deref().map(str::as_bytes));
+        has_leftover_markers(edited, &versions)
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

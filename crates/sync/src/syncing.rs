@@ -777,7 +777,9 @@ impl Engine {
                     return Err(self.unknown(id));
                 };
                 let Some(src) = &entry.source else {
-                    return Ok(Err(skip("has no upstream source".into())));
+                    return Ok(Err(skip(
+                        "is local: it has no upstream to sync from (imported from a folder or made in the collection)".into(),
+                    )));
                 };
                 let resolved = ResolvedSource::from_spec(&SourceSpec::parse(src)?)?;
                 let Some(cache) = ctx.caches.get(&resolved.url) else {
