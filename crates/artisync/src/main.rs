@@ -589,7 +589,25 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
         } => {
             let id = parse_id(id)?;
             let format: PatchFormat = format.parse().map_err(usage)?;
+            let to_stdout = output.as_deref() == Some(std::path::Path::new("-"));
+            if to_stdout && out.json {
+                return Err(CliError::usage(
+                    "-o - writes the bundle to stdout, where --json writes its document; give -o FILE, or leave out --json",
+                ));
+            }
             let bundle = engine(cli)?.patch(&id, project, format)?;
+            if to_stdout {
+                write_stdout(&bundle.bytes)?;
+                out.info(&format!(
+                    "wrote {} ({} bytes) to stdout: {} {} against {}",
+                    bundle.file_name,
+                    bundle.size,
+                    bundle.upstream,
+                    bundle.path,
+                    bundle.base_commit.short()
+                ));
+                return Ok(());
+            }
             let path = output
                 .clone()
                 .unwrap_or_else(|| PathBuf::from(&bundle.file_name));

@@ -72,6 +72,13 @@ impl Out {
         }
     }
 
+    /// A note on stderr, for when stdout carries data (`patch -o -`).
+    pub fn info(&self, msg: &str) {
+        if !self.quiet {
+            self.log("info", msg, None);
+        }
+    }
+
     pub fn warn(&self, msg: &str) {
         if !self.quiet {
             self.log("warning", msg, None);

@@ -271,3 +271,18 @@ fn a_sync_lists_what_changed_aligned_and_sums_up_and_its_commit_counts_what_chan
     assert_eq!(doc["artifacts"].as_array().unwrap().len(), 1, "{doc:#}");
     let _ = web;
 }
+
+#[test]
+fn a_patch_goes_to_stdout_with_dash_and_its_note_to_stderr() {
+    let (env, _up, web) = setup();
+    let w = web.to_str().unwrap();
+    let skill = web.join(".claude/skills/pdf/SKILL.md");
+    fs::write(&skill, format!("{}A local step.\n", fs::read_to_string(&skill).unwrap())).unwrap();
+    let out = env.run_ok(&["patch", "skill:pdf", "--project", w, "--format", "mbox", "-o", "-"]);
+    assert!(out.stdout.starts_with("From "), "{}", out.stdout);
+    assert!(out.stdout.contains("+A local step."), "{}", out.stdout);
+    assert!(out.stderr.contains("to stdout"), "{}", out.stderr);
+    assert!(!env.cwd().join("skill-pdf.mbox").exists());
+    let e = env.run_err(&["patch", "skill:pdf", "--project", w, "-o", "-", "--json"]);
+    assert_eq!(e.code, 2, "{}", e.stderr);
+}
