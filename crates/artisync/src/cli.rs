@@ -221,7 +221,7 @@ pub enum Command {
     },
     /// Resolve a staged conflict (without a choice, show it)
     #[command(
-        after_help = "Examples:\n  artisync resolve command:review\n  artisync resolve command:review --all theirs\n  artisync resolve command:review --file review.md=@merged.md"
+        after_help = "Examples:\n  artisync resolve command:review                   show each conflicting hunk\n  artisync resolve command:review --edit            settle it in your editor\n  artisync resolve command:review -o merged.md      then edit merged.md, and:\n  artisync resolve command:review --file review.md=@merged.md\n  artisync resolve command:review --all theirs"
     )]
     Resolve {
         /// The artifact with the staged conflict, as KIND:NAME

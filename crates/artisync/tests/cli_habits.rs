@@ -277,8 +277,21 @@ fn a_patch_goes_to_stdout_with_dash_and_its_note_to_stderr() {
     let (env, _up, web) = setup();
     let w = web.to_str().unwrap();
     let skill = web.join(".claude/skills/pdf/SKILL.md");
-    fs::write(&skill, format!("{}A local step.\n", fs::read_to_string(&skill).unwrap())).unwrap();
-    let out = env.run_ok(&["patch", "skill:pdf", "--project", w, "--format", "mbox", "-o", "-"]);
+    fs::write(
+        &skill,
+        format!("{}A local step.\n", fs::read_to_string(&skill).unwrap()),
+    )
+    .unwrap();
+    let out = env.run_ok(&[
+        "patch",
+        "skill:pdf",
+        "--project",
+        w,
+        "--format",
+        "mbox",
+        "-o",
+        "-",
+    ]);
     assert!(out.stdout.starts_with("From "), "{}", out.stdout);
     assert!(out.stdout.contains("+A local step."), "{}", out.stdout);
     assert!(out.stderr.contains("to stdout"), "{}", out.stderr);
