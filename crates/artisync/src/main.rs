@@ -5,6 +5,7 @@ mod cli;
 mod demo;
 mod error;
 mod output;
+mod progress;
 mod resolving;
 
 use std::io::Write;
@@ -22,6 +23,7 @@ use clap::CommandFactory;
 use cli::{Cli, Command, CompletionShell, LogFormat, ProjectAction};
 use error::CliError;
 use output::Out;
+use progress::Progress;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -180,6 +182,23 @@ pub fn serve(
         })
 }
 
+/// Moves a job's progress bar to the job's recorded progress (read back
+/// from the store only when a bar is drawn).
+fn show_step(bar: &Progress, store: &JobStore, id: &str) {
+    if !bar.is_shown() {
+        return;
+    }
+    if let Ok(Some(j)) = store.get(id) {
+        let last = j
+            .results
+            .as_array()
+            .and_then(|r| r.last())
+            .and_then(|r| r["id"].as_str())
+            .unwrap_or("");
+        bar.set(j.done, j.total, last);
+    }
+}
+
 /// The sync directions, in the words of the error for any other.
 const SYNC_DIRECTIONS: &str =
     "upstream_to_collection, collection_to_project or project_to_collection";
@@ -278,7 +297,10 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 kind,
                 all: *all,
             };
-            let report = engine(cli)?.add(&req)?;
+            let spinner = Progress::spinner(out, &format!("importing {}", req.spec));
+            let report = engine(cli)?.add(&req);
+            drop(spinner);
+            let report = report?;
             for w in &report.warnings {
                 out.warn(w);
             }
@@ -318,7 +340,10 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
         }
         Command::Fetch { ids } => {
             let ids = parse_ids(ids)?;
-            let reports = engine(cli)?.fetch(&ids)?;
+            let spinner = Progress::spinner(out, "fetching the upstreams");
+            let reports = engine(cli)?.fetch(&ids);
+            drop(spinner);
+            let reports = reports?;
             for r in &reports {
                 if let Some(why) = &r.offline {
                     out.warn(&format!(
@@ -457,7 +482,11 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 &trace,
                 None,
             )?;
-            let (job, report) = artisync_jobs::run_sync_job(&e.home, &store, &job, &|| {})?;
+            let bar = Progress::bar(out, &format!("sync {direction}"));
+            let step = || show_step(&bar, &store, &job.id);
+            let finished = artisync_jobs::run_sync_job(&e.home, &store, &job, &step);
+            drop(bar);
+            let (job, report) = finished?;
             let report = report.map_err(|message| CliError {
                 exit: 1,
                 code: "error",
@@ -536,7 +565,11 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 &artisync_jobs::random_id(),
                 None,
             )?;
-            let job = artisync_jobs::run_job(&e.home, &store, &job, &|| {})?;
+            let bar = Progress::bar(out, "update");
+            let step = || show_step(&bar, &store, &job.id);
+            let finished = artisync_jobs::run_job(&e.home, &store, &job, &step);
+            drop(bar);
+            let job = finished?;
             emit(out, &job, |o| output::update(o, &job))?;
             match job.state {
                 JobState::Error => Err(CliError {

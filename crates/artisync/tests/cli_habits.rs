@@ -299,3 +299,32 @@ fn a_patch_goes_to_stdout_with_dash_and_its_note_to_stderr() {
     let e = env.run_err(&["patch", "skill:pdf", "--project", w, "-o", "-", "--json"]);
     assert_eq!(e.code, 2, "{}", e.stderr);
 }
+
+#[test]
+fn progress_is_drawn_on_a_terminal_and_never_into_a_pipe() {
+    let (env, up, _web) = setup();
+    up.write("skills/pdf/SKILL.md", "---\nname: pdf\n---\nnewer\n");
+    up.commit("pdf changes");
+    // Piped: the report only, with no bar or spinner on stderr.
+    let piped = env.run_ok(&["sync", "--direction", "upstream_to_collection", "--dry-run"]);
+    assert!(
+        !piped.stderr.contains('\r') && !piped.stderr.contains("planning"),
+        "{}",
+        piped.stderr
+    );
+    assert!(!piped.stdout.contains('\r'), "{}", piped.stdout);
+    // On a terminal (a pseudo-terminal from script(1)): a bar counting the
+    // artifacts, cleared before the report.
+    let bin = env!("CARGO_BIN_EXE_artisync");
+    let cmd = format!("{bin} sync --direction upstream_to_collection --dry-run");
+    let tty = std::process::Command::new("script")
+        .args(["-qefc", &cmd, "/dev/null"])
+        .env("ARTISYNC_HOME", env.home())
+        .current_dir(env.cwd())
+        .output()
+        .expect("script(1) runs the command on a pseudo-terminal");
+    let text = String::from_utf8_lossy(&tty.stdout);
+    assert!(text.contains("sync upstream_to_collection ["), "{text}");
+    assert!(text.contains("/3 "), "{text}");
+    assert!(text.contains("1 updated, 2 unchanged"), "{text}");
+}
