@@ -33,7 +33,8 @@ export function defaultPair(status: ArtifactStatus | undefined): Pair {
   return first ? { lhs: "collection", rhs: "project", project: first } : { lhs: "collection", rhs: "collection" };
 }
 
-function pairFromUrl(params: URLSearchParams, fallback: Pair): Pair {
+/** The pair the URL names, or `fallback` when it names none (or only half of one). */
+function pairFromUrl<F extends Pair | null>(params: URLSearchParams, fallback: F): Pair | F {
   const lhs = params.get("lhs") as Tier | null;
   const rhs = params.get("rhs") as Tier | null;
   if (!lhs || !rhs || !TIERS.includes(lhs) || !TIERS.includes(rhs)) return fallback;
@@ -60,11 +61,14 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
   const status = detail.data?.status ?? undefined;
   const info = detail.data?.artifact;
   const projects = useMemo(() => (versions.data?.projects ?? status?.projects ?? []).map((p) => p.path ?? "").filter(Boolean), [versions.data, status]);
-  const pair = pairFromUrl(params, defaultPair(status));
+  const urlPair = pairFromUrl(params, null);
+  const pair = urlPair ?? defaultPair(status);
   const narrow = typeof window !== "undefined" && window.matchMedia?.("(max-width: 800px)").matches;
   const mode: Mode = params.get("view") === "unified" || params.get("view") === "split" ? (params.get("view") as Mode) : narrow ? "unified" : "split";
   const page = Math.max(1, Number(params.get("page") ?? "1") || 1);
-  const ready = !!status || detail.isError;
+  // A pair named in the URL needs nothing else: its diff is asked for at
+  // once, beside the artifact and its versions rather than after them.
+  const ready = urlPair !== null || !!status || detail.isError;
   const whitespace: Whitespace = params.get("ws") === "ignore" ? "ignore" : "show";
   const show: Show = params.get("show") === "rendered" ? "rendered" : "source";
   const diff = useDiff(id, pair.lhs, pair.rhs, pair.project, page, whitespace, ready);
