@@ -122,6 +122,26 @@ pub struct Built {
 
 /// Builds the demo and shows its status; with `serving`, the JSON document
 /// is left to the server's ready line.
+/// How to run this binary from a shell: `artisync` when that name on PATH
+/// is this binary, else its full path.
+fn command_name() -> String {
+    let Ok(me) = std::env::current_exe().and_then(fs::canonicalize) else {
+        return "artisync".into();
+    };
+    let on_path = std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path)
+            .map(|d| d.join("artisync"))
+            .find(|p| p.is_file())
+            .and_then(|p| fs::canonicalize(p).ok())
+            .is_some_and(|p| p == me)
+    });
+    if on_path {
+        "artisync".into()
+    } else {
+        me.display().to_string()
+    }
+}
+
 pub fn run(dir: Option<&Path>, out: &Out, serving: bool) -> Result<Built, CliError> {
     let dir = match dir {
         Some(d) => {
@@ -158,15 +178,20 @@ pub fn run(dir: Option<&Path>, out: &Out, serving: bool) -> Result<Built, CliErr
     out.line("");
     output::status(out, &report);
     out.line("");
+    // Commands that work as printed: the binary's full path unless the
+    // `artisync` on PATH is this very binary.
+    let bin = command_name();
     out.line("Explore it:");
     out.line(&format!("  export ARTISYNC_HOME={}", home.display()));
-    out.line("  artisync list");
+    out.line(&format!("  {bin} list"));
     out.line(&format!(
-        "  artisync diff skill:pdf --lhs collection --rhs project --project {}",
+        "  {bin} diff skill:pdf --lhs collection --rhs project --project {}",
         dir.join("projects/web-app").display()
     ));
-    out.line("  artisync diff skill:changelog --lhs collection --rhs upstream");
-    out.line("  artisync versions command:review");
+    out.line(&format!(
+        "  {bin} diff skill:changelog --lhs collection --rhs upstream"
+    ));
+    out.line(&format!("  {bin} versions command:review"));
     if serving {
         out.line("");
         out.line("Serving the web UI on this demo home (Ctrl-C to stop):");

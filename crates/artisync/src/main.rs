@@ -370,7 +370,10 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                     "diffing the project tier needs --project PATH",
                 ));
             }
-            let d = engine(cli)?.diff(&id, lhs, rhs, project.as_deref())?;
+            let spinner = Progress::spinner(out, &format!("diffing {id}"));
+            let d = engine(cli)?.diff(&id, lhs, rhs, project.as_deref());
+            drop(spinner);
+            let d = d?;
             emit(out, &d, |o| output::diff(o, &d))
         }
         Command::Deploy { ids, project } => {

@@ -534,9 +534,9 @@ pub fn projects(o: &Out, list: &[ProjectInfo]) {
     }
     for p in list {
         o.line(&format!(
-            "{}  ({} artifacts, added {})",
+            "{}  ({}, added {})",
             p.path.display(),
-            p.artifacts,
+            count(p.artifacts, "artifact", "artifacts"),
             p.added_at
         ));
     }

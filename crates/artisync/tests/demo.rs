@@ -68,3 +68,36 @@ fn demo_builds_a_home_with_real_drift() {
     let again = env.run(&["demo", "--no-serve", "--dir", dir.to_str().unwrap()]);
     assert_eq!(again.code, 2, "{}", again.stderr);
 }
+
+#[test]
+fn the_commands_the_demo_prints_work_as_printed() {
+    let env = TestEnv::new(Path::new(env!("CARGO_BIN_EXE_artisync")));
+    let dir = env.root().join("demo");
+    let out = env.run_ok(&["demo", "--no-serve", "--dir", dir.to_str().unwrap()]);
+    let lines: Vec<&str> = out
+        .stdout
+        .lines()
+        .skip_while(|l| *l != "Explore it:")
+        .skip(1)
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let home = lines[0].strip_prefix("export ARTISYNC_HOME=").unwrap();
+    assert!(lines.len() >= 4, "{}", out.stdout);
+    for line in &lines[1..] {
+        // As a shell runs it: from a fresh PATH-less shell, so a bare
+        // `artisync` would fail unless it were installed.
+        let run = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(line)
+            .env("ARTISYNC_HOME", home)
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{line}: {}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+}
