@@ -258,17 +258,7 @@ impl Engine {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        // The files were just written from these contents: staged by id,
-        // the commit does not read and hash them again.
-        let commit_id = collection
-            .commit_written(&format!("{}\n\n{body}\n", add_subject(&imported)), &written)?;
-        Ok(AddReport {
-            collection: self.collection_name.clone(),
-            imported,
-            commit: commit_id,
-            warnings,
-            notes,
-        })
+        self.commit_added(&collection, imported, &body, &written, warnings, notes)
     }
 
     /// `add` from a plain folder: each artifact is copied as it is on disk
@@ -332,15 +322,7 @@ impl Engine {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        let commit_id = collection
-            .commit_written(&format!("{}\n\n{body}\n", add_subject(&imported)), &written)?;
-        Ok(AddReport {
-            collection: self.collection_name.clone(),
-            imported,
-            commit: commit_id,
-            warnings,
-            notes,
-        })
+        self.commit_added(&collection, imported, &body, &written, warnings, notes)
     }
 
     // ---- fetch -----------------------------------------------------------
@@ -1084,6 +1066,31 @@ pub fn metadata_of(id: &ArtifactId, content: &Content) -> Metadata {
 }
 
 /// The collection commit's subject for an add.
+impl Engine {
+    /// Commits what `add` imported and reports it. The files were just
+    /// written from `written`: staged by id, the commit does not read and
+    /// hash them again.
+    fn commit_added(
+        &self,
+        collection: &Collection,
+        imported: Vec<Imported>,
+        body: &str,
+        written: &[(&ArtifactId, &Content)],
+        warnings: Vec<String>,
+        notes: Vec<String>,
+    ) -> Result<AddReport, SyncError> {
+        let message = format!("{}\n\n{body}\n", add_subject(&imported));
+        let commit = collection.commit_written(&message, written)?;
+        Ok(AddReport {
+            collection: self.collection_name.clone(),
+            imported,
+            commit,
+            warnings,
+            notes,
+        })
+    }
+}
+
 fn add_subject(imported: &[Imported]) -> String {
     match imported {
         [one] => format!("Add {}", one.id),

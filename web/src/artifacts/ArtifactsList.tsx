@@ -2,7 +2,7 @@
 // project, text) kept in the URL, and a sync of the selected artifacts.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { errorMessage } from "../api/client";
-import { useArtifacts, useJobs, useProjects } from "../api/queries";
+import { useArtifacts, useJobs } from "../api/queries";
 import { usePollInterval } from "../api/events";
 import type { ArtifactStatus, Status } from "../api/types";
 import { Link, artifactHref, useSearchParams } from "../router";
@@ -12,6 +12,7 @@ import { SyncDialog } from "../jobs/SyncDialog";
 import { RegisterProjectDialog } from "../projects/RegisterProjectDialog";
 import { FetchNow } from "../fleet/FetchNow";
 import { UntrackedList } from "./UntrackedList";
+import { useProjectPaths, useSelection } from "./selection";
 
 const STATUSES: (Status | "running")[] = ["in_sync", "behind", "ahead", "diverged", "conflict", "missing", "untracked", "running"];
 
@@ -46,7 +47,7 @@ export function ArtifactsList() {
   const project = params.get("project");
   const q = params.get("q") ?? "";
   const busy = useBusyArtifacts();
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [selected, toggle, setSelected] = useSelection();
   const [syncing, setSyncing] = useState(false);
   const search = useRef<HTMLInputElement>(null);
 
@@ -63,14 +64,7 @@ export function ArtifactsList() {
   }, []);
 
   const artifacts = useMemo(() => data?.artifacts ?? [], [data]);
-  // Deployed-to projects and registered ones (a new project holds nothing yet).
-  const registered = useProjects();
-  const projects = useMemo(() => {
-    const s = new Set<string>();
-    artifacts.forEach((a) => a.projects?.forEach((p) => p.path && s.add(p.path)));
-    registered.data?.projects?.forEach((p) => p.path && s.add(p.path));
-    return [...s].sort();
-  }, [artifacts, registered.data]);
+  const projects = useProjectPaths(artifacts);
   const [registering, setRegistering] = useState(false);
 
   const shown = artifacts.filter((a) => {
@@ -95,13 +89,6 @@ export function ArtifactsList() {
   if (status) present.add(status);
   const statusOptions = STATUSES.filter((s) => present.has(s));
 
-  const toggle = (id: string) =>
-    setSelected((s) => {
-      const n = new Set(s);
-      if (n.has(id)) n.delete(id);
-      else n.add(id);
-      return n;
-    });
 
   return (
     <div className="page">

@@ -5,9 +5,10 @@
 // URL); times are relative, with the exact time on hover.
 import { useMemo, useState } from "react";
 import { errorMessage } from "../api/client";
-import { useArtifacts, useProjects } from "../api/queries";
+import { useArtifacts } from "../api/queries";
 import type { ArtifactStatus, ProjectState, Status } from "../api/types";
 import { UntrackedList } from "../artifacts/UntrackedList";
+import { useProjectPaths, useSelection } from "../artifacts/selection";
 import { useBusyArtifacts } from "../artifacts/ArtifactsList";
 import { Link, artifactHref, useSearchParams } from "../router";
 import { StatusBadge } from "../ui/StatusBadge";
@@ -104,22 +105,16 @@ function ProjectCell({ id, p, now }: { id: string; p: ProjectState | undefined; 
 
 export function FleetPage() {
   const { data, error, isLoading } = useArtifacts();
-  const registered = useProjects();
   const [params, setParams] = useSearchParams();
   const sort = (params.get("sort") ?? "artifact") as SortKey;
   const dir = params.get("dir") === "desc" ? "desc" : "asc";
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [selected, toggle, setSelected] = useSelection();
   const [updating, setUpdating] = useState<string[] | null>(null);
   const busy = useBusyArtifacts();
   const now = useNow();
 
   const artifacts = useMemo(() => data?.artifacts ?? [], [data]);
-  const projects = useMemo(() => {
-    const s = new Set<string>();
-    artifacts.forEach((a) => a.projects?.forEach((p) => p.path && s.add(p.path)));
-    registered.data?.projects?.forEach((p) => p.path && s.add(p.path));
-    return [...s].sort();
-  }, [artifacts, registered.data]);
+  const projects = useProjectPaths(artifacts);
   const rows = useMemo(() => {
     const out = [...artifacts];
     out.sort((a, b) => {
@@ -139,13 +134,6 @@ export function FleetPage() {
   const chosen = ids.filter((id) => selected.has(id));
   const all = chosen.length === ids.length && ids.length > 0;
   const onSort = (k: SortKey) => setParams({ sort: k === "artifact" ? null : k, dir: sort === k && dir === "asc" ? "desc" : null });
-  const toggle = (id: string) =>
-    setSelected((s) => {
-      const n = new Set(s);
-      if (n.has(id)) n.delete(id);
-      else n.add(id);
-      return n;
-    });
 
   return (
     <div className="page page-wide">
