@@ -258,7 +258,7 @@ impl Engine {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        self.commit_added(&collection, imported, &body, &written, warnings, notes)
+        self.commit_added(collection, imported, &body, &written, warnings, notes)
     }
 
     /// `add` from a plain folder: each artifact is copied as it is on disk
@@ -322,7 +322,7 @@ impl Engine {
             })
             .collect::<Vec<_>>()
             .join("\n");
-        self.commit_added(&collection, imported, &body, &written, warnings, notes)
+        self.commit_added(collection, imported, &body, &written, warnings, notes)
     }
 
     // ---- fetch -----------------------------------------------------------
