@@ -286,10 +286,8 @@ fn validate_sync(state: &SharedState, mut req: JobRequest) -> Result<JobRequest,
                 .as_ref()
                 .is_some_and(|p| p.join(".claude").join(id.rel_path().as_str()).exists());
         if manifest.get(&id).is_none() && !in_project {
-            return Err(ApiError::not_found(format!(
-                "{id} is not in collection '{}'",
-                engine.collection_name
-            )));
+            // With the id it most likely meant, as every surface says it.
+            return Err(engine.unknown(&id).into());
         }
         ids.push(id);
     }
@@ -790,10 +788,7 @@ fn known_ids(e: &Engine, names: &[String]) -> Result<Vec<String>, ApiError> {
         .map(|a| {
             let id = parse_id(a)?;
             if manifest.get(&id).is_none() {
-                return Err(ApiError::not_found(format!(
-                    "{id} is not in collection '{}'",
-                    e.collection_name
-                )));
+                return Err(e.unknown(&id).into());
             }
             Ok(id.to_string())
         })

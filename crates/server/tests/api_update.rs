@@ -242,6 +242,18 @@ async fn bad_update_and_fetch_requests_are_refused_before_a_job_exists() {
         ),
         (
             "/api/v1/sync/update",
+            json!({"artifacts": ["skill:pfd"]}),
+            StatusCode::NOT_FOUND,
+            "did you mean skill:pdf?",
+        ),
+        (
+            "/api/v1/sync/jobs",
+            json!({"direction": "upstream_to_collection", "artifacts": ["command:pdf"]}),
+            StatusCode::NOT_FOUND,
+            "did you mean skill:pdf?",
+        ),
+        (
+            "/api/v1/sync/update",
             json!({"artifacts": ["bad id"]}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "KIND:NAME",
