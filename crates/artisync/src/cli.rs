@@ -142,6 +142,15 @@ pub enum Command {
         #[arg(value_name = "ID")]
         ids: Vec<String>,
     },
+    /// Check artifacts against the Agent Skills format (name, description, compatibility, metadata)
+    #[command(
+        after_help = "Examples:\n  artisync check\n  artisync check skill:pdf --json\n\nExits 1 when an artifact has an error (agents may refuse or misread it); warnings alone exit 0."
+    )]
+    Check {
+        /// Artifacts to check, as KIND:NAME (default: every artifact in the collection)
+        #[arg(value_name = "ID")]
+        ids: Vec<String>,
+    },
     /// Diff an artifact between two tiers (upstream, collection, project)
     #[command(
         after_help = "Examples:\n  artisync diff skill:pdf --lhs collection --rhs upstream\n  artisync diff skill:pdf --lhs collection --rhs project --project ~/src/my-app"
@@ -382,6 +391,7 @@ impl Command {
         matches!(
             self,
             Command::List
+                | Command::Check { .. }
                 | Command::Show { .. }
                 | Command::Versions { .. }
                 | Command::Status { .. }

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use artisync_jobs::{JobKind, JobRequest, JobState, JobStore, Origin};
-use artisync_model::{ArtifactId, Direction, Kind, Outcome, Tier};
+use artisync_model::{ArtifactId, Direction, Kind, Outcome, Severity, Tier};
 use artisync_store::Home;
 use artisync_sync::{AddRequest, Engine, PatchFormat, Resolution, SyncRequest};
 use clap::Parser;
@@ -324,6 +324,27 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 out.warn(w);
             }
             emit(out, &report, |o| output::status(o, &report))
+        }
+        Command::Check { ids } => {
+            let ids = parse_ids(ids)?;
+            let reports = engine(cli)?.check(&ids)?;
+            emit(out, &reports, |o| output::check(o, &reports))?;
+            let errors = reports
+                .iter()
+                .filter(|r| r.findings.iter().any(|f| f.severity == Severity::Error))
+                .count();
+            if errors > 0 {
+                return Err(CliError {
+                    exit: 1,
+                    code: "invalid",
+                    message: format!(
+                        "{} not as the Agent Skills format asks; see the lines above",
+                        output::count(errors, "artifact is", "artifacts are")
+                    ),
+                    silent: out.json,
+                });
+            }
+            Ok(())
         }
         Command::Show { id } => {
             let id = parse_id(id)?;

@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use artisync_jobs::Job;
-use artisync_model::{FileMode, ObjectId, Outcome, Status};
+use artisync_model::{FileMode, ObjectId, Outcome, Severity, Status};
 use artisync_sync::diff::{FileStatus, LineKind, Span};
 use artisync_sync::report::*;
 use artisync_sync::{ConflictView, ResolveReport, SyncReport};
@@ -1093,4 +1093,47 @@ pub fn conflict_hunks(o: &Out, v: &ConflictView, prefix: &str) {
     for (cmd, what) in steps {
         o.line(&format!("  {cmd:<width$}   {what}"));
     }
+}
+
+/// What `check` found: one line per finding, a line for each clean
+/// artifact, and a count at the end.
+pub fn check(o: &Out, reports: &[CheckReport]) {
+    let mut t = Table::new(0);
+    for r in reports {
+        if r.findings.is_empty() {
+            t.row(vec![
+                cell(r.id.to_string()),
+                (String::from("ok"), GREEN),
+                cell(""),
+            ]);
+        }
+        for f in &r.findings {
+            let (word, color) = match f.severity {
+                Severity::Error => ("error", RED),
+                Severity::Warning => ("warning", YELLOW),
+            };
+            t.row(vec![
+                cell(r.id.to_string()),
+                (word.to_string(), color),
+                cell(format!("{}: {}", f.field, f.message)),
+            ]);
+        }
+    }
+    t.print(o);
+    let with = |s: Severity| {
+        reports
+            .iter()
+            .filter(|r| r.findings.iter().any(|f| f.severity == s))
+            .count()
+    };
+    o.line(&format!(
+        "{} checked: {} with errors, {} with warnings only",
+        count(reports.len(), "artifact", "artifacts"),
+        with(Severity::Error),
+        reports
+            .iter()
+            .filter(|r| !r.findings.is_empty()
+                && r.findings.iter().all(|f| f.severity == Severity::Warning))
+            .count()
+    ));
 }

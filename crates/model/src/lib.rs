@@ -5,6 +5,7 @@
 //! This crate is pure: it never touches the filesystem or the network. Callers
 //! read bytes and hand them in; everything here is a function of its inputs.
 
+pub mod check;
 pub mod content;
 pub mod error;
 pub mod id;
@@ -16,6 +17,7 @@ pub mod spec;
 pub mod status;
 pub mod sync;
 
+pub use check::{check_artifact, Finding, Severity};
 pub use content::{
     blob_id, check_entry_name, is_binary, is_excluded, Content, FileEntry, FileMode, ObjectId,
     Shape,

@@ -949,6 +949,45 @@ impl Engine {
         Ok(self.tier_content(&collection, entry, tier, project)?.0)
     }
 
+    /// Checks the collection's copy of each artifact (every artifact when
+    /// `ids` is empty) against the Agent Skills format; read-only.
+    pub fn check(&self, ids: &[ArtifactId]) -> Result<Vec<CheckReport>, SyncError> {
+        let collection = self.collection()?;
+        let manifest = collection.manifest()?;
+        for id in ids {
+            if manifest.get(id).is_none() {
+                return Err(self.unknown(id));
+            }
+        }
+        let mut out = Vec::new();
+        for entry in &manifest.artifacts {
+            let id = entry.id();
+            if !ids.is_empty() && !ids.contains(&id) {
+                continue;
+            }
+            let file = id.kind.metadata_file(&id.name);
+            let content = self
+                .tier_content(&collection, entry, Tier::Collection, None)?
+                .0;
+            let text = content.as_ref().and_then(|c| {
+                c.files
+                    .iter()
+                    .find(|(p, _)| p.as_str() == file || id.kind != Kind::Skill)
+                    .map(|(_, e)| String::from_utf8_lossy(&e.data).into_owned())
+            });
+            let findings = match text {
+                Some(t) => artisync_model::check_artifact(id.kind, id.name.as_str(), &t),
+                None => vec![artisync_model::Finding {
+                    severity: artisync_model::Severity::Error,
+                    field: "front matter".into(),
+                    message: format!("{file} is missing from the collection's copy"),
+                }],
+            };
+            out.push(CheckReport { id, findings });
+        }
+        Ok(out)
+    }
+
     /// The structured diff of `id` between two tiers, `lhs` as old and `rhs`
     /// as new.
     pub fn diff(
@@ -1081,6 +1120,21 @@ impl Engine {
     ) -> Result<AddReport, SyncError> {
         let message = format!("{}\n\n{body}\n", add_subject(&imported));
         let commit = collection.commit_written(&message, written)?;
+        // What the Agent Skills format would have different is said, never
+        // refused ('artisync check' lists it again later).
+        let mut warnings = warnings;
+        for (id, content) in written {
+            let file = id.kind.metadata_file(&id.name);
+            let text = content
+                .files
+                .iter()
+                .find(|(p, _)| p.as_str() == file || id.kind != Kind::Skill)
+                .map(|(_, e)| String::from_utf8_lossy(&e.data).into_owned())
+                .unwrap_or_default();
+            for f in artisync_model::check_artifact(id.kind, id.name.as_str(), &text) {
+                warnings.push(format!("{id}: {} {}", f.field, f.message));
+            }
+        }
         Ok(AddReport {
             collection: self.collection_name.clone(),
             imported,

@@ -206,3 +206,10 @@ pub struct ProjectInfo {
     pub added_at: String,
     pub artifacts: usize,
 }
+
+/// What `check` found in one artifact.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckReport {
+    pub id: ArtifactId,
+    pub findings: Vec<artisync_model::Finding>,
+}
