@@ -15,12 +15,21 @@ fn check_lists_what_the_format_asks_for_and_add_warns_without_refusing() {
     let env = env();
     env.init();
     let up = UpstreamRepo::new();
-    up.write("skills/good/SKILL.md", "---\nname: good\ndescription: Does good things.\n---\nBody\n")
-        .write("skills/renamed/SKILL.md", "---\nname: old-name\ndescription: d\nmetadata:\n  pages: 3\n---\n")
-        .write("skills/bare/SKILL.md", "No front matter at all.\n")
-        .write("skills/meta/SKILL.md", "---\nname: meta\ndescription: d\nmetadata:\n  pages: 3\n---\n")
-        .write("commands/broken.md", "---\nmodel: [\n---\nBody\n")
-        .write("agents/plain.md", "An agent without front matter.\n");
+    up.write(
+        "skills/good/SKILL.md",
+        "---\nname: good\ndescription: Does good things.\n---\nBody\n",
+    )
+    .write(
+        "skills/renamed/SKILL.md",
+        "---\nname: old-name\ndescription: d\nmetadata:\n  pages: 3\n---\n",
+    )
+    .write("skills/bare/SKILL.md", "No front matter at all.\n")
+    .write(
+        "skills/meta/SKILL.md",
+        "---\nname: meta\ndescription: d\nmetadata:\n  pages: 3\n---\n",
+    )
+    .write("commands/broken.md", "---\nmodel: [\n---\nBody\n")
+    .write("agents/plain.md", "An agent without front matter.\n");
     up.commit("artifacts");
     let added = env.run_ok(&["add", &up.local(""), "--all"]);
     assert!(added.stdout.contains("skill:bare"), "{}", added.stdout);
@@ -29,7 +38,11 @@ fn check_lists_what_the_format_asks_for_and_add_warns_without_refusing() {
         "skill:bare: front matter SKILL.md has no front matter",
         "command:broken: front matter the front matter is not valid YAML",
     ] {
-        assert!(added.stderr.contains(needle), "{needle:?} not in {}", added.stderr);
+        assert!(
+            added.stderr.contains(needle),
+            "{needle:?} not in {}",
+            added.stderr
+        );
     }
     assert!(!added.stderr.contains("skill:good"), "{}", added.stderr);
 
@@ -44,15 +57,27 @@ fn check_lists_what_the_format_asks_for_and_add_warns_without_refusing() {
     };
     assert_eq!(line("skill:good").len(), 1);
     assert!(line("skill:good")[0].contains(" ok"), "{}", out.stdout);
-    assert!(line("skill:renamed").iter().any(|l| l.contains("error") && l.contains("name:")));
-    assert!(line("skill:meta").iter().all(|l| l.contains("warning")), "{}", out.stdout);
-    assert!(line("agent:plain")[0].contains(" ok"), "{}", out.stdout);
+    assert!(line("skill:renamed")
+        .iter()
+        .any(|l| l.contains("error") && l.contains("name:")));
     assert!(
-        out.stdout.ends_with("6 artifacts checked: 3 with errors, 1 with warnings only\n"),
+        line("skill:meta").iter().all(|l| l.contains("warning")),
         "{}",
         out.stdout
     );
-    assert!(out.stderr.contains("3 artifacts are not as the Agent Skills format asks"), "{}", out.stderr);
+    assert!(line("agent:plain")[0].contains(" ok"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .ends_with("6 artifacts checked: 3 with errors, 1 with warnings only\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr
+            .contains("3 artifacts are not as the Agent Skills format asks"),
+        "{}",
+        out.stderr
+    );
 
     // Warnings alone pass; one artifact can be checked; JSON holds the findings.
     env.run_ok(&["check", "skill:meta"]);
@@ -67,5 +92,9 @@ fn check_lists_what_the_format_asks_for_and_add_warns_without_refusing() {
     assert_eq!(findings[1]["severity"], "warning");
     assert_eq!(findings[1]["field"], "metadata");
     let e = env.run_err(&["check", "skill:godo"]);
-    assert!(e.stderr.contains("did you mean skill:good?"), "{}", e.stderr);
+    assert!(
+        e.stderr.contains("did you mean skill:good?"),
+        "{}",
+        e.stderr
+    );
 }
