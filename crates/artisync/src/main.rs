@@ -487,14 +487,12 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             // a typo records no job and a sync before `init` creates
             // nothing in the data home.
             let manifest = e.collection()?.manifest()?;
-            for id in &req.artifacts {
-                let in_project = direction == Direction::ProjectToCollection
-                    && project
-                        .as_ref()
-                        .is_some_and(|p| p.join(".claude").join(id.rel_path().as_str()).exists());
-                if manifest.get(id).is_none() && !in_project {
-                    return Err(e.unknown(id).into());
-                }
+            if let Some(id) = req
+                .artifacts
+                .iter()
+                .find(|id| !artisync_sync::syncable(&manifest, direction, project.as_deref(), id))
+            {
+                return Err(e.unknown(id).into());
             }
             let store = JobStore::open(&e.home.jobs_db_path())?;
             let trace = artisync_jobs::random_id();

@@ -751,6 +751,11 @@ pub fn sync(o: &Out, r: &SyncReport, project: Option<&Path>) {
     }
 }
 
+/// The outcome of one result of a stored job, as recorded.
+fn outcome_of(r: &serde_json::Value) -> Option<Outcome> {
+    serde_json::from_value(r["outcome"].clone()).ok()
+}
+
 /// An update job: one line per copy, grouped by where it was written, then
 /// the copies held back and why.
 pub fn update(o: &Out, job: &Job) {
@@ -766,8 +771,6 @@ pub fn update(o: &Out, job: &Job) {
         Some(p) => p.to_string(),
         None => "the collection".to_string(),
     };
-    let outcome_of =
-        |r: &serde_json::Value| serde_json::from_value::<Outcome>(r["outcome"].clone()).ok();
     // A held copy carries the status that held it.
     let (held, synced): (Vec<_>, Vec<_>) = results.iter().partition(|r| r["status"].is_string());
     if synced.is_empty() {
@@ -929,8 +932,6 @@ pub fn job(o: &Out, j: &Job) {
     }
     if let Some(results) = j.results.as_array() {
         let text = |v: &serde_json::Value| v.as_str().unwrap_or("?").to_string();
-        let outcome_of =
-            |r: &serde_json::Value| serde_json::from_value::<Outcome>(r["outcome"].clone()).ok();
         let mut t = Table::new(2);
         let mut hidden = 0;
         for r in results {

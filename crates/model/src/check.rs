@@ -12,6 +12,7 @@
 
 use serde::Serialize;
 
+use crate::meta::FrontMatterError;
 use crate::Kind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,34 +48,14 @@ fn warning(field: &str, message: String) -> Finding {
     }
 }
 
-/// The YAML between the first line `---` and the next `---` (or `...`);
-/// `Ok(None)` when the document has no front matter.
+/// The front matter as a mapping (`None`: there is none), or why it
+/// cannot be read, in words.
 fn front_matter(text: &str) -> Result<Option<serde_yaml_ng::Mapping>, String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = text.split_inclusive('\n');
-    match lines.next() {
-        Some(first) if first.trim_end() == "---" => {}
-        _ => return Ok(None),
-    }
-    let mut yaml = String::new();
-    let mut closed = false;
-    for line in lines {
-        let t = line.trim_end();
-        if t == "---" || t == "..." {
-            closed = true;
-            break;
-        }
-        yaml.push_str(line);
-    }
-    if !closed {
-        return Err("the front matter is not closed by a '---' line".into());
-    }
-    match serde_yaml_ng::from_str::<serde_yaml_ng::Value>(&yaml) {
-        Ok(serde_yaml_ng::Value::Mapping(m)) => Ok(Some(m)),
-        Ok(serde_yaml_ng::Value::Null) => Ok(Some(serde_yaml_ng::Mapping::new())),
-        Ok(_) => Err("the front matter is not a YAML mapping of fields".into()),
-        Err(e) => Err(format!("the front matter is not valid YAML: {e}")),
-    }
+    crate::meta::front_matter(text).map_err(|e| match e {
+        FrontMatterError::NotClosed => "the front matter is not closed by a '---' line".into(),
+        FrontMatterError::NotMapping => "the front matter is not a YAML mapping of fields".into(),
+        FrontMatterError::Invalid(e) => format!("the front matter is not valid YAML: {e}"),
+    })
 }
 
 /// Whether `name` is a valid skill name (the format's rule, without the

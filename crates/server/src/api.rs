@@ -281,11 +281,7 @@ fn validate_sync(state: &SharedState, mut req: JobRequest) -> Result<JobRequest,
     let mut ids = Vec::new();
     for a in &req.artifacts {
         let id = parse_id(a)?;
-        let in_project = direction == Direction::ProjectToCollection
-            && project
-                .as_ref()
-                .is_some_and(|p| p.join(".claude").join(id.rel_path().as_str()).exists());
-        if manifest.get(&id).is_none() && !in_project {
+        if !artisync_sync::syncable(&manifest, direction, project.as_deref(), &id) {
             // With the id it most likely meant, as every surface says it.
             return Err(engine.unknown(&id).into());
         }

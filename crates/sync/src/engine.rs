@@ -64,6 +64,14 @@ impl Engine {
         Ok(Collection::init(&self.home, &self.collection_name, remote)?)
     }
 
+    /// Refuses the first of `ids` that `manifest` does not hold.
+    fn require_known(&self, manifest: &Manifest, ids: &[ArtifactId]) -> Result<(), SyncError> {
+        match ids.iter().find(|id| manifest.get(id).is_none()) {
+            Some(id) => Err(self.unknown(id)),
+            None => Ok(()),
+        }
+    }
+
     /// The error for an artifact this collection does not hold, with the
     /// id it most likely meant.
     pub fn unknown(&self, id: &ArtifactId) -> SyncError {
@@ -332,11 +340,7 @@ impl Engine {
     pub fn fetch(&self, ids: &[ArtifactId]) -> Result<Vec<FetchReport>, SyncError> {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
-        for id in ids {
-            if manifest.get(id).is_none() {
-                return Err(self.unknown(id));
-            }
-        }
+        self.require_known(&manifest, ids)?;
         let mut by_url: BTreeMap<String, Vec<ArtifactId>> = BTreeMap::new();
         for e in &manifest.artifacts {
             if !ids.is_empty() && !ids.contains(&e.id()) {
@@ -954,11 +958,7 @@ impl Engine {
     pub fn check(&self, ids: &[ArtifactId]) -> Result<Vec<CheckReport>, SyncError> {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
-        for id in ids {
-            if manifest.get(id).is_none() {
-                return Err(self.unknown(id));
-            }
-        }
+        self.require_known(&manifest, ids)?;
         let mut out = Vec::new();
         for entry in &manifest.artifacts {
             let id = entry.id();
@@ -969,12 +969,7 @@ impl Engine {
             let content = self
                 .tier_content(&collection, entry, Tier::Collection, None)?
                 .0;
-            let text = content.as_ref().and_then(|c| {
-                c.files
-                    .iter()
-                    .find(|(p, _)| p.as_str() == file || id.kind != Kind::Skill)
-                    .map(|(_, e)| String::from_utf8_lossy(&e.data).into_owned())
-            });
+            let text = content.as_ref().and_then(|c| metadata_text(&id, c));
             let findings = match text {
                 Some(t) => artisync_model::check_artifact(id.kind, id.name.as_str(), &t),
                 None => vec![artisync_model::Finding {
@@ -1088,15 +1083,23 @@ fn offline_warning(url: &str, f: &FetchOutcome) -> Vec<String> {
     }
 }
 
+/// The text of the file that carries an artifact's front matter
+/// (`SKILL.md` inside a skill, the file itself otherwise), if present.
+fn metadata_text(id: &ArtifactId, content: &Content) -> Option<String> {
+    let entry = match content.shape {
+        Shape::File => content.files.values().next(),
+        Shape::Dir => content
+            .files
+            .get(&RelPath::new(&id.kind.metadata_file(&id.name)).unwrap_or_default()),
+    };
+    entry.map(|e| String::from_utf8_lossy(&e.data).into_owned())
+}
+
 /// The title and description of an artifact, from its front matter.
 pub fn metadata_of(id: &ArtifactId, content: &Content) -> Metadata {
     let file = id.kind.metadata_file(&id.name);
-    let entry = match content.shape {
-        Shape::File => content.files.values().next(),
-        Shape::Dir => content.files.get(&RelPath::new(&file).unwrap_or_default()),
-    };
-    match entry {
-        Some(e) => Metadata::from_markdown(&String::from_utf8_lossy(&e.data)),
+    match metadata_text(id, content) {
+        Some(text) => Metadata::from_markdown(&text),
         None => Metadata {
             warning: Some(format!("{file} is missing")),
             ..Metadata::default()
@@ -1124,13 +1127,7 @@ impl Engine {
         // refused ('artisync check' lists it again later).
         let mut warnings = warnings;
         for (id, content) in written {
-            let file = id.kind.metadata_file(&id.name);
-            let text = content
-                .files
-                .iter()
-                .find(|(p, _)| p.as_str() == file || id.kind != Kind::Skill)
-                .map(|(_, e)| String::from_utf8_lossy(&e.data).into_owned())
-                .unwrap_or_default();
+            let text = metadata_text(id, content).unwrap_or_default();
             for f in artisync_model::check_artifact(id.kind, id.name.as_str(), &text) {
                 warnings.push(format!("{id}: {} {}", f.field, f.message));
             }

@@ -25,5 +25,5 @@ pub use report::*;
 pub use resolve::{
     ConflictView, Resolution, ResolveReport, ResolveRequest, UndoPreview, UndoReport,
 };
-pub use syncing::{ArtifactResult, Progress, SyncReport, SyncRequest};
+pub use syncing::{syncable, ArtifactResult, Progress, SyncReport, SyncRequest};
 pub use update::{Held, UpdatePlan};

@@ -9,7 +9,7 @@
 //! nothing to the destination: the pending merge is staged instead.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use artisync_merge::{merge_limited, ConflictKind, FileChange, Merge, MergeLimits};
 use artisync_model::{
@@ -547,15 +547,12 @@ impl Engine {
         } else {
             req.artifacts.clone()
         };
-        for id in &ids {
-            let known = manifest.get(id).is_some();
-            let in_project = req.direction == Direction::ProjectToCollection
-                && project
-                    .as_ref()
-                    .is_some_and(|p| p.artifact_path(id).exists());
-            if !known && !in_project {
-                return Err(self.unknown(id));
-            }
+        let root = project.as_ref().map(|p| p.root.as_path());
+        if let Some(id) = ids
+            .iter()
+            .find(|id| !syncable(&manifest, req.direction, root, id))
+        {
+            return Err(self.unknown(id));
         }
         for id in req.strategies.keys() {
             if !ids.contains(id) {
@@ -1160,4 +1157,20 @@ pub(crate) struct RunCtx<'a> {
     pub project_root: Option<PathBuf>,
     /// The run's cancel check, also asked during long merges.
     pub cancelled: &'a dyn Fn() -> bool,
+}
+
+/// Whether a sync in `direction` may name `id`: the collection holds it,
+/// or, from a project to the collection, the project's `.claude/` folder
+/// does (an artifact made there). Every surface checks requests with this
+/// before a job exists; the sync itself checks again.
+pub fn syncable(
+    manifest: &artisync_model::Manifest,
+    direction: Direction,
+    project_root: Option<&Path>,
+    id: &ArtifactId,
+) -> bool {
+    manifest.get(id).is_some()
+        || (direction == Direction::ProjectToCollection
+            && project_root
+                .is_some_and(|root| root.join(".claude").join(id.rel_path().as_str()).exists()))
 }
