@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use artisync_model::Target;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// The tiers `--lhs` and `--rhs` take, for help texts.
@@ -49,6 +50,9 @@ pub struct Global {
     /// Print more detail
     #[arg(short, long, global = true, help_heading = "Global options")]
     pub verbose: bool,
+    /// Use your user scope (~/.claude, ~/.agents and the other layouts) as the project: the same as --project ~
+    #[arg(long, global = true, help_heading = "Global options")]
+    pub user: bool,
     /// Format of log lines on stderr
     #[arg(
         long,
@@ -166,6 +170,9 @@ pub enum Command {
         /// The project whose copy the tier "project" means
         #[arg(long, value_name = "PATH")]
         project: Option<PathBuf>,
+        /// The project copy's target: claude, agents, codex, gemini, opencode, copilot or cursor (default: the project's first)
+        #[arg(long, value_name = "TARGET", value_parser = parse_target)]
+        target: Option<Target>,
     },
     /// Copy artifacts from the collection into a project
     #[command(
@@ -175,9 +182,12 @@ pub enum Command {
         /// Artifacts to copy, as KIND:NAME (e.g. skill:pdf)
         #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
-        /// The project to copy into (its .claude/ folder; registered on first deploy)
+        /// The project to copy into (each of its targets; registered on first deploy)
         #[arg(long, value_name = "PATH")]
-        project: PathBuf,
+        project: Option<PathBuf>,
+        /// Deploy into this target only (default: every target of the project)
+        #[arg(long, value_name = "TARGET", value_parser = parse_target)]
+        target: Option<Target>,
     },
     /// Sync artifacts in one direction, merging three-way (a job recorded like any other)
     #[command(
@@ -193,6 +203,9 @@ pub enum Command {
         /// The project the direction reads or writes (needed by the project directions)
         #[arg(long, value_name = "PATH")]
         project: Option<PathBuf>,
+        /// The project copy's target (default: every target into the project, the first one out of it)
+        #[arg(long, value_name = "TARGET", value_parser = parse_target)]
+        target: Option<Target>,
         /// auto (three-way merge), ours (keep the destination) or theirs (take the source)
         #[arg(long, default_value = "auto", value_name = "STRATEGY")]
         strategy: String,
@@ -239,6 +252,9 @@ pub enum Command {
         /// The project, when the conflict was staged by a sync into or out of one
         #[arg(long, value_name = "PATH")]
         project: Option<PathBuf>,
+        /// The project copy's target, when conflicts wait in more than one
+        #[arg(long, value_name = "TARGET", value_parser = parse_target)]
+        target: Option<Target>,
         /// Settle every conflicted file with ours or theirs
         #[arg(long, value_name = "ours|theirs")]
         all: Option<String>,
@@ -276,7 +292,10 @@ pub enum Command {
         id: String,
         /// The project whose copy holds the changes
         #[arg(long, value_name = "PATH")]
-        project: PathBuf,
+        project: Option<PathBuf>,
+        /// The project copy's target: claude, agents, codex, gemini, opencode, copilot or cursor (default: the project's first)
+        #[arg(long, value_name = "TARGET", value_parser = parse_target)]
+        target: Option<Target>,
         /// zip or tar.gz (patch, mbox and README) or a bare mbox
         #[arg(long, default_value = "zip", value_name = "FORMAT")]
         format: String,
@@ -295,6 +314,9 @@ pub enum Command {
         /// Undo the last write into this project (default: the collection's)
         #[arg(long, value_name = "PATH")]
         project: Option<PathBuf>,
+        /// The project copy's target: claude, agents, codex, gemini, opencode, copilot or cursor (default: the project's first)
+        #[arg(long, value_name = "TARGET", value_parser = parse_target)]
+        target: Option<Target>,
     },
     /// Recent jobs (every sync, from the CLI or the server)
     #[command(
@@ -427,14 +449,25 @@ impl Command {
 
 #[derive(Debug, Subcommand)]
 pub enum ProjectAction {
-    /// Register a project directory
+    /// Register a project directory, and the layouts its copies live in
+    ///
+    /// Each target is a layout agents read: claude (.claude/skills,
+    /// commands, agents), agents (.agents/skills, read by Codex, Gemini
+    /// CLI, OpenCode and Copilot), codex (.codex/skills), gemini
+    /// (.gemini/skills), opencode (.opencode/skills), copilot
+    /// (.github/skills) and cursor (.cursor/skills). Only claude holds
+    /// commands and agents. A new project gets claude unless targets are
+    /// given; giving targets for a registered project replaces its list.
     #[command(
-        after_help = "Examples:\n  artisync project add ~/src/my-app\n  artisync project add ."
+        after_help = "Examples:\n  artisync project add ~/src/my-app\n  artisync project add . --target claude --target agents\n  artisync --user project add --target claude --target codex"
     )]
     Add {
-        /// The project's root (the folder that holds, or will hold, .claude/)
+        /// The project's root (the folder that holds, or will hold, .claude/; default with --user: your home)
         #[arg(value_name = "PATH")]
-        path: PathBuf,
+        path: Option<PathBuf>,
+        /// A layout the project's copies live in (repeatable; the first is read when a command names none)
+        #[arg(long = "target", value_name = "TARGET", value_parser = parse_target)]
+        targets: Vec<Target>,
     },
     /// List registered projects
     #[command(after_help = "Examples:\n  artisync project list\n  artisync project list --json")]
@@ -444,6 +477,11 @@ pub enum ProjectAction {
     Remove {
         /// The project's root, as registered
         #[arg(value_name = "PATH")]
-        path: PathBuf,
+        path: Option<PathBuf>,
     },
+}
+
+/// A `--target` value: one of the layouts.
+fn parse_target(s: &str) -> Result<Target, String> {
+    s.parse::<Target>().map_err(|e| e.to_string())
 }

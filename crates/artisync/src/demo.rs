@@ -75,8 +75,8 @@ pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
         id("command:review")?,
         id("agent:reviewer")?,
     ];
-    engine.deploy(&all, &web)?;
-    engine.deploy(&[id("skill:pdf")?, id("command:review")?], &api)?;
+    engine.deploy(&all, &web, None)?;
+    engine.deploy(&[id("skill:pdf")?, id("command:review")?], &api, None)?;
 
     // A local improvement in one project: web-app is ahead.
     edit(

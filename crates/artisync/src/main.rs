@@ -7,6 +7,7 @@ mod error;
 mod output;
 mod progress;
 mod resolving;
+mod scope;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -26,7 +27,7 @@ use output::Out;
 use progress::Progress;
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_error(e),
     };
@@ -42,7 +43,7 @@ fn main() -> ExitCode {
         cli.global.log_format == LogFormat::Json,
     );
     out.verbose = cli.global.verbose;
-    let result = run(&cli, &out);
+    let result = scope::apply(&mut cli).and_then(|()| run(&cli, &out));
     // Whatever the command hashed, the next one starts from it.
     artisync_store::statcache::save_all();
     match result {
@@ -383,6 +384,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             lhs,
             rhs,
             project,
+            target,
         } => {
             let id = parse_id(id)?;
             let (lhs, rhs) = (parse_tier(lhs)?, parse_tier(rhs)?);
@@ -392,31 +394,56 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 ));
             }
             let spinner = Progress::spinner(out, &format!("diffing {id}"));
-            let d = engine(cli)?.diff(&id, lhs, rhs, project.as_deref());
+            let d = engine(cli)?.diff_with(
+                &id,
+                lhs,
+                rhs,
+                project.as_deref(),
+                *target,
+                artisync_sync::Whitespace::Show,
+            );
             drop(spinner);
             let d = d?;
             emit(out, &d, |o| output::diff(o, &d))
         }
-        Command::Deploy { ids, project } => {
+        Command::Deploy {
+            ids,
+            project,
+            target,
+        } => {
             let ids = parse_ids(ids)?;
-            let report = engine(cli)?.deploy(&ids, project)?;
+            let project = scope::required(project, "deploy")?;
+            let report = engine(cli)?.deploy(&ids, project, *target)?;
             emit(out, &report, |o| output::deploy(o, &report))
         }
         Command::Project { action } => {
             let e = engine(cli)?;
             match action {
-                ProjectAction::Add { path } => {
-                    let (p, new) = e.project_add(path)?;
-                    let report = serde_json::json!({"path": p.root, "added": new});
+                ProjectAction::Add { path, targets } => {
+                    let path = scope::required(path, "project add")?;
+                    let known = e
+                        .project_list()?
+                        .iter()
+                        .any(|p| std::fs::canonicalize(path).is_ok_and(|c| c == p.path));
+                    let (p, changed) = e.project_add(path, targets)?;
+                    let targets = e.targets_of(&p.root)?;
+                    let new = changed && !known;
+                    let report =
+                        serde_json::json!({"path": p.root, "added": new, "targets": targets});
+                    let names: Vec<&str> = targets.iter().map(|t| t.as_str()).collect();
                     emit(out, &report, |o| {
-                        if new {
-                            o.line(&format!("Registered project {}", p.root.display()));
+                        let what = if new {
+                            "Registered project"
+                        } else if changed {
+                            "Set the targets of project"
                         } else {
-                            o.line(&format!(
-                                "Project {} was already registered",
-                                p.root.display()
-                            ));
-                        }
+                            "Project already registered:"
+                        };
+                        o.line(&format!(
+                            "{what} {} (targets: {})",
+                            p.root.display(),
+                            names.join(", ")
+                        ));
                     })
                 }
                 ProjectAction::List => {
@@ -424,6 +451,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                     emit(out, &list, |o| output::projects(o, &list))
                 }
                 ProjectAction::Remove { path } => {
+                    let path = scope::required(path, "project remove")?;
                     e.project_remove(path)?;
                     let report = serde_json::json!({"path": path, "removed": true});
                     emit(out, &report, |o| {
@@ -439,6 +467,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             direction,
             ids,
             project,
+            target,
             strategy,
             strategy_for,
             dry_run,
@@ -448,6 +477,12 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             let mut req = SyncRequest::new(direction);
             req.artifacts = parse_ids(ids)?;
             req.project = project.clone();
+            req.target = *target;
+            if target.is_some() && project.is_none() {
+                return Err(CliError::usage(
+                    "--target names a project's copy; give --project PATH (or --user) too",
+                ));
+            }
             req.strategy = strategy.parse().map_err(usage)?;
             for s in strategy_for {
                 let (id, st) = s.split_once('=').ok_or_else(|| {
@@ -471,6 +506,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                         .display()
                         .to_string()
                 }),
+                target: target.map(|t| t.to_string()),
                 collection: Some(cli.global.collection.clone()),
                 strategy: Some(req.strategy.to_string()),
                 strategies: req
@@ -487,10 +523,17 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             // a typo records no job and a sync before `init` creates
             // nothing in the data home.
             let manifest = e.collection()?.manifest()?;
+            let copy = match project.as_deref() {
+                Some(p) if direction != Direction::UpstreamToCollection => {
+                    Some(e.project_copy(p, *target)?)
+                }
+                _ => None,
+            };
+            let place = copy.as_ref().map(|c| (c.root.as_path(), c.target));
             if let Some(id) = req
                 .artifacts
                 .iter()
-                .find(|id| !artisync_sync::syncable(&manifest, direction, project.as_deref(), id))
+                .find(|id| !artisync_sync::syncable(&manifest, direction, place, id))
             {
                 return Err(e.unknown(id).into());
             }
@@ -526,7 +569,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                     .iter()
                     .any(|a| matches!(a.outcome, Outcome::Updated | Outcome::Merged));
                 if !report.dry_run && wrote && report.direction == Direction::CollectionToProject {
-                    e.project_add(p)?;
+                    e.project_add(p, &[])?;
                 }
             }
             let mut doc = serde_json::to_value(&report).map_err(anyhow::Error::from)?;
@@ -617,6 +660,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
         Command::Resolve {
             id,
             project,
+            target,
             all,
             files,
             edit,
@@ -629,6 +673,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 collection: &cli.global.collection,
                 id,
                 project: project.as_deref(),
+                target: *target,
                 all: all.as_deref(),
                 files,
                 edit: *edit,
@@ -639,9 +684,11 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
         Command::Patch {
             id,
             project,
+            target,
             format,
             output,
         } => {
+            let project = scope::required(project, "patch")?;
             let id = parse_id(id)?;
             let format: PatchFormat = format.parse().map_err(usage)?;
             let to_stdout = output.as_deref() == Some(std::path::Path::new("-"));
@@ -650,7 +697,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                     "-o - writes the bundle to stdout, where --json writes its document; give -o FILE, or leave out --json",
                 ));
             }
-            let bundle = engine(cli)?.patch(&id, project, format)?;
+            let bundle = engine(cli)?.patch(&id, project, *target, format)?;
             if to_stdout {
                 write_stdout(&bundle.bytes)?;
                 out.info(&format!(
@@ -688,9 +735,13 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 }
             })
         }
-        Command::Undo { id, project } => {
+        Command::Undo {
+            id,
+            project,
+            target,
+        } => {
             let id = id.as_deref().map(parse_id).transpose()?;
-            let report = engine(cli)?.undo(id.as_ref(), project.as_deref(), None)?;
+            let report = engine(cli)?.undo(id.as_ref(), project.as_deref(), *target, None)?;
             emit(out, &report, |o| {
                 o.line(&format!(
                     "Undid '{}' of {} in {}: restored {}",

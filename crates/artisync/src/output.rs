@@ -6,7 +6,7 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use artisync_jobs::Job;
-use artisync_model::{FileMode, ObjectId, Outcome, Severity, Status};
+use artisync_model::{FileMode, ObjectId, Outcome, Severity, Status, Target};
 use artisync_sync::diff::{FileStatus, LineKind, Span};
 use artisync_sync::report::*;
 use artisync_sync::{ConflictView, ResolveReport, SyncReport};
@@ -328,7 +328,7 @@ fn untracked(o: &Out, r: &StatusReport) {
         };
         t.row(vec![
             cell(u.id.to_string()),
-            cell(u.path.display().to_string()),
+            cell(copy_place(&u.path, u.target)),
             cell(format!("({note})")),
         ]);
     }
@@ -378,7 +378,7 @@ pub fn status(o: &Out, r: &StatusReport) {
         }
         for p in &a.projects {
             t.row(vec![
-                cell(format!("→ {}", p.path.display())),
+                cell(format!("→ {}", copy_place(&p.path, p.target))),
                 (p.status.as_str().to_string(), status_color(p.status)),
                 cell(short(p.hash)),
                 cell(format!("base {}", short(p.deployed_hash))),
@@ -487,7 +487,7 @@ pub fn versions(o: &Out, v: &Versions) {
             "  project      {}  {} {}",
             short(p.hash),
             o.status(p.status),
-            p.path.display()
+            copy_place(&p.path, p.target)
         ));
         o.line(&format!(
             "               deployed {} at {}",
@@ -526,6 +526,22 @@ pub fn deploy(o: &Out, r: &DeployReport) {
             d.hash.short()
         ));
     }
+    for s in &r.skipped {
+        o.line(&format!(
+            "Skipped {} for the {} target: {}",
+            s.id, s.target, s.message
+        ));
+    }
+}
+
+/// A project copy's place: the project's path, and its target unless
+/// that is `claude`.
+fn copy_place(path: &Path, target: Target) -> String {
+    if target == Target::Claude {
+        path.display().to_string()
+    } else {
+        format!("{} [{target}]", path.display())
+    }
 }
 
 pub fn projects(o: &Out, list: &[ProjectInfo]) {
@@ -533,10 +549,12 @@ pub fn projects(o: &Out, list: &[ProjectInfo]) {
         o.line("No projects registered; add one with 'artisync project add PATH'.");
     }
     for p in list {
+        let targets: Vec<&str> = p.targets.iter().map(|t| t.as_str()).collect();
         o.line(&format!(
-            "{}  ({}, added {})",
+            "{}  (targets {}; {}, added {})",
             p.path.display(),
-            count(p.artifacts, "artifact", "artifacts"),
+            targets.join(", "),
+            count(p.artifacts, "copy", "copies"),
             p.added_at
         ));
     }
@@ -701,8 +719,12 @@ pub fn sync(o: &Out, r: &SyncReport, project: Option<&Path>) {
             hidden += 1;
             continue;
         }
+        let id = match a.target {
+            Some(t) if t != Target::Claude => format!("{} [{t}]", a.id),
+            _ => a.id.to_string(),
+        };
         t.row(vec![
-            cell(a.id.to_string()),
+            cell(id),
             (a.outcome.as_str().to_string(), outcome_color(a.outcome)),
             cell(format!("{} → {}", short(a.from), short(a.to))),
             cell(a.message.clone()),
@@ -736,8 +758,12 @@ pub fn sync(o: &Out, r: &SyncReport, project: Option<&Path>) {
         .iter()
         .filter(|a| a.outcome == Outcome::Conflict)
     {
+        let t = match a.target {
+            Some(t) if t != Target::Claude && !p.is_empty() => format!(" --target {t}"),
+            _ => String::new(),
+        };
         o.line(&format!(
-            "See the conflict with: artisync resolve {}{p}   (it shows each conflicting hunk and how to settle it)",
+            "See the conflict with: artisync resolve {}{p}{t}   (it shows each conflicting hunk and how to settle it)",
             a.id
         ));
     }

@@ -20,6 +20,7 @@ pub struct ResolveArgs<'a> {
     pub collection: &'a str,
     pub id: &'a str,
     pub project: Option<&'a Path>,
+    pub target: Option<artisync_model::Target>,
     pub all: Option<&'a str>,
     pub files: &'a [String],
     pub edit: bool,
@@ -41,7 +42,7 @@ pub fn command_prefix(collection: &str, view: &ConflictView) -> String {
     let mut s = format!("artisync resolve {}", view.id);
     let project = match (&view.project, &view.destination) {
         (Some(p), _) => Some(p.clone()),
-        (None, artisync_model::Destination::Project { path }) => Some(path.clone()),
+        (None, artisync_model::Destination::Project { path, .. }) => Some(path.clone()),
         _ => None,
     };
     if let Some(p) = project {
@@ -49,6 +50,9 @@ pub fn command_prefix(collection: &str, view: &ConflictView) -> String {
             " --project {}",
             shell_word(&p.display().to_string())
         ));
+        if view.target != artisync_model::Target::Claude {
+            s.push_str(&format!(" --target {}", view.target));
+        }
     }
     if collection != "default" {
         s.push_str(&format!(" --collection {}", shell_word(collection)));
@@ -138,6 +142,7 @@ pub fn run(e: &Engine, out: &Out, a: &ResolveArgs<'_>) -> Result<(), CliError> {
     }
     let mut req = ResolveRequest {
         project: a.project.map(Path::to_path_buf),
+        target: a.target,
         ..ResolveRequest::default()
     };
     req.all = a.all.map(parse_resolution).transpose()?;
@@ -169,7 +174,7 @@ pub fn run(e: &Engine, out: &Out, a: &ResolveArgs<'_>) -> Result<(), CliError> {
 /// Without a choice: each conflicting hunk with the base, and the commands
 /// that settle it. Showing is not a failure, so it exits 0.
 fn show(e: &Engine, out: &Out, a: &ResolveArgs<'_>, id: &ArtifactId) -> Result<(), CliError> {
-    let view = e.conflict(id, a.project)?;
+    let view = e.conflict(id, a.project, a.target)?;
     let (ours, theirs) = tiers(&view.direction);
     let mut doc = serde_json::to_value(&view).map_err(anyhow::Error::from)?;
     if let Some(files) = doc.get_mut("files").and_then(|f| f.as_array_mut()) {
@@ -213,7 +218,7 @@ fn write_out(
             file.display()
         )));
     }
-    let view = e.conflict(id, a.project)?;
+    let view = e.conflict(id, a.project, a.target)?;
     let targets = targets(&view, a.path, "--output")?;
     let [f] = targets.as_slice() else {
         return Err(CliError::usage(format!(
@@ -312,7 +317,7 @@ fn edit(
     id: &ArtifactId,
     mut req: ResolveRequest,
 ) -> Result<(), CliError> {
-    let view = e.conflict(id, a.project)?;
+    let view = e.conflict(id, a.project, a.target)?;
     let targets = targets(&view, a.path, "--edit")?;
     if let Some(f) = targets.iter().find(|f| req.files.contains_key(&f.path)) {
         return Err(CliError::usage(format!(

@@ -117,6 +117,11 @@ pub struct JobRequest {
     pub artifacts: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project_path: Option<String>,
+    /// The target of the project copy (`claude`, `agents`, …); none means
+    /// every target of the project from the collection, its first one
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
     /// Updates: the projects to bring up to date (every project when empty).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub projects: Vec<String>,

@@ -25,6 +25,7 @@ pub fn to_sync_request(job: &Job) -> Result<SyncRequest, String> {
     let mut req = SyncRequest::new(direction);
     req.artifacts = parse_ids(&r.artifacts)?;
     req.project = r.project_path.as_ref().map(PathBuf::from);
+    req.target = parse_target(r.target.as_deref())?;
     if let Some(s) = &r.strategy {
         req.strategy = s
             .parse()
@@ -203,7 +204,8 @@ fn run_patch(
         .unwrap_or("zip")
         .parse()
         .map_err(|e: artisync_model::ModelError| e.to_string())?;
-    let bundle = match engine.patch(&id, std::path::Path::new(project), format) {
+    let target = parse_target(r.target.as_deref())?;
+    let bundle = match engine.patch(&id, std::path::Path::new(project), target, format) {
         Ok(b) => b,
         // Nothing differs: the export succeeded with nothing to hand over.
         Err(artisync_sync::SyncError::NothingToExport(message)) => {
@@ -231,6 +233,14 @@ fn run_patch(
         );
     }
     Ok((JobState::Success, Some(report), None))
+}
+
+fn parse_target(name: Option<&str>) -> Result<Option<artisync_model::Target>, String> {
+    name.map(|t| {
+        t.parse()
+            .map_err(|e: artisync_model::ModelError| e.to_string())
+    })
+    .transpose()
 }
 
 fn parse_ids(names: &[String]) -> Result<Vec<ArtifactId>, String> {
@@ -359,6 +369,7 @@ fn run_update(
                 "outcome": Outcome::Skipped,
                 "direction": h.direction,
                 "project": h.project,
+                "target": h.target,
                 "status": h.status,
                 "message": h.message,
             });

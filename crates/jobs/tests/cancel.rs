@@ -78,7 +78,7 @@ fn a_cancel_before_the_first_artifact_ends_cancelled_not_success() {
     let project = f.tmp.path().join("web");
     std::fs::create_dir_all(&project).unwrap();
     f.engine
-        .deploy(&["skill:pdf".parse().unwrap()], &project)
+        .deploy(&["skill:pdf".parse().unwrap()], &project, None)
         .unwrap();
     // Something to do: the collection's copy changed.
     let skill = f.collection().join("skills/pdf/SKILL.md");
@@ -94,7 +94,7 @@ fn a_cancel_before_the_first_artifact_ends_cancelled_not_success() {
     // A job with nothing at all to do that was cancelled is cancelled too.
     let empty = f.tmp.path().join("empty");
     std::fs::create_dir_all(&empty).unwrap();
-    f.engine.project_add(&empty).unwrap();
+    f.engine.project_add(&empty, &[]).unwrap();
     let job = f.sync_job("collection_to_project", Some(&empty));
     f.store.cancel(&job.id).unwrap();
     let (done, _) = run_sync_job(&f.home, &f.store, &job, &|| {}).unwrap();

@@ -16,6 +16,7 @@ pub mod path;
 pub mod spec;
 pub mod status;
 pub mod sync;
+pub mod target;
 
 pub use check::{check_artifact, Finding, Severity};
 pub use content::{
@@ -31,3 +32,4 @@ pub use path::RelPath;
 pub use spec::{Location, SourceSpec};
 pub use status::{drift, Destination, Status, Tier};
 pub use sync::{Direction, Outcome, Strategy};
+pub use target::Target;

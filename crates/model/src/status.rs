@@ -123,19 +123,35 @@ impl std::str::FromStr for Tier {
     }
 }
 
-/// Where a sync writes: the collection (by name) or a project (by path).
+/// Where a sync writes: the collection (by name) or one copy in a project
+/// (by path and target; `target` is left out for `claude`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(tag = "tier", rename_all = "snake_case")]
 pub enum Destination {
-    Collection { name: String },
-    Project { path: std::path::PathBuf },
+    Collection {
+        name: String,
+    },
+    Project {
+        path: std::path::PathBuf,
+        #[serde(
+            default = "crate::Target::default_one",
+            skip_serializing_if = "crate::target::is_claude"
+        )]
+        target: crate::Target,
+    },
 }
 
 impl fmt::Display for Destination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Destination::Collection { name } => write!(f, "collection '{name}'"),
-            Destination::Project { path } => write!(f, "project {}", path.display()),
+            Destination::Project {
+                path,
+                target: crate::Target::Claude,
+            } => write!(f, "project {}", path.display()),
+            Destination::Project { path, target } => {
+                write!(f, "project {} ({target} copy)", path.display())
+            }
         }
     }
 }
@@ -145,7 +161,15 @@ impl Destination {
     pub fn key(&self) -> String {
         match self {
             Destination::Collection { name } => format!("collection:{name}"),
-            Destination::Project { path } => format!("project:{}", path.display()),
+            // Claude copies keep the key they had before targets existed,
+            // so conflicts staged then are still found.
+            Destination::Project {
+                path,
+                target: crate::Target::Claude,
+            } => format!("project:{}", path.display()),
+            Destination::Project { path, target } => {
+                format!("project:{}#{target}", path.display())
+            }
         }
     }
 }

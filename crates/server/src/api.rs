@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
 use artisync_jobs::{Job, JobKind, JobRequest, JobState, Origin};
-use artisync_model::{ArtifactId, Direction, RelPath, Tier};
+use artisync_model::{ArtifactId, Direction, RelPath, Target, Tier};
 use artisync_store::{Collection, Project, Registry};
 use artisync_sync::{Engine, PatchFormat, Resolution, ResolveRequest, Whitespace};
 use axum::body::Body;
@@ -278,10 +278,23 @@ fn validate_sync(state: &SharedState, mut req: JobRequest) -> Result<JobRequest,
         (_, None) => return Err(ApiError::invalid(format!("{direction} needs project_path"))),
         (_, Some(p)) => Some(check_project_path(state, p)?),
     };
+    let target = target_in_body(req.target.as_deref())?;
+    if target.is_some() && project.is_none() {
+        return Err(ApiError::invalid(
+            "target names a project's copy; give project_path too",
+        ));
+    }
+    // The copy a project → collection sync reads: checked now, so that a
+    // project without that target is refused before a job exists.
+    let copy = match &project {
+        Some(p) => Some(engine.project_copy(p, target)?),
+        None => None,
+    };
     let mut ids = Vec::new();
     for a in &req.artifacts {
         let id = parse_id(a)?;
-        if !artisync_sync::syncable(&manifest, direction, project.as_deref(), &id) {
+        let place = copy.as_ref().map(|c| (c.root.as_path(), c.target));
+        if !artisync_sync::syncable(&manifest, direction, place, &id) {
             // With the id it most likely meant, as every surface says it.
             return Err(engine.unknown(&id).into());
         }
@@ -379,12 +392,32 @@ async fn cancel_job(
 #[serde(deny_unknown_fields)]
 struct Scope {
     project_path: Option<String>,
+    /// The target of the project copy; the project's first when absent.
+    target: Option<String>,
     collection: Option<String>,
 }
 
 /// The validated project of an optional `project_path`.
 fn project_of(state: &SharedState, raw: Option<&str>) -> Result<Option<PathBuf>, ApiError> {
     raw.map(|p| check_project_path(state, p)).transpose()
+}
+
+/// A `target` query parameter: one of the layouts.
+fn target_in_query(raw: Option<&str>) -> Result<Option<Target>, ApiError> {
+    raw.map(|t| {
+        t.parse::<Target>()
+            .map_err(|e| ApiError::bad_request(e.to_string()))
+    })
+    .transpose()
+}
+
+/// A `target` field of a request body: one of the layouts.
+fn target_in_body(raw: Option<&str>) -> Result<Option<Target>, ApiError> {
+    raw.map(|t| {
+        t.parse::<Target>()
+            .map_err(|e| ApiError::invalid(e.to_string()))
+    })
+    .transpose()
 }
 
 async fn list_artifacts(
@@ -464,12 +497,15 @@ async fn snapshotted<T: serde::Serialize + Send + 'static>(
 async fn scoped<T: serde::Serialize + Send + 'static>(
     state: SharedState,
     scope: Scope,
-    read: impl FnOnce(&Engine, Option<&Path>) -> Result<T, artisync_sync::SyncError> + Send + 'static,
+    read: impl FnOnce(&Engine, Option<&Path>, Option<Target>) -> Result<T, artisync_sync::SyncError>
+        + Send
+        + 'static,
 ) -> Result<Json<Value>, ApiError> {
+    let target = target_in_query(scope.target.as_deref())?;
     let v = blocking(move || {
         let project = project_of(&state, scope.project_path.as_deref())?;
         let e = engine(&state, scope.collection.as_deref())?;
-        Ok(read(&e, project.as_deref())?)
+        Ok(read(&e, project.as_deref(), target)?)
     })
     .await?;
     Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
@@ -516,6 +552,7 @@ struct DiffQuery {
     lhs: String,
     rhs: String,
     project_path: Option<String>,
+    target: Option<String>,
     collection: Option<String>,
     page: Option<usize>,
     per_page: Option<usize>,
@@ -551,11 +588,15 @@ fn file_url(
     tier: Tier,
     path: &str,
     project: Option<&Path>,
+    target: Option<Target>,
     collection: Option<&str>,
 ) -> String {
     let mut u = format!("/api/v1/artifacts/{id}/file?tier={tier}&path={}", enc(path));
     if let Some(p) = project {
         u.push_str(&format!("&project_path={}", enc(&p.display().to_string())));
+    }
+    if let Some(t) = target {
+        u.push_str(&format!("&target={t}"));
     }
     if let Some(c) = collection {
         u.push_str(&format!("&collection={}", enc(c)));
@@ -577,6 +618,7 @@ async fn diff(
     let per_page = in_range("per_page", q.per_page, 1, 1000)?.unwrap_or(200);
     let page = in_range("page", q.page, 1, MAX_PAGE)?.unwrap_or(1);
     let ws = whitespace_of(q.whitespace.as_deref())?;
+    let target = target_in_query(q.target.as_deref())?;
     let v = blocking(move || {
         let project = project_of(&state, q.project_path.as_deref())?;
         if (lhs == Tier::Project || rhs == Tier::Project) && project.is_none() {
@@ -585,7 +627,7 @@ async fn diff(
             ));
         }
         let e = engine(&state, q.collection.as_deref())?;
-        let d = e.diff_with(&id, lhs, rhs, project.as_deref(), ws)?;
+        let d = e.diff_with(&id, lhs, rhs, project.as_deref(), target, ws)?;
         let total = d.diff.files.len();
         let pages = total.div_ceil(per_page).max(1);
         let mut files = Vec::new();
@@ -602,10 +644,10 @@ async fn diff(
                 let c = q.collection.as_deref();
                 let old = f
                     .old_size
-                    .map(|_| file_url(&id, lhs, &old_path, project.as_deref(), c));
+                    .map(|_| file_url(&id, lhs, &old_path, project.as_deref(), target, c));
                 let new = f
                     .new_size
-                    .map(|_| file_url(&id, rhs, f.path.as_str(), project.as_deref(), c));
+                    .map(|_| file_url(&id, rhs, f.path.as_str(), project.as_deref(), target, c));
                 if let Value::Object(m) = &mut v {
                     m.insert("downloads".into(), json!({"old": old, "new": new}));
                 }
@@ -634,6 +676,7 @@ struct FileQuery {
     tier: String,
     path: String,
     project_path: Option<String>,
+    target: Option<String>,
     collection: Option<String>,
 }
 
@@ -649,13 +692,14 @@ async fn file(
         .map_err(|e: artisync_model::ModelError| ApiError::bad_request(e.to_string()))?;
     let path = RelPath::new(&q.path).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let name = path.file_name().to_string();
+    let target = target_in_query(q.target.as_deref())?;
     let data = blocking(move || {
         let project = project_of(&state, q.project_path.as_deref())?;
         if tier == Tier::Project && project.is_none() {
             return Err(ApiError::invalid("the project tier needs project_path"));
         }
         let e = engine(&state, q.collection.as_deref())?;
-        let content = e.tier_content_of(&id, tier, project.as_deref())?;
+        let content = e.tier_content_of(&id, tier, project.as_deref(), target)?;
         content
             .and_then(|c| c.files.get(&path).map(|f| f.data.clone()))
             .ok_or_else(|| {
@@ -684,7 +728,10 @@ async fn conflict(
     ApiQuery(q): ApiQuery<Scope>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    scoped(state, q, move |e, project| e.conflict(&id, project)).await
+    scoped(state, q, move |e, project, target| {
+        e.conflict(&id, project, target)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize)]
@@ -699,6 +746,7 @@ enum Choice {
 struct ResolveBody {
     artifact: String,
     project_path: Option<String>,
+    target: Option<String>,
     collection: Option<String>,
     all: Option<String>,
     #[serde(default)]
@@ -721,6 +769,7 @@ async fn resolve(
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&b.artifact)?;
     let mut req = ResolveRequest {
+        target: target_in_body(b.target.as_deref())?,
         all: b.all.as_deref().map(named).transpose()?,
         ..ResolveRequest::default()
     };
@@ -746,6 +795,7 @@ async fn resolve(
 struct PatchBody {
     artifact: String,
     project_path: String,
+    target: Option<String>,
     collection: Option<String>,
     format: Option<String>,
 }
@@ -760,14 +810,17 @@ async fn create_patch(
         f.parse::<PatchFormat>()
             .map_err(|e| ApiError::invalid(e.to_string()))?;
     }
+    let target = target_in_body(b.target.as_deref())?;
     queue(state, &headers, JobKind::Patch, move |s| {
         let project = check_project_path(s, &b.project_path)?;
         let e = engine(s, b.collection.as_deref())?;
         let artifacts = known_ids(&e, &[id.to_string()])?;
+        let copy = e.project_copy(&project, target)?;
         Ok(JobRequest {
             direction: Direction::ProjectToUpstream.to_string(),
             artifacts,
             project_path: Some(project.display().to_string()),
+            target: target.map(|_| copy.target.to_string()),
             collection: b.collection,
             format: Some(b.format.unwrap_or_else(|| "zip".into())),
             ..JobRequest::default()
@@ -953,6 +1006,7 @@ async fn download_patch(
 struct UndoBody {
     artifact: Option<String>,
     project_path: Option<String>,
+    target: Option<String>,
     collection: Option<String>,
     /// The write to revert, as `GET /undo` showed it.
     seq: Option<u64>,
@@ -963,10 +1017,11 @@ async fn undo(
     ApiJson(b): ApiJson<UndoBody>,
 ) -> Result<Json<Value>, ApiError> {
     let id = b.artifact.as_deref().map(parse_id).transpose()?;
+    let target = target_in_body(b.target.as_deref())?;
     let v = blocking(move || {
         let project = project_of(&state, b.project_path.as_deref())?;
         let e = engine(&state, b.collection.as_deref())?;
-        Ok(e.undo(id.as_ref(), project.as_deref(), b.seq)?)
+        Ok(e.undo(id.as_ref(), project.as_deref(), target, b.seq)?)
     })
     .await?;
     Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
@@ -977,6 +1032,7 @@ async fn undo(
 struct UndoQuery {
     artifact: Option<String>,
     project_path: Option<String>,
+    target: Option<String>,
     collection: Option<String>,
 }
 
@@ -987,10 +1043,11 @@ async fn undo_preview(
     ApiQuery(q): ApiQuery<UndoQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let id = q.artifact.as_deref().map(parse_id).transpose()?;
+    let target = target_in_query(q.target.as_deref())?;
     let v = blocking(move || {
         let project = project_of(&state, q.project_path.as_deref())?;
         let e = engine(&state, q.collection.as_deref())?;
-        Ok(e.undo_preview(id.as_ref(), project.as_deref())?)
+        Ok(e.undo_preview(id.as_ref(), project.as_deref(), target)?)
     })
     .await?;
     Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
@@ -1005,6 +1062,10 @@ async fn list_projects(State(state): State<SharedState>) -> Result<Json<Value>, 
 #[serde(deny_unknown_fields)]
 struct ProjectBody {
     path: String,
+    /// The layouts its copies live in; a new project gets `claude` when
+    /// none are given, a registered one keeps its own.
+    #[serde(default)]
+    targets: Vec<String>,
 }
 
 async fn add_project(
@@ -1014,10 +1075,21 @@ async fn add_project(
     // Registering through the API is held to the same rule as syncing: a
     // client cannot widen what the server may write to beyond the allowed
     // roots. Other projects are registered with `artisync project add`.
-    let (project, new) = blocking(move || {
+    let targets = b
+        .targets
+        .iter()
+        .map(|t| {
+            t.parse::<Target>()
+                .map_err(|e| ApiError::invalid(e.to_string()))
+        })
+        .collect::<Result<Vec<Target>, ApiError>>()?;
+    let (project, new, targets) = blocking(move || {
         let root = check_project_path(&state, &b.path)?;
-        let (project, new): (Project, bool) = engine(&state, None)?.project_add(&root)?;
-        Ok((project, new))
+        let e = engine(&state, None)?;
+        let known = Registry::new(&state.home).contains(&root)?;
+        let (project, changed): (Project, bool) = e.project_add(&root, &targets)?;
+        let targets = e.targets_of(&project.root)?;
+        Ok((project, changed && !known, targets))
     })
     .await?;
     let status = if new {
@@ -1025,7 +1097,11 @@ async fn add_project(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(json!({"path": project.root, "added": new}))).into_response())
+    Ok((
+        status,
+        Json(json!({"path": project.root, "added": new, "targets": targets})),
+    )
+        .into_response())
 }
 
 async fn openapi() -> Json<Value> {

@@ -148,12 +148,17 @@ fn op(method: &str, path: &str) -> Value {
                 "project_path",
                 "a registered project or one under an allowed root",
             ),
+            (
+                "target",
+                "the project copy's target (conflict only; default: the project's only conflicted copy)",
+            ),
             ("collection", "collection name"),
         ],
         "/api/v1/artifacts/{id}/diff" => &[
             ("lhs", "upstream, collection or project"),
             ("rhs", "upstream, collection or project"),
             ("project_path", "needed for the project tier"),
+            ("target", "the project copy's target (default: the project's first)"),
             ("collection", "collection name"),
             ("page", "1-based page of files"),
             ("per_page", "files per page (1-1000)"),
@@ -166,6 +171,7 @@ fn op(method: &str, path: &str) -> Value {
             ("tier", "upstream, collection or project"),
             ("path", "the file's path in the artifact"),
             ("project_path", "needed for the project tier"),
+            ("target", "the project copy's target (default: the project's first)"),
             ("collection", "collection name"),
         ],
         "/api/v1/undo" if method == "get" => &[
@@ -174,6 +180,7 @@ fn op(method: &str, path: &str) -> Value {
                 "the artifact (default: the last one written there)",
             ),
             ("project_path", "a project (default: the collection)"),
+            ("target", "the project copy's target (default: the project's first)"),
             ("collection", "collection name"),
         ],
         "/login" => &[("code", "the one-time code serve printed")],
@@ -285,6 +292,7 @@ fn query_schema(name: &str) -> Value {
         "page" => json!({"type": "integer", "minimum": 1, "maximum": MAX_PAGE}),
         "per_page" => json!({"type": "integer", "minimum": 1, "maximum": 1000}),
         "project_path" => json!({"$ref": "#/components/schemas/ProjectPath"}),
+        "target" => json!({"$ref": "#/components/schemas/Target"}),
         "collection" => json!({"$ref": "#/components/schemas/Name"}),
         "lhs" | "rhs" | "tier" => json!({"$ref": "#/components/schemas/Tier"}),
         "artifact" => json!({"$ref": "#/components/schemas/ArtifactId"}),
@@ -313,6 +321,7 @@ fn schemas() -> Value {
         json!({"allOf": [{"$ref": "#/components/schemas/ProjectPath"}], "nullable": true});
     let opt_collection =
         json!({"allOf": [{"$ref": "#/components/schemas/Name"}], "nullable": true});
+    let opt_target = json!({"allOf": [{"$ref": "#/components/schemas/Target"}], "nullable": true});
     let opt_strategy =
         json!({"allOf": [{"$ref": "#/components/schemas/Strategy"}], "nullable": true});
     let strategies = json!({"type": "object", "description": "per-artifact strategy; keys must be among artifacts when artifacts is given",
@@ -330,6 +339,8 @@ fn schemas() -> Value {
             "properties": {"code": string, "message": string, "trace_id": string}}}})),
         "Direction": {"type": "string", "enum": ["upstream_to_collection", "collection_to_project", "project_to_collection", "project_to_upstream"]},
         "Strategy": {"type": "string", "enum": ["auto", "ours", "theirs"]},
+        "Target": {"type": "string", "enum": ["claude", "agents", "codex", "gemini", "opencode", "copilot", "cursor"],
+            "description": "a layout agents read: claude (.claude/skills, commands, agents), agents (.agents/skills), codex (.codex/skills), gemini (.gemini/skills), opencode (.opencode/skills), copilot (.github/skills), cursor (.cursor/skills); where absent from a payload, claude"},
         "Status": {"type": "string", "enum": ["in_sync", "behind", "ahead", "diverged", "missing", "untracked", "conflict"]},
         "Outcome": {"type": "string", "enum": ["updated", "merged", "unchanged", "conflict", "skipped", "error"]},
         "JobState": {"type": "string", "enum": ["queued", "running", "success", "conflict", "error", "cancelled"]},
@@ -342,11 +353,14 @@ fn schemas() -> Value {
             {"type": "object", "required": ["direction", "project_path"], "additionalProperties": false, "properties": {
                 "direction": {"type": "string", "enum": ["collection_to_project", "project_to_collection"]},
                 "project_path": project, "artifacts": ids, "collection": opt_collection, "strategy": opt_strategy,
+                "target": {"allOf": [{"$ref": "#/components/schemas/Target"}], "nullable": true,
+                    "description": "the project copy; default: every target of the project from the collection, its first towards the collection"},
                 "strategies": strategies, "dry_run": flag,
                 "yes": {"type": "boolean", "description": "confirms choices that discard changes"}}}]},
         "JobRequest": {"type": "object", "required": ["direction"], "properties": {
             "direction": {"$ref": "#/components/schemas/Direction"},
             "artifacts": {"type": "array", "items": string}, "project_path": string,
+            "target": {"$ref": "#/components/schemas/Target"},
             "projects": {"type": "array", "items": string}, "collection": string,
             "strategy": {"$ref": "#/components/schemas/Strategy"},
             "strategies": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/Strategy"}},
@@ -354,7 +368,7 @@ fn schemas() -> Value {
         "JobAccepted": {"type": "object", "required": ["job_id", "state", "trace_id"], "properties": {
             "job_id": string, "state": {"$ref": "#/components/schemas/JobState"}, "trace_id": string}},
         "ArtifactResult": {"type": "object", "properties": {
-            "id": string, "outcome": {"$ref": "#/components/schemas/Outcome"}, "strategy": {"$ref": "#/components/schemas/Strategy"},
+            "id": string, "target": {"$ref": "#/components/schemas/Target"}, "outcome": {"$ref": "#/components/schemas/Outcome"}, "strategy": {"$ref": "#/components/schemas/Strategy"},
             "from": hash, "to": hash,
             "files": {"type": "array", "items": {"type": "object", "properties": {"path": string, "change": string}}},
             "conflicts": {"type": "array", "items": {"type": "object", "properties": {"path": string, "kind": string}}},
@@ -373,7 +387,7 @@ fn schemas() -> Value {
             "created_at": string, "started_at": {"type": "string", "nullable": true},
             "finished_at": {"type": "string", "nullable": true}, "duration_ms": {"type": "integer", "nullable": true}}},
         "JobList": {"type": "object", "properties": {"jobs": {"type": "array", "items": {"$ref": "#/components/schemas/Job"}}}},
-        "ProjectState": {"type": "object", "properties": {"path": string, "status": {"$ref": "#/components/schemas/Status"},
+        "ProjectState": {"type": "object", "properties": {"path": string, "target": {"$ref": "#/components/schemas/Target"}, "status": {"$ref": "#/components/schemas/Status"},
             "hash": hash, "deployed_hash": hash, "deployed_at": {"type": "string", "nullable": true}}},
         "UpstreamState": {"type": "object", "properties": {"status": {"$ref": "#/components/schemas/Status"}, "hash": hash,
             "commit": hash, "ref": string, "source": string, "repository": string, "fetched_at": string, "synced_commit": hash, "synced_hash": hash, "note": string}},
@@ -409,6 +423,7 @@ fn schemas() -> Value {
                 "theirs": {"type": "string", "nullable": true}, "merged": {"type": "string", "nullable": true}}}}}},
         "ResolveRequest": {"type": "object", "required": ["artifact"], "additionalProperties": false, "properties": {
             "artifact": id, "project_path": opt_project, "collection": opt_collection,
+            "target": opt_target,
             "all": opt(json!({"type": "string", "enum": ["ours", "theirs"]})),
             "files": {"type": "object", "description": "keys are paths inside the artifact (RelPath)", "additionalProperties": {"oneOf": [
                 {"type": "string", "enum": ["ours", "theirs"]},
@@ -416,6 +431,7 @@ fn schemas() -> Value {
         "ResolveReport": {"type": "object", "properties": {"id": string, "hash": hash, "files": {"type": "array", "items": {"type": "object"}}}},
         "PatchRequest": {"type": "object", "required": ["artifact", "project_path"], "additionalProperties": false, "properties": {
             "artifact": id, "project_path": project, "collection": opt_collection,
+            "target": opt_target,
             "format": opt(json!({"type": "string", "enum": ["zip", "tar.gz", "mbox"]}))}},
         "UpdateRequest": {"type": "object", "additionalProperties": false, "properties": {
             "artifacts": {"type": "array", "items": id, "description": "every artifact when empty"},
@@ -427,6 +443,7 @@ fn schemas() -> Value {
         "UndoRequest": {"type": "object", "additionalProperties": false, "properties": {
             "artifact": {"allOf": [{"$ref": "#/components/schemas/ArtifactId"}], "nullable": true},
             "project_path": opt_project, "collection": opt_collection,
+            "target": opt_target,
             "seq": {"type": "integer", "minimum": 0, "maximum": i64::MAX, "nullable": true,
                 "description": "revert exactly this write (as GET /undo showed it), or nothing"}}},
         "UndoReport": {"type": "object", "properties": {"id": string, "undone": string, "restored": hash}},
@@ -436,10 +453,14 @@ fn schemas() -> Value {
             "diff": {"type": "object", "properties": {
                 "stats": {"type": "object", "properties": {"files": {"type": "integer"}, "added": {"type": "integer"}, "removed": {"type": "integer"}}},
                 "files": {"type": "array", "items": {"$ref": "#/components/schemas/DiffFile"}}}}}},
-        "ProjectRequest": {"type": "object", "required": ["path"], "additionalProperties": false, "properties": {"path": project}},
-        "ProjectAdded": {"type": "object", "properties": {"path": string, "added": {"type": "boolean"}}},
+        "ProjectRequest": {"type": "object", "required": ["path"], "additionalProperties": false, "properties": {"path": project,
+            "targets": {"type": "array", "items": {"$ref": "#/components/schemas/Target"},
+                "description": "the layouts its copies live in, the first read when a request names none; a new project gets claude when empty, a registered one keeps its own"}}},
+        "ProjectAdded": {"type": "object", "properties": {"path": string, "added": {"type": "boolean"},
+            "targets": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}}}},
         "ProjectList": {"type": "object", "properties": {"projects": {"type": "array", "items": {"type": "object",
-            "properties": {"path": string, "added_at": string, "artifacts": {"type": "integer"}}}}}},
+            "properties": {"path": string, "added_at": string, "artifacts": {"type": "integer"},
+                "targets": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}}}}}}},
     })
 }
 

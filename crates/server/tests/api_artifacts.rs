@@ -51,7 +51,9 @@ fn big_fixture() -> Fixture {
         up.write_bytes("skills/big/logo.bin", &binary(3));
         up.write("skills/big/data/large.txt", &large("old"));
     });
-    fx.engine().deploy(&[id("skill:big")], &fx.web).unwrap();
+    fx.engine()
+        .deploy(&[id("skill:big")], &fx.web, None)
+        .unwrap();
     let dir = fx.web.join(".claude/skills/big");
     for i in 0..MANY {
         fs::write(
@@ -844,7 +846,7 @@ async fn projects_are_listed_and_registered() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
     assert_eq!(
         r.json(),
-        json!({"path": api.to_str().unwrap(), "added": true})
+        json!({"path": api.to_str().unwrap(), "added": true, "targets": ["claude"]})
     );
     let r = fx.post("/api/v1/projects", &body).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());

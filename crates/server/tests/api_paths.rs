@@ -198,7 +198,7 @@ async fn registered_projects_and_paths_under_an_allowed_root_are_accepted() {
     // Registered, outside every allowed root.
     let registered = fx.root.join("registered");
     fs::create_dir_all(&registered).unwrap();
-    fx.engine().project_add(&registered).unwrap();
+    fx.engine().project_add(&registered, &[]).unwrap();
     // Under the allowed root, not registered, reached through a symlink
     // that stays inside the root.
     let fresh = fx.projects.join("fresh");

@@ -71,7 +71,7 @@ async fn fetch_then_update_brings_every_lagging_copy_up_to_date_in_one_job() {
     let other = fx.projects.join("other");
     fs::create_dir_all(&other).unwrap();
     fx.engine()
-        .deploy(&[id("skill:pdf"), id("command:review")], &other)
+        .deploy(&[id("skill:pdf"), id("command:review")], &other, None)
         .unwrap();
     // Upstream moves skill:pdf; the collection moves command:review; both
     // the collection and the web project edit agent:reviewer (diverged
@@ -198,7 +198,9 @@ async fn an_update_keeps_to_the_artifacts_and_projects_it_names() {
     let fx = Fixture::new(1);
     let other = fx.projects.join("other");
     fs::create_dir_all(&other).unwrap();
-    fx.engine().deploy(&[id("command:review")], &other).unwrap();
+    fx.engine()
+        .deploy(&[id("command:review")], &other, None)
+        .unwrap();
     let review = fx.collection_dir().join("commands/review.md");
     fs::write(&review, format!("{}\nOne more check.\n", read(&review))).unwrap();
     let pdf = fx.collection_dir().join("skills/pdf/SKILL.md");

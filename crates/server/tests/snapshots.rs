@@ -113,7 +113,9 @@ async fn a_kept_answer_follows_every_change() {
     // Another project registered (the list of all projects grows).
     let other = fx.projects.join("other");
     fs::create_dir_all(&other).unwrap();
-    fx.engine().deploy(&[id("skill:pdf")], &other).unwrap();
+    fx.engine()
+        .deploy(&[id("skill:pdf")], &other, None)
+        .unwrap();
     let (served, fresh) = both(&fx, None).await;
     assert_eq!(served, fresh, "after a new project");
     assert!(served.to_string().contains(other.to_str().unwrap()));

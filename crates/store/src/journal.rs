@@ -20,6 +20,12 @@ use crate::{fsio, StoreError};
 pub enum BaseRecord {
     Lock {
         project: std::path::PathBuf,
+        /// The copy's target; left out for `claude`.
+        #[serde(
+            default = "artisync_model::Target::default_one",
+            skip_serializing_if = "artisync_model::target::is_claude"
+        )]
+        target: artisync_model::Target,
         entry: Option<LockEntry>,
     },
     Manifest {

@@ -43,6 +43,23 @@ pub struct PendingMerge {
     /// The project of the pair (the source for project_to_collection).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub project: Option<PathBuf>,
+    /// The target of that project's copy; left out for `claude`.
+    #[serde(
+        default = "artisync_model::Target::default_one",
+        skip_serializing_if = "artisync_model::target::is_claude"
+    )]
+    pub target: artisync_model::Target,
+}
+
+impl PendingMerge {
+    /// The target of the project copy in this pair: the destination's, or
+    /// the source's for a merge into the collection.
+    pub fn target_of_copy(&self) -> artisync_model::Target {
+        match &self.destination {
+            Destination::Project { target, .. } => *target,
+            Destination::Collection { .. } => self.target,
+        }
+    }
 }
 
 pub struct PendingStore {

@@ -1,10 +1,11 @@
-//! Projects: directories whose `.claude/` holds deployed artifacts, and the
-//! registry of known projects in the data home. The lockfile
-//! `.claude/artisync.lock` is written atomically.
+//! Projects: directories holding deployed artifacts in one or more target
+//! layouts (`.claude/`, `.agents/`, …), and the registry of known projects
+//! in the data home. The lockfile `.claude/artisync.lock` records every
+//! copy of every target and is written atomically.
 
 use std::path::{Path, PathBuf};
 
-use artisync_model::{ArtifactId, Content, Kind, Lockfile, Name, ObjectId, RelPath};
+use artisync_model::{ArtifactId, Content, Kind, Lockfile, Name, ObjectId, RelPath, Target};
 use serde::{Deserialize, Serialize};
 
 use crate::beneath::{DirHandle, EntryKind};
@@ -19,6 +20,14 @@ const LOCKFILE_LIMIT: u64 = 64 * 1024 * 1024;
 pub struct ProjectRecord {
     pub path: PathBuf,
     pub added_at: String,
+    /// The layouts its copies live in, the first being where a copy is
+    /// read from when none is named. Left out when it is just `claude`.
+    #[serde(default = "Target::default_list", skip_serializing_if = "only_claude")]
+    pub targets: Vec<Target>,
+}
+
+fn only_claude(targets: &[Target]) -> bool {
+    targets == [Target::Claude]
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -74,10 +83,43 @@ impl Registry {
         all.push(ProjectRecord {
             path: project.root.clone(),
             added_at: crate::now(),
+            targets: Target::default_list(),
         });
         all.sort_by(|a, b| a.path.cmp(&b.path));
         self.save(all)?;
         Ok(true)
+    }
+
+    /// Registers `project` with exactly `targets`, or sets the targets of a
+    /// registered one. Returns whether anything changed.
+    pub fn set_targets(&self, project: &Project, targets: &[Target]) -> Result<bool, StoreError> {
+        let mut all = self.list()?;
+        match all.iter_mut().find(|p| p.path == project.root) {
+            Some(p) if p.targets == targets => return Ok(false),
+            Some(p) => p.targets = targets.to_vec(),
+            None => {
+                all.push(ProjectRecord {
+                    path: project.root.clone(),
+                    added_at: crate::now(),
+                    targets: targets.to_vec(),
+                });
+                all.sort_by(|a, b| a.path.cmp(&b.path));
+            }
+        }
+        self.save(all)?;
+        Ok(true)
+    }
+
+    /// The targets of the project at `root`: as registered, or `claude`
+    /// for a project not registered here.
+    pub fn targets_of(&self, root: &Path) -> Result<Vec<Target>, StoreError> {
+        Ok(self
+            .list()?
+            .into_iter()
+            .find(|p| p.path == root)
+            .map(|p| p.targets)
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(Target::default_list))
     }
 
     pub fn remove(&self, path: &Path) -> Result<(), StoreError> {
@@ -98,11 +140,14 @@ impl Registry {
     }
 }
 
-/// A project directory, validated: it exists, is a directory, is given by
-/// its canonical path, and is not inside the data home.
+/// One copy location in a project directory: the directory, validated (it
+/// exists, is a directory, is given by its canonical path, and is not
+/// inside the data home), and the target layout whose folders are read and
+/// written.
 #[derive(Debug, Clone)]
 pub struct Project {
     pub root: PathBuf,
+    pub target: Target,
 }
 
 fn claude_rel() -> RelPath {
@@ -131,15 +176,29 @@ impl Project {
                 home: home.root().to_path_buf(),
             });
         }
-        Ok(Project { root })
+        Ok(Project {
+            root,
+            target: Target::Claude,
+        })
     }
 
-    pub fn claude_dir(&self) -> PathBuf {
-        self.root.join(".claude")
+    /// The same project folder, reading and writing the `target` layout.
+    pub fn in_target(&self, target: Target) -> Project {
+        Project {
+            root: self.root.clone(),
+            target,
+        }
     }
 
+    /// The folder of this copy's layout (`.claude/`, `.agents/`, …).
+    pub fn target_dir(&self) -> PathBuf {
+        self.root.join(self.target.root())
+    }
+
+    /// The one lockfile of the project, in `.claude/` whatever its
+    /// targets, so that a project has a single file to commit.
     pub fn lock_path(&self) -> PathBuf {
-        self.claude_dir().join(LOCKFILE)
+        self.root.join(".claude").join(LOCKFILE)
     }
 
     /// The project's lockfile (empty when there is none). It is reached
@@ -186,12 +245,16 @@ impl Project {
     }
 
     pub fn artifact_path(&self, id: &ArtifactId) -> PathBuf {
-        self.claude_dir().join(id.rel_path().as_str())
+        self.target_dir().join(id.rel_path().as_str())
     }
 
     /// The artifact's path relative to the project folder.
     pub fn artifact_rel(&self, id: &ArtifactId) -> RelPath {
-        claude_rel().join(&id.rel_path())
+        self.target_rel().join(&id.rel_path())
+    }
+
+    fn target_rel(&self) -> RelPath {
+        RelPath::new(self.target.root()).unwrap_or_default()
     }
 
     pub fn read_artifact(&self, id: &ArtifactId) -> Result<Option<Content>, StoreError> {
@@ -226,9 +289,9 @@ impl Project {
         )
     }
 
-    /// The artifacts present on disk under `.claude/`, whether or not the
-    /// lockfile knows them. Entries whose names are not valid artifact names
-    /// are ignored.
+    /// The artifacts present on disk in this copy's layout, whether or not
+    /// the lockfile knows them. Entries whose names are not valid artifact
+    /// names, and kinds the layout does not hold, are ignored.
     pub fn scan(&self) -> Result<Vec<ArtifactId>, StoreError> {
         self.scan_in(&self.tier_root()?)
     }
@@ -236,8 +299,8 @@ impl Project {
     /// `scan`, from the project folder already opened as `root`.
     pub fn scan_in(&self, root: &DirHandle) -> Result<Vec<ArtifactId>, StoreError> {
         let mut out = Vec::new();
-        for kind in Kind::ALL {
-            let rel = claude_rel().join(&RelPath::new(kind.folder())?);
+        for kind in Kind::ALL.into_iter().filter(|k| self.target.holds(*k)) {
+            let rel = self.target_rel().join(&RelPath::new(kind.folder())?);
             let Some(dir) = root.open_dir_within(&rel)? else {
                 continue;
             };

@@ -2,7 +2,9 @@
 //! built, made durable and recorded together, so a deploy of many
 //! artifacts costs a handful of flushes instead of several per artifact.
 
-use artisync_model::{ArtifactId, Content, Destination, LockEntry, ManifestEntry, ObjectId};
+use artisync_model::{
+    ArtifactId, Content, Destination, LockEntry, Manifest, ManifestEntry, ObjectId, Target,
+};
 use artisync_store::fsio::{self, Prepared};
 use artisync_store::journal::{BaseRecord, UndoEntry};
 use artisync_store::{Collection, Project};
@@ -22,11 +24,13 @@ impl Engine {
     pub(crate) fn deploy_staged(
         &self,
         collection: &Collection,
+        manifest: &Manifest,
         project: &Project,
         staged: &[(&ArtifactId, Content)],
     ) -> Result<Vec<Deployed>, SyncError> {
         let destination = Destination::Project {
             path: project.root.clone(),
+            target: project.target,
         };
         // Locks in id order, so that two runs never wait on each other.
         let mut order: Vec<&ArtifactId> = staged.iter().map(|(id, _)| *id).collect();
@@ -45,6 +49,7 @@ impl Engine {
         let journal = self.journal();
         let before = BaseRecord::Lock {
             project: project.root.clone(),
+            target: project.target,
             entry: None,
         };
         let time = artisync_store::now();
@@ -116,7 +121,7 @@ impl Engine {
             .iter()
             .map(|(id, c)| (*id, c.hash()))
             .collect();
-        self.record_deployed(collection, project, &done)?;
+        self.record_deployed(collection, manifest, project, &done)?;
         drop(guards);
         if let Some(e) = error {
             return Err(e.into());
@@ -125,6 +130,7 @@ impl Engine {
             .into_iter()
             .map(|(id, hash)| Deployed {
                 id: id.clone(),
+                target: project.target,
                 hash,
                 path: project.artifact_path(id),
             })
@@ -137,6 +143,7 @@ impl Engine {
     fn record_deployed(
         &self,
         collection: &Collection,
+        manifest: &Manifest,
         project: &Project,
         deployed: &[(&ArtifactId, ObjectId)],
     ) -> Result<(), SyncError> {
@@ -162,15 +169,41 @@ impl Engine {
         let mut l = p.lock()?;
         let now = artisync_store::now();
         for (id, hash) in deployed {
-            l.upsert(LockEntry {
-                kind: id.kind,
-                name: id.name.clone(),
-                collection: self.collection_name.clone(),
-                hash: *hash,
-                deployed_at: now.clone(),
-            });
+            l.upsert(lock_entry(
+                id,
+                project.target,
+                &self.collection_name,
+                *hash,
+                manifest.get(id),
+                now.clone(),
+            ));
         }
         p.save_lock(&l)?;
         Ok(())
+    }
+}
+
+/// The lockfile entry of `id`'s copy in `target`, now at `hash`. The
+/// upstream commit is recorded only when the copy is exactly what that
+/// commit holds, so a frozen install can take it from the upstream cache.
+pub(crate) fn lock_entry(
+    id: &ArtifactId,
+    target: Target,
+    collection: &str,
+    hash: ObjectId,
+    entry: Option<&ManifestEntry>,
+    at: String,
+) -> LockEntry {
+    LockEntry {
+        kind: id.kind,
+        name: id.name.clone(),
+        target,
+        collection: collection.to_string(),
+        hash,
+        source: entry.and_then(|e| e.source.clone()),
+        commit: entry
+            .filter(|e| e.upstream_hash == Some(hash))
+            .and_then(|e| e.upstream_commit),
+        deployed_at: at,
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use artisync_model::{
     drift, ArtifactId, Content, Kind, LockEntry, Manifest, ManifestEntry, Metadata, Name, ObjectId,
-    RelPath, Shape, SourceSpec, Status, Tier,
+    RelPath, Shape, SourceSpec, Status, Target, Tier,
 };
 use artisync_store::fsio;
 use artisync_store::statcache::StatCache;
@@ -380,10 +380,57 @@ impl Engine {
 
     // ---- projects --------------------------------------------------------
 
-    pub fn project_add(&self, path: &Path) -> Result<(Project, bool), SyncError> {
+    /// Registers the project at `path`. With `targets`, they become its
+    /// layouts (also for a project registered before); without, a new
+    /// project gets `claude` and a registered one keeps its own.
+    pub fn project_add(
+        &self,
+        path: &Path,
+        targets: &[Target],
+    ) -> Result<(Project, bool), SyncError> {
         let project = Project::open(&self.home, path)?;
-        let new = Registry::new(&self.home).add(&project)?;
-        Ok((project, new))
+        let registry = Registry::new(&self.home);
+        let changed = if targets.is_empty() {
+            registry.add(&project)?
+        } else {
+            let mut unique: Vec<Target> = Vec::new();
+            for t in targets {
+                if !unique.contains(t) {
+                    unique.push(*t);
+                }
+            }
+            registry.set_targets(&project, &unique)?
+        };
+        Ok((project, changed))
+    }
+
+    /// The targets of the project at `root` (registered, or `claude`).
+    pub fn targets_of(&self, root: &Path) -> Result<Vec<Target>, SyncError> {
+        Ok(Registry::new(&self.home).targets_of(root)?)
+    }
+
+    /// The copy of `project` a command reads: in `target` when one is
+    /// named (refused when the project does not use it), otherwise in its
+    /// first target.
+    pub fn project_copy(&self, path: &Path, target: Option<Target>) -> Result<Project, SyncError> {
+        let project = Project::open(&self.home, path)?;
+        let targets = self.targets_of(&project.root)?;
+        match target {
+            None => Ok(project.in_target(targets[0])),
+            Some(t) if targets.contains(&t) => Ok(project.in_target(t)),
+            Some(t) => Err(SyncError::Refused(format!(
+                "project {} has no {t} target (it uses {}); add it with 'artisync project add {} --target {}' listing every target it should have",
+                project.root.display(),
+                list_targets(&targets),
+                project.root.display(),
+                targets
+                    .iter()
+                    .chain([&t])
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" --target ")
+            ))),
+        }
     }
 
     pub fn project_remove(&self, path: &Path) -> Result<(), SyncError> {
@@ -400,6 +447,7 @@ impl Engine {
             out.push(ProjectInfo {
                 path: rec.path,
                 added_at: rec.added_at,
+                targets: rec.targets,
                 artifacts,
             });
         }
@@ -408,21 +456,30 @@ impl Engine {
 
     // ---- deploy ----------------------------------------------------------
 
-    /// Copies artifacts the project does not have yet into its `.claude/`
-    /// and records them in its lockfile. Registers the project on first use.
+    /// Copies artifacts the project does not have yet into each of its
+    /// targets (only `target` when given) and records them in its lockfile.
+    /// A target whose layout cannot hold the kind, or that has the artifact
+    /// already, is passed by with a note; naming an artifact every target
+    /// already has is refused. Registers the project on first use.
     pub fn deploy(
         &self,
         ids: &[ArtifactId],
         project_path: &Path,
+        target: Option<Target>,
     ) -> Result<DeployReport, SyncError> {
         if ids.is_empty() {
             return Err(SyncError::Refused("name at least one artifact to deploy, e.g. 'artisync deploy skill:pdf --project .'".into()));
         }
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
-        let project = Project::open(&self.home, project_path)?;
+        let project = self.project_copy(project_path, target)?;
+        let targets = match target {
+            Some(t) => vec![t],
+            None => self.targets_of(&project.root)?,
+        };
         let lock = project.lock()?;
-        let mut staged = Vec::new();
+        let mut staged: Vec<(Target, &ArtifactId, Content)> = Vec::new();
+        let mut skipped = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
         for id in ids {
             // Naming an artifact twice deploys it once.
@@ -432,18 +489,35 @@ impl Engine {
             if manifest.get(id).is_none() {
                 return Err(self.unknown(id));
             }
-            if lock.get(id).is_some() {
+            let mut wanted = Vec::new();
+            for t in &targets {
+                if !t.holds(id.kind) {
+                    skipped.push(NotDeployed {
+                        id: id.clone(),
+                        target: *t,
+                        message: t.cannot_hold(id.kind),
+                    });
+                } else if lock.get(id, *t).is_some() {
+                    skipped.push(NotDeployed {
+                        id: id.clone(),
+                        target: *t,
+                        message: format!("already deployed in the {t} target"),
+                    });
+                } else {
+                    wanted.push(*t);
+                }
+            }
+            if wanted.is_empty() {
+                if targets.iter().all(|t| !t.holds(id.kind)) {
+                    return Err(SyncError::Refused(format!(
+                        "{id} has no place in project {}: {}",
+                        project.root.display(),
+                        targets[0].cannot_hold(id.kind)
+                    )));
+                }
                 return Err(SyncError::Refused(format!(
                     "{id} is already deployed in {}; to update it use 'artisync sync --direction collection_to_project {id} --project {}'",
                     project.root.display(),
-                    project.root.display()
-                )));
-            }
-            let dest = project.artifact_path(id);
-            if std::fs::symlink_metadata(&dest).is_ok() {
-                return Err(SyncError::Refused(format!(
-                    "{} already exists and is not tracked by artisync; move it away, or bring it into the collection with 'artisync sync --direction project_to_collection {id} --project {}'",
-                    dest.display(),
                     project.root.display()
                 )));
             }
@@ -456,27 +530,56 @@ impl Engine {
             content
                 .check()
                 .map_err(|e| SyncError::Refused(format!("cannot deploy {id}: {e}")))?;
-            staged.push((id, content));
+            for t in wanted {
+                let dest = project.in_target(t).artifact_path(id);
+                if std::fs::symlink_metadata(&dest).is_ok() {
+                    return Err(SyncError::Refused(format!(
+                        "{} already exists and is not tracked by artisync; move it away, or bring it into the collection with 'artisync sync --direction project_to_collection {id} --project {} --target {t}'",
+                        dest.display(),
+                        project.root.display()
+                    )));
+                }
+                staged.push((t, id, content.clone()));
+            }
         }
         Registry::new(&self.home).add(&project)?;
-        let deployed = self.deploy_staged(&collection, &project, &staged)?;
+        let mut deployed = Vec::new();
+        for t in &targets {
+            let mine: Vec<(&ArtifactId, Content)> = staged
+                .iter()
+                .filter(|(st, _, _)| st == t)
+                .map(|(_, id, c)| (*id, c.clone()))
+                .collect();
+            if !mine.is_empty() {
+                let copy = project.in_target(*t);
+                deployed.extend(self.deploy_staged(&collection, &manifest, &copy, &mine)?);
+            }
+        }
         Ok(DeployReport {
             project: project.root,
             collection: self.collection_name.clone(),
             deployed,
+            skipped,
         })
     }
 
     // ---- status ----------------------------------------------------------
 
+    /// Every copy location status reads: each target of `only`, or of
+    /// every registered project that still exists.
     fn projects_for(&self, only: Option<&Path>) -> Result<Vec<Project>, SyncError> {
+        let registry = Registry::new(&self.home);
         match only {
-            Some(p) => Ok(vec![Project::open(&self.home, p)?]),
+            Some(p) => {
+                let p = Project::open(&self.home, p)?;
+                let targets = registry.targets_of(&p.root)?;
+                Ok(targets.into_iter().map(|t| p.in_target(t)).collect())
+            }
             None => {
                 let mut out = Vec::new();
-                for rec in Registry::new(&self.home).list()? {
+                for rec in registry.list()? {
                     match Project::open(&self.home, &rec.path) {
-                        Ok(p) => out.push(p),
+                        Ok(p) => out.extend(rec.targets.iter().map(|t| p.in_target(*t))),
                         Err(StoreError::NoSuchPath { .. }) => {}
                         Err(e) => return Err(e.into()),
                     }
@@ -640,6 +743,7 @@ impl Engine {
                 };
                 pstates.push(ProjectState {
                     path: r.project.root.clone(),
+                    target: r.project.target,
                     status: drift(Some(le.hash), collection_hash, hash),
                     hash,
                     deployed_hash: Some(le.hash),
@@ -666,6 +770,7 @@ impl Engine {
                     in_collection: manifest.get(&id).is_some(),
                     status: Status::Untracked,
                     path: r.project.root.clone(),
+                    target: r.project.target,
                     id,
                 })),
                 Err(e) => warnings.push(e),
@@ -742,7 +847,7 @@ impl Engine {
         let mut copies = HashMap::new();
         for id in ids {
             let Some(le) = lock
-                .get(id)
+                .get(id, p.target)
                 .filter(|le| le.collection == self.collection_name)
             else {
                 continue;
@@ -756,7 +861,7 @@ impl Engine {
             p.scan_in(&root).map_err(|e| e.to_string()).map(|found| {
                 found
                     .into_iter()
-                    .filter(|id| lock.get(id).is_none())
+                    .filter(|id| lock.get(id, p.target).is_none())
                     .map(|id| {
                         let hash = p.artifact_hash(&root, &cache, &id).ok().flatten();
                         (id, hash)
@@ -784,8 +889,10 @@ impl Engine {
                 continue;
             };
             let project = match &p.destination {
-                artisync_model::Destination::Project { path } => Some(path.clone()),
-                d if *d == collection => p.project.clone(),
+                artisync_model::Destination::Project { path, target } => {
+                    Some((path.clone(), *target))
+                }
+                d if *d == collection => p.project.clone().map(|path| (path, p.target)),
                 _ => continue,
             };
             match project {
@@ -794,8 +901,12 @@ impl Engine {
                         u.status = Status::Conflict;
                     }
                 }
-                Some(root) => {
-                    if let Some(ps) = a.projects.iter_mut().find(|ps| ps.path == root) {
+                Some((root, target)) => {
+                    if let Some(ps) = a
+                        .projects
+                        .iter_mut()
+                        .find(|ps| ps.path == root && ps.target == target)
+                    {
                         ps.status = Status::Conflict;
                     }
                 }
@@ -900,6 +1011,7 @@ impl Engine {
         entry: &ManifestEntry,
         tier: Tier,
         project: Option<&Path>,
+        target: Option<Target>,
     ) -> Result<(Option<Content>, String), SyncError> {
         let id = entry.id();
         match tier {
@@ -911,11 +1023,13 @@ impl Engine {
                 let path = project.ok_or_else(|| {
                     SyncError::Refused("the project tier needs --project PATH".into())
                 })?;
-                let p = Project::open(&self.home, path)?;
-                Ok((
-                    p.read_artifact(&id)?,
-                    format!("project {}", p.root.display()),
-                ))
+                let p = self.project_copy(path, target)?;
+                let label = artisync_model::Destination::Project {
+                    path: p.root.clone(),
+                    target: p.target,
+                }
+                .to_string();
+                Ok((p.read_artifact(&id)?, label))
             }
             Tier::Upstream => {
                 let src = entry.source.as_ref().ok_or_else(|| {
@@ -946,11 +1060,14 @@ impl Engine {
         id: &ArtifactId,
         tier: Tier,
         project: Option<&Path>,
+        target: Option<Target>,
     ) -> Result<Option<Content>, SyncError> {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
         let entry = manifest.get(id).ok_or_else(|| self.unknown(id))?;
-        Ok(self.tier_content(&collection, entry, tier, project)?.0)
+        Ok(self
+            .tier_content(&collection, entry, tier, project, target)?
+            .0)
     }
 
     /// Checks the collection's copy of each artifact (every artifact when
@@ -967,7 +1084,7 @@ impl Engine {
             }
             let file = id.kind.metadata_file(&id.name);
             let content = self
-                .tier_content(&collection, entry, Tier::Collection, None)?
+                .tier_content(&collection, entry, Tier::Collection, None, None)?
                 .0;
             let text = content.as_ref().and_then(|c| metadata_text(&id, c));
             let findings = match text {
@@ -992,7 +1109,7 @@ impl Engine {
         rhs: Tier,
         project: Option<&Path>,
     ) -> Result<ArtifactDiff, SyncError> {
-        self.diff_with(id, lhs, rhs, project, Whitespace::Show)
+        self.diff_with(id, lhs, rhs, project, None, Whitespace::Show)
     }
 
     /// `diff`, with whitespace-only changes shown or ignored.
@@ -1002,13 +1119,14 @@ impl Engine {
         lhs: Tier,
         rhs: Tier,
         project: Option<&Path>,
+        target: Option<Target>,
         ws: Whitespace,
     ) -> Result<ArtifactDiff, SyncError> {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
         let entry = manifest.get(id).ok_or_else(|| self.unknown(id))?;
-        let (old, old_label) = self.tier_content(&collection, entry, lhs, project)?;
-        let (new, new_label) = self.tier_content(&collection, entry, rhs, project)?;
+        let (old, old_label) = self.tier_content(&collection, entry, lhs, project, target)?;
+        let (new, new_label) = self.tier_content(&collection, entry, rhs, project, target)?;
         Ok(ArtifactDiff {
             id: id.clone(),
             lhs: DiffSide {
@@ -1185,6 +1303,15 @@ pub(crate) fn nearest<'a>(id: &str, known: &'a [String]) -> Option<&'a str> {
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, k)| (*d, k.len()))
         .map(|(_, k)| k.as_str())
+}
+
+/// "claude and agents", for messages.
+pub(crate) fn list_targets(targets: &[Target]) -> String {
+    let names: Vec<&str> = targets.iter().map(|t| t.as_str()).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use artisync_model::{ArtifactId, ModelError, ObjectId, SourceSpec};
-use artisync_store::{Project, ResolvedSource, StoreError};
+use artisync_store::{ResolvedSource, StoreError};
 use serde::Serialize;
 
 use crate::{Engine, SyncError};
@@ -70,6 +70,7 @@ impl Engine {
         &self,
         id: &ArtifactId,
         project: &Path,
+        target: Option<artisync_model::Target>,
         format: PatchFormat,
     ) -> Result<PatchBundle, SyncError> {
         let collection = self.collection()?;
@@ -87,7 +88,7 @@ impl Engine {
                 .ok_or_else(|| StoreError::NotFetched {
                     url: resolved.url.clone(),
                 })?;
-        let project = Project::open(&self.home, project)?;
+        let project = self.project_copy(project, target)?;
         let content = project.read_artifact(id)?.ok_or_else(|| {
             SyncError::Refused(format!(
                 "{id} is not in project {}; nothing to export",

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use artisync_model::{ArtifactId, Kind, Metadata, ObjectId, Status, Tier};
+use artisync_model::{ArtifactId, Kind, Metadata, ObjectId, Status, Target, Tier};
 use serde::Serialize;
 
 use crate::diff::FileSetDiff;
@@ -53,8 +53,18 @@ pub struct FetchReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct Deployed {
     pub id: ArtifactId,
+    #[serde(skip_serializing_if = "artisync_model::target::is_claude")]
+    pub target: Target,
     pub hash: ObjectId,
     pub path: PathBuf,
+}
+
+/// A copy a deploy did not make, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotDeployed {
+    pub id: ArtifactId,
+    pub target: Target,
+    pub message: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -62,6 +72,10 @@ pub struct DeployReport {
     pub project: PathBuf,
     pub collection: String,
     pub deployed: Vec<Deployed>,
+    /// Copies passed by: kinds a target's layout cannot hold, and targets
+    /// that already have the artifact.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<NotDeployed>,
 }
 
 /// The upstream → collection pair of one artifact.
@@ -89,6 +103,9 @@ pub struct UpstreamState {
 #[derive(Debug, Clone, Serialize)]
 pub struct ProjectState {
     pub path: PathBuf,
+    /// The layout this copy lives in; left out for `claude`.
+    #[serde(skip_serializing_if = "artisync_model::target::is_claude")]
+    pub target: Target,
     pub status: Status,
     pub hash: Option<ObjectId>,
     pub deployed_hash: Option<ObjectId>,
@@ -115,6 +132,8 @@ pub struct CollectionState {
 pub struct Untracked {
     pub id: ArtifactId,
     pub path: PathBuf,
+    #[serde(skip_serializing_if = "artisync_model::target::is_claude")]
+    pub target: Target,
     pub hash: Option<ObjectId>,
     pub status: Status,
     pub in_collection: bool,
@@ -204,6 +223,10 @@ pub struct ArtifactDiff {
 pub struct ProjectInfo {
     pub path: PathBuf,
     pub added_at: String,
+    /// The layouts its copies live in, the first one read when a command
+    /// names none.
+    pub targets: Vec<Target>,
+    /// Copies recorded in its lockfile, over all targets.
     pub artifacts: usize,
 }
 

@@ -6,13 +6,13 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use artisync_merge::{conflict_hunks, has_leftover_markers, merge, ConflictHunk};
-use artisync_model::{ArtifactId, Content, Destination, FileEntry, ObjectId, RelPath};
+use artisync_model::{ArtifactId, Content, Destination, FileEntry, ObjectId, RelPath, Target};
 use artisync_store::journal::BaseRecord;
 use artisync_store::pending::{NewBase, PendingMerge};
 use artisync_store::{Collection, Project};
 use serde::Serialize;
 
-use crate::syncing::Target;
+use crate::syncing::Place;
 use crate::{Engine, SyncError};
 
 /// How to settle one conflicted file.
@@ -27,6 +27,9 @@ pub enum Resolution {
 #[derive(Debug, Clone, Default)]
 pub struct ResolveRequest {
     pub project: Option<PathBuf>,
+    /// The project copy's target, when the project has conflicts in more
+    /// than one.
+    pub target: Option<Target>,
     /// For every conflicted file not named in `files`.
     pub all: Option<Resolution>,
     pub files: BTreeMap<RelPath, Resolution>,
@@ -55,6 +58,9 @@ pub struct ConflictView {
     pub destination: Destination,
     pub direction: String,
     pub project: Option<PathBuf>,
+    /// The target of the project copy in the pair; left out for `claude`.
+    #[serde(skip_serializing_if = "artisync_model::target::is_claude")]
+    pub target: Target,
     pub created_at: String,
     pub files: Vec<ConflictFileView>,
 }
@@ -142,6 +148,7 @@ impl Engine {
         &self,
         id: &ArtifactId,
         project: Option<&Path>,
+        target: Option<Target>,
     ) -> Result<PendingMerge, SyncError> {
         let project = self.canonical_project(project)?;
         let collection = Destination::Collection {
@@ -154,12 +161,23 @@ impl Engine {
             .filter(|p| &p.id == id)
             .filter(|p| match &project {
                 Some(root) => {
-                    p.destination == (Destination::Project { path: root.clone() })
-                        || (p.destination == collection && p.project.as_ref() == Some(root))
+                    let copy = match &p.destination {
+                        Destination::Project { path, target } => (path == root).then_some(*target),
+                        d if *d == collection && p.project.as_ref() == Some(root) => Some(p.target),
+                        _ => None,
+                    };
+                    copy.is_some_and(|t| target.is_none_or(|want| want == t))
                 }
                 None => p.destination == collection,
             })
             .collect();
+        if found.len() > 1 {
+            let targets: Vec<Target> = found.iter().map(|p| p.target_of_copy()).collect();
+            return Err(SyncError::Refused(format!(
+                "{id} has a conflict in the {} copies of this project; name one with --target",
+                crate::engine::list_targets(&targets)
+            )));
+        }
         found.into_iter().next().ok_or_else(|| {
             let place = match &project {
                 Some(p) => format!(" with project {}", p.display()),
@@ -171,12 +189,14 @@ impl Engine {
         })
     }
 
-    fn target_for(&self, dest: &Destination) -> Result<Target, SyncError> {
+    fn target_for(&self, dest: &Destination) -> Result<Place, SyncError> {
         Ok(match dest {
             Destination::Collection { name } => {
-                Target::Collection(Collection::open(&self.home, name)?)
+                Place::Collection(Collection::open(&self.home, name)?)
             }
-            Destination::Project { path } => Target::Project(Project::open(&self.home, path)?),
+            Destination::Project { path, target } => {
+                Place::Project(Project::open(&self.home, path)?.in_target(*target))
+            }
         })
     }
 
@@ -198,8 +218,9 @@ impl Engine {
         &self,
         id: &ArtifactId,
         project: Option<&Path>,
+        target: Option<Target>,
     ) -> Result<ConflictView, SyncError> {
-        let p = self.pending_for(id, project)?;
+        let p = self.pending_for(id, project, target)?;
         let (base, ours, theirs) = (
             self.load(id, p.base)?,
             self.load(id, p.ours)?,
@@ -212,6 +233,7 @@ impl Engine {
         };
         Ok(ConflictView {
             id: id.clone(),
+            target: p.target_of_copy(),
             destination: p.destination,
             direction: p.direction,
             project: p.project,
@@ -241,16 +263,18 @@ impl Engine {
             },
             NewBase::Lock { .. } => {
                 let root = match (&pending.destination, &pending.project) {
-                    (Destination::Project { path }, _) | (_, Some(path)) => path.clone(),
+                    (Destination::Project { path, .. }, _) | (_, Some(path)) => path.clone(),
                     _ => {
                         return Err(SyncError::Refused(
                             "the staged conflict names no project; sync again".into(),
                         ))
                     }
                 };
+                let target = pending.target_of_copy();
                 let p = Project::open(&self.home, &root)?;
                 BaseRecord::Lock {
-                    entry: p.lock()?.get(&pending.id).cloned(),
+                    entry: p.lock()?.get(&pending.id, target).cloned(),
+                    target,
                     project: p.root,
                 }
             }
@@ -264,7 +288,7 @@ impl Engine {
         id: &ArtifactId,
         req: &ResolveRequest,
     ) -> Result<ResolveReport, SyncError> {
-        let pending = self.pending_for(id, req.project.as_deref())?;
+        let pending = self.pending_for(id, req.project.as_deref(), req.target)?;
         let _guard = self.artifact_lock(&pending.destination, id)?;
         let target = self.target_for(&pending.destination)?;
         let current = target.read(id)?.map(|c| c.hash());
@@ -397,9 +421,10 @@ impl Engine {
         &self,
         id: Option<&ArtifactId>,
         project: Option<&Path>,
+        target: Option<Target>,
         expect: Option<u64>,
     ) -> Result<UndoReport, SyncError> {
-        let destination = self.undo_destination(project)?;
+        let destination = self.undo_destination(project, target)?;
         let journal = self.journal();
         let nothing = || nothing_to_undo(id, &destination);
         let mut entry = journal
@@ -453,9 +478,15 @@ impl Engine {
             BaseRecord::Manifest { .. } => BaseRecord::Manifest {
                 entry: need(collection.as_ref())?.manifest()?.get(id).cloned(),
             },
-            BaseRecord::Lock { project, .. } => BaseRecord::Lock {
+            BaseRecord::Lock {
+                project, target, ..
+            } => BaseRecord::Lock {
                 project: project.clone(),
-                entry: Project::open(&self.home, project)?.lock()?.get(id).cloned(),
+                target: *target,
+                entry: Project::open(&self.home, project)?
+                    .lock()?
+                    .get(id, *target)
+                    .cloned(),
             },
         };
         let objects = self.objects()?;
@@ -494,8 +525,9 @@ impl Engine {
         &self,
         id: Option<&ArtifactId>,
         project: Option<&Path>,
+        target: Option<Target>,
     ) -> Result<UndoPreview, SyncError> {
-        let destination = self.undo_destination(project)?;
+        let destination = self.undo_destination(project, target)?;
         let target = self.target_for(&destination)?;
         for entry in self.journal().undoable(&destination, id)? {
             let current = target.read(&entry.id)?;
@@ -525,9 +557,26 @@ impl Engine {
         Err(nothing_to_undo(id, &destination))
     }
 
-    fn undo_destination(&self, project: Option<&Path>) -> Result<Destination, SyncError> {
-        Ok(match self.canonical_project(project)? {
-            Some(path) => Destination::Project { path },
+    /// A project's copy in `target` (its first target when none is named),
+    /// or the collection.
+    fn undo_destination(
+        &self,
+        project: Option<&Path>,
+        target: Option<Target>,
+    ) -> Result<Destination, SyncError> {
+        Ok(match project {
+            Some(p) => {
+                let copy = self.project_copy(p, target)?;
+                Destination::Project {
+                    path: copy.root,
+                    target: copy.target,
+                }
+            }
+            None if target.is_some() => {
+                return Err(SyncError::Refused(
+                    "--target names a project's copy; give --project too".into(),
+                ))
+            }
             None => Destination::Collection {
                 name: self.collection_name.clone(),
             },
@@ -553,13 +602,19 @@ impl Engine {
                 }
                 collection.save_manifest(&m)?;
             }
-            BaseRecord::Lock { project, entry } => {
+            BaseRecord::Lock {
+                project,
+                target,
+                entry,
+            } => {
                 let p = Project::open(&self.home, project)?;
                 let _g = self.record_lock(&format!("lockfile:{}", p.root.display()))?;
                 let mut l = p.lock()?;
                 match entry {
                     Some(e) => l.upsert(e.clone()),
-                    None => l.artifacts.retain(|a| &a.id() != id),
+                    None => {
+                        l.remove(id, *target);
+                    }
                 }
                 p.save_lock(&l)?;
             }

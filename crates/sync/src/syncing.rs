@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use artisync_merge::{merge_limited, ConflictKind, FileChange, Merge, MergeLimits};
 use artisync_model::{
     ArtifactId, Content, Destination, Direction, LockEntry, ManifestEntry, ObjectId, Outcome,
-    RelPath, SourceSpec, Strategy,
+    RelPath, SourceSpec, Strategy, Target,
 };
 use artisync_store::journal::{BaseRecord, Journal, UndoEntry};
 use artisync_store::objects::ObjectStore;
@@ -31,6 +31,10 @@ pub struct SyncRequest {
     /// The artifacts; empty means every artifact the direction applies to.
     pub artifacts: Vec<ArtifactId>,
     pub project: Option<PathBuf>,
+    /// The project copy: its target layout. `None` syncs every target of
+    /// the project from the collection, and reads the project's first
+    /// target towards the collection.
+    pub target: Option<artisync_model::Target>,
     pub strategy: Strategy,
     /// Per-artifact strategies, overriding `strategy`.
     pub strategies: BTreeMap<ArtifactId, Strategy>,
@@ -46,6 +50,7 @@ impl SyncRequest {
             direction,
             artifacts: vec![],
             project: None,
+            target: None,
             strategy: Strategy::Auto,
             strategies: BTreeMap::new(),
             dry_run: false,
@@ -70,6 +75,10 @@ pub struct ConflictFile {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ArtifactResult {
     pub id: ArtifactId,
+    /// The target of the project copy this result is about, when the sync
+    /// involves a project.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<artisync_model::Target>,
     pub outcome: Outcome,
     pub strategy: Strategy,
     /// The destination's hash before.
@@ -206,6 +215,7 @@ fn plan_write(
     let from = s.ours.as_ref().map(Content::hash);
     let theirs_hash = s.theirs.hash();
     let mut r = ArtifactResult {
+        target: None,
         id: s.id.clone(),
         outcome: Outcome::Unchanged,
         strategy,
@@ -358,23 +368,23 @@ fn plan_write(
 }
 
 /// Where a sync writes, opened.
-pub(crate) enum Target {
+pub(crate) enum Place {
     Collection(Collection),
     Project(Project),
 }
 
-impl Target {
+impl Place {
     pub fn read(&self, id: &ArtifactId) -> Result<Option<Content>, SyncError> {
         Ok(match self {
-            Target::Collection(c) => c.read_artifact(id)?,
-            Target::Project(p) => p.read_artifact(id)?,
+            Place::Collection(c) => c.read_artifact(id)?,
+            Place::Project(p) => p.read_artifact(id)?,
         })
     }
 
     pub fn path(&self, id: &ArtifactId) -> PathBuf {
         match self {
-            Target::Collection(c) => c.artifact_path(id),
-            Target::Project(p) => p.artifact_path(id),
+            Place::Collection(c) => c.artifact_path(id),
+            Place::Project(p) => p.artifact_path(id),
         }
     }
 
@@ -388,16 +398,16 @@ impl Target {
         expected: Option<&Content>,
     ) -> Result<Option<Content>, SyncError> {
         Ok(match self {
-            Target::Collection(c) => c.write_artifact(id, content, expected)?,
-            Target::Project(p) => p.write_artifact(id, content, expected)?,
+            Place::Collection(c) => c.write_artifact(id, content, expected)?,
+            Place::Project(p) => p.write_artifact(id, content, expected)?,
         })
     }
 
     /// Removes what a killed write of `id` left beside it.
     pub fn remove_leftovers(&self, id: &ArtifactId) {
         let (root, rel) = match self {
-            Target::Collection(c) => (c.tier_root(), id.rel_path()),
-            Target::Project(p) => (p.tier_root(), p.artifact_rel(id)),
+            Place::Collection(c) => (c.tier_root(), id.rel_path()),
+            Place::Project(p) => (p.tier_root(), p.artifact_rel(id)),
         };
         if let Ok(root) = root {
             artisync_store::fsio::remove_leftovers_in(&root, &rel);
@@ -471,7 +481,9 @@ impl Engine {
     }
 
     /// `sync`, reporting each artifact as it finishes and stopping between
-    /// artifacts once `cancelled` says so.
+    /// artifacts once `cancelled` says so. From the collection to a project
+    /// with several targets and none named, each target's copy is synced
+    /// in turn, and every result names its target.
     pub fn sync_with(
         &self,
         req: &SyncRequest,
@@ -483,18 +495,109 @@ impl Engine {
                 "project_to_upstream never writes upstream; export a patch with 'artisync patch ID --project P'".into(),
             ));
         }
+        if req.direction == Direction::UpstreamToCollection {
+            if req.project.is_some() || req.target.is_some() {
+                return Err(SyncError::Refused(
+                    "upstream_to_collection does not take --project or --target".into(),
+                ));
+            }
+            return self.sync_copy(req, Target::Claude, progress, cancelled);
+        }
+        let project = self.project_for(req)?;
+        let copies = match (req.target, req.direction) {
+            (None, Direction::CollectionToProject) => self.targets_of(&project.root)?,
+            (t, _) => vec![self.project_copy(&project.root, t)?.target],
+        };
+        let [rest @ .., last] = copies.as_slice() else {
+            return self.sync_copy(req, Target::Claude, progress, cancelled);
+        };
+        if rest.is_empty() {
+            return self.sync_copy(req, *last, progress, cancelled);
+        }
+        // Several copies: every destructive choice is refused before the
+        // first copy is written, as for one.
+        if !req.dry_run && !req.yes {
+            let preview = SyncRequest {
+                dry_run: true,
+                ..req.clone()
+            };
+            let mut destructive = Vec::new();
+            for t in &copies {
+                let r = self.sync_copy(&preview, *t, &mut |_| {}, cancelled)?;
+                destructive.extend(
+                    r.artifacts
+                        .into_iter()
+                        .filter_map(|a| a.destructive.map(|d| format!("{d} (the {t} copy)"))),
+                );
+            }
+            if !destructive.is_empty() {
+                return Err(SyncError::Refused(format!(
+                    "{}; nothing was changed; run again with --yes to confirm, or --dry-run to preview",
+                    destructive.join("; ")
+                )));
+            }
+        }
+        let lock = project.lock()?;
+        let total: usize = copies
+            .iter()
+            .map(|t| {
+                if req.artifacts.is_empty() {
+                    lock.artifacts
+                        .iter()
+                        .filter(|e| e.target == *t && e.collection == self.collection_name)
+                        .count()
+                } else {
+                    req.artifacts.len()
+                }
+            })
+            .sum();
+        let mut combined: Option<SyncReport> = None;
+        let mut offset = 0;
+        for t in &copies {
+            if cancelled() {
+                break;
+            }
+            let report = self.sync_copy(
+                req,
+                *t,
+                &mut |p| {
+                    progress(Progress {
+                        done: offset + p.done,
+                        total: total.max(offset + p.total),
+                        result: p.result,
+                    })
+                },
+                cancelled,
+            )?;
+            offset += report.artifacts.len();
+            match combined.as_mut() {
+                None => combined = Some(report),
+                Some(c) => {
+                    c.artifacts.extend(report.artifacts);
+                    c.warnings.extend(report.warnings);
+                    c.commit = c.commit.or(report.commit);
+                }
+            }
+        }
+        match combined {
+            Some(c) => Ok(c),
+            None => self.sync_copy(req, copies[0], progress, &|| true),
+        }
+    }
+
+    /// One copy's sync: the collection, or the project's copy in `copy`.
+    fn sync_copy(
+        &self,
+        req: &SyncRequest,
+        copy: Target,
+        progress: &mut dyn FnMut(Progress<'_>),
+        cancelled: &dyn Fn() -> bool,
+    ) -> Result<SyncReport, SyncError> {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
         let project = match req.direction {
-            Direction::UpstreamToCollection => {
-                if req.project.is_some() {
-                    return Err(SyncError::Refused(
-                        "upstream_to_collection does not take --project".into(),
-                    ));
-                }
-                None
-            }
-            _ => Some(self.project_for(req)?),
+            Direction::UpstreamToCollection => None,
+            _ => Some(self.project_for(req)?.in_target(copy)),
         };
         let lockfile = match &project {
             Some(p) => Some(p.lock()?),
@@ -510,6 +613,7 @@ impl Engine {
             (Direction::CollectionToProject, Some(p)) => (
                 Destination::Project {
                     path: p.root.clone(),
+                    target: copy,
                 },
                 format!("collection '{}'", self.collection_name),
             ),
@@ -517,7 +621,11 @@ impl Engine {
                 Destination::Collection {
                     name: self.collection_name.clone(),
                 },
-                format!("project {}", p.root.display()),
+                Destination::Project {
+                    path: p.root.clone(),
+                    target: copy,
+                }
+                .to_string(),
             ),
             (_, None) => {
                 return Err(SyncError::Refused(format!(
@@ -539,7 +647,7 @@ impl Engine {
                 (_, Some(l)) => l
                     .artifacts
                     .iter()
-                    .filter(|e| e.collection == self.collection_name)
+                    .filter(|e| e.collection == self.collection_name && e.target == copy)
                     .map(LockEntry::id)
                     .collect(),
                 (_, None) => vec![],
@@ -547,7 +655,7 @@ impl Engine {
         } else {
             req.artifacts.clone()
         };
-        let root = project.as_ref().map(|p| p.root.as_path());
+        let root = project.as_ref().map(|p| (p.root.as_path(), copy));
         if let Some(id) = ids
             .iter()
             .find(|id| !syncable(&manifest, req.direction, root, id))
@@ -590,9 +698,10 @@ impl Engine {
             }
         }
 
+        let project_copy = project.is_some();
         let target = match (&destination, project) {
-            (Destination::Project { .. }, Some(p)) => Target::Project(p),
-            _ => Target::Collection(Collection::open(&self.home, &self.collection_name)?),
+            (Destination::Project { .. }, Some(p)) => Place::Project(p),
+            _ => Place::Collection(Collection::open(&self.home, &self.collection_name)?),
         };
         let ctx = RunCtx {
             objects: self.objects()?,
@@ -605,6 +714,7 @@ impl Engine {
                 .project
                 .as_deref()
                 .and_then(|p| std::fs::canonicalize(p).ok()),
+            copy,
             cancelled,
         };
 
@@ -640,11 +750,12 @@ impl Engine {
                 Ok((p, _)) if req.dry_run => p.result,
                 Ok(_) => match self.apply_one(&ctx, &target, id) {
                     Ok((r, wrote)) => {
-                        wrote_collection |= wrote && matches!(target, Target::Collection(_));
+                        wrote_collection |= wrote && matches!(target, Place::Collection(_));
                         r
                     }
                     Err(e) => ArtifactResult {
                         id: id.clone(),
+                        target: None,
                         outcome: Outcome::Error,
                         strategy: req.strategies.get(id).copied().unwrap_or(req.strategy),
                         from: None,
@@ -656,6 +767,10 @@ impl Engine {
                     },
                 },
             };
+            let mut result = result;
+            if project_copy {
+                result.target = Some(copy);
+            }
             progress(Progress {
                 done: i + 1,
                 total,
@@ -744,7 +859,7 @@ impl Engine {
     fn sides(
         &self,
         ctx: &RunCtx<'_>,
-        target: &Target,
+        target: &Place,
         id: &ArtifactId,
         records: &Records,
     ) -> Result<Result<Sides, ArtifactResult>, SyncError> {
@@ -756,6 +871,7 @@ impl Engine {
             .unwrap_or(ctx.req.strategy);
         let skip = |message: String| ArtifactResult {
             id: id.clone(),
+            target: None,
             outcome: Outcome::Skipped,
             strategy,
             from: None,
@@ -835,10 +951,17 @@ impl Engine {
                 let project_root = ctx.project_root.clone().ok_or_else(|| {
                     SyncError::Refused(format!("{} needs --project PATH", ctx.req.direction))
                 })?;
-                let project = Project::open(&self.home, &project_root)?;
+                if !ctx.copy.holds(id.kind) {
+                    return Ok(Err(skip(ctx.copy.cannot_hold(id.kind))));
+                }
+                let project = Project::open(&self.home, &project_root)?.in_target(ctx.copy);
                 // The entry as it is, whichever collection it names, is what
                 // undo puts back; only an entry of this collection is a base.
-                let recorded = records.lock.as_ref().and_then(|l| l.get(id)).cloned();
+                let recorded = records
+                    .lock
+                    .as_ref()
+                    .and_then(|l| l.get(id, ctx.copy))
+                    .cloned();
                 let lock_entry = recorded
                     .clone()
                     .filter(|l| l.collection == self.collection_name);
@@ -876,6 +999,7 @@ impl Engine {
                     theirs,
                     base_before: BaseRecord::Lock {
                         project: project.root.clone(),
+                        target: ctx.copy,
                         entry: recorded,
                     },
                 }))
@@ -889,7 +1013,7 @@ impl Engine {
     fn plan_one(
         &self,
         ctx: &RunCtx<'_>,
-        target: &Target,
+        target: &Place,
         id: &ArtifactId,
         records: &Records,
     ) -> Result<Result<(Planned, Sides), ArtifactResult>, SyncError> {
@@ -919,7 +1043,7 @@ impl Engine {
     fn apply_one(
         &self,
         ctx: &RunCtx<'_>,
-        target: &Target,
+        target: &Place,
         id: &ArtifactId,
     ) -> Result<(ArtifactResult, bool), SyncError> {
         let _guard = self.artifact_lock(ctx.destination, id)?;
@@ -977,6 +1101,7 @@ impl Engine {
                 created_at: artisync_store::now(),
                 job_id: None,
                 project: ctx.project_root.clone(),
+                target: ctx.copy,
             })?;
             return Ok((result, false));
         }
@@ -1017,7 +1142,7 @@ impl Engine {
     pub(crate) fn write_artifact(
         &self,
         objects: &ObjectStore,
-        target: &Target,
+        target: &Place,
         destination: &Destination,
         id: &ArtifactId,
         previous: Option<&Content>,
@@ -1091,7 +1216,12 @@ impl Engine {
                 collection.save_manifest(&m)?;
                 Ok(true)
             }
-            (BaseRecord::Lock { project, .. }, NewBase::Lock { hash }) => {
+            (
+                BaseRecord::Lock {
+                    project, target, ..
+                },
+                NewBase::Lock { hash },
+            ) => {
                 let mut changed = false;
                 {
                     let _g = self.record_lock(&format!("manifest:{}", self.collection_name))?;
@@ -1106,18 +1236,24 @@ impl Engine {
                 let p = Project::open(&self.home, project)?;
                 let _g = self.record_lock(&format!("lockfile:{}", p.root.display()))?;
                 let mut l = p.lock()?;
-                if l.get(id)
-                    .is_some_and(|e| e.hash == *hash && e.collection == self.collection_name)
-                {
+                let m = collection.manifest()?;
+                let fresh = crate::deploying::lock_entry(
+                    id,
+                    *target,
+                    &self.collection_name,
+                    *hash,
+                    m.get(id),
+                    artisync_store::now(),
+                );
+                if l.get(id, *target).is_some_and(|e| {
+                    e.hash == *hash
+                        && e.collection == self.collection_name
+                        && e.source == fresh.source
+                        && e.commit == fresh.commit
+                }) {
                     return Ok(changed);
                 }
-                l.upsert(LockEntry {
-                    kind: id.kind,
-                    name: id.name.clone(),
-                    collection: self.collection_name.clone(),
-                    hash: *hash,
-                    deployed_at: artisync_store::now(),
-                });
+                l.upsert(fresh);
                 // The project is not registered here: a sync through the
                 // server must not widen what the server may write to. The
                 // CLI registers a project it deployed to itself.
@@ -1155,22 +1291,27 @@ pub(crate) struct RunCtx<'a> {
     pub destination: &'a Destination,
     pub source_label: &'a str,
     pub project_root: Option<PathBuf>,
+    /// The target of the project copy the run reads or writes.
+    pub copy: artisync_model::Target,
     /// The run's cancel check, also asked during long merges.
     pub cancelled: &'a dyn Fn() -> bool,
 }
 
 /// Whether a sync in `direction` may name `id`: the collection holds it,
-/// or, from a project to the collection, the project's `.claude/` folder
-/// does (an artifact made there). Every surface checks requests with this
-/// before a job exists; the sync itself checks again.
+/// or, from a project to the collection, the project's copy in the given
+/// target does (an artifact made there). Every surface checks requests
+/// with this before a job exists; the sync itself checks again.
 pub fn syncable(
     manifest: &artisync_model::Manifest,
     direction: Direction,
-    project_root: Option<&Path>,
+    project: Option<(&Path, Target)>,
     id: &ArtifactId,
 ) -> bool {
     manifest.get(id).is_some()
         || (direction == Direction::ProjectToCollection
-            && project_root
-                .is_some_and(|root| root.join(".claude").join(id.rel_path().as_str()).exists()))
+            && project.is_some_and(|(root, target)| {
+                root.join(target.root())
+                    .join(id.rel_path().as_str())
+                    .exists()
+            }))
 }

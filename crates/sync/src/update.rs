@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use artisync_model::{ArtifactId, Direction, Status};
+use artisync_model::{ArtifactId, Direction, Status, Target};
 use serde::Serialize;
 
 use crate::{Engine, SyncError, SyncRequest};
@@ -26,6 +26,9 @@ pub struct Held {
     pub direction: Direction,
     /// The project of a project copy; none for the collection.
     pub project: Option<PathBuf>,
+    /// The target of that project copy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<Target>,
     pub status: Status,
     pub message: String,
 }
@@ -96,7 +99,14 @@ impl Engine {
         let mut upstream = SyncRequest::new(Direction::UpstreamToCollection);
         // Project paths in the order status lists them, each with its
         // artifacts behind.
-        let mut by_project: Vec<(PathBuf, Vec<ArtifactId>)> = Vec::new();
+        let mut by_project: Vec<((PathBuf, Target), Vec<ArtifactId>)> = Vec::new();
+        let mut push = |copy: (PathBuf, Target), id: &ArtifactId| match by_project
+            .iter_mut()
+            .find(|(c, _)| c == &copy)
+        {
+            Some((_, list)) => list.push(id.clone()),
+            None => by_project.push((copy, vec![id.clone()])),
+        };
         for a in chosen {
             if let Some(u) = &a.upstream {
                 match u.status {
@@ -106,6 +116,7 @@ impl Engine {
                         id: a.id.clone(),
                         direction: Direction::UpstreamToCollection,
                         project: None,
+                        target: None,
                         status: s,
                         message: held_message(s, "the collection's copy"),
                     }),
@@ -113,17 +124,13 @@ impl Engine {
             }
             for p in a.projects.iter().filter(|p| wanted_project(&p.path)) {
                 match p.status {
-                    Status::Behind => {
-                        match by_project.iter_mut().find(|(path, _)| path == &p.path) {
-                            Some((_, list)) => list.push(a.id.clone()),
-                            None => by_project.push((p.path.clone(), vec![a.id.clone()])),
-                        }
-                    }
+                    Status::Behind => push((p.path.clone(), p.target), &a.id),
                     Status::InSync | Status::Ahead | Status::Untracked => {}
                     s => plan.held.push(Held {
                         id: a.id.clone(),
                         direction: Direction::CollectionToProject,
                         project: Some(p.path.clone()),
+                        target: Some(p.target),
                         status: s,
                         message: held_message(s, "this project's copy"),
                     }),
@@ -136,18 +143,14 @@ impl Engine {
         for a in status.artifacts.iter().filter(|a| moving.contains(&a.id)) {
             for p in a.projects.iter().filter(|p| wanted_project(&p.path)) {
                 match p.status {
-                    Status::InSync => {
-                        match by_project.iter_mut().find(|(path, _)| path == &p.path) {
-                            Some((_, list)) => list.push(a.id.clone()),
-                            None => by_project.push((p.path.clone(), vec![a.id.clone()])),
-                        }
-                    }
+                    Status::InSync => push((p.path.clone(), p.target), &a.id),
                     // Edited here while its collection copy moves: the two
                     // diverge, which needs a merge.
                     Status::Ahead => plan.held.push(Held {
                         id: a.id.clone(),
                         direction: Direction::CollectionToProject,
                         project: Some(p.path.clone()),
+                        target: Some(p.target),
                         status: Status::Diverged,
                         message: "this project's copy has local changes and the collection's copy takes an upstream update; sync it on its own to merge them".into(),
                     }),
@@ -158,10 +161,11 @@ impl Engine {
         if !upstream.artifacts.is_empty() {
             plan.steps.push(upstream);
         }
-        for (path, mut artifacts) in by_project {
+        for ((path, target), mut artifacts) in by_project {
             artifacts.sort();
             let mut req = SyncRequest::new(Direction::CollectionToProject);
             req.project = Some(path);
+            req.target = Some(target);
             req.artifacts = artifacts;
             plan.steps.push(req);
         }

@@ -91,7 +91,7 @@ impl Fixture {
             })
             .unwrap();
         let ids: Vec<ArtifactId> = ALL.iter().map(|s| id(s)).collect();
-        engine.deploy(&ids, &web).unwrap();
+        engine.deploy(&ids, &web, None).unwrap();
         let state = Self::state(&home, vec![projects.clone()], workers);
         let app = artisync_server::app(state.clone());
         let token = state.token.clone();

@@ -53,7 +53,7 @@ pub fn fleet(dir: &Path, projects: usize) -> (Engine, Vec<PathBuf>) {
     for p in 0..projects {
         let pd = dir.join(format!("projects/p{p:02}"));
         fs::create_dir_all(&pd).unwrap();
-        engine.deploy(&ids(), &pd).unwrap();
+        engine.deploy(&ids(), &pd, None).unwrap();
         let f = pd.join(format!(".claude/skills/skill-{p:03}/SKILL.md"));
         fs::write(&f, "edited\n").unwrap();
         paths.push(fs::canonicalize(&pd).unwrap());
