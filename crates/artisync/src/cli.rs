@@ -318,6 +318,33 @@ pub enum Command {
         #[arg(long, value_name = "TARGET", value_parser = parse_target)]
         target: Option<Target>,
     },
+    /// Recreate a project's copies exactly as its lockfile records them, or check them
+    ///
+    /// The lockfile (.claude/artisync.lock, committed with the project)
+    /// records every copy: artifact, target, content hash, source and
+    /// upstream commit. --frozen finds each locked content in the object
+    /// store, the collection's history or the upstream at the locked commit
+    /// (fetching it when needed) before writing any, and fails with nothing
+    /// written when one cannot be found. Copies with local changes are only
+    /// replaced with --yes, and undo brings them back. --check compares and
+    /// writes nothing: exit 0 when every copy is as locked, 1 otherwise.
+    #[command(
+        after_help = "Examples:\n  artisync install --check                      in CI: does the project match its lockfile?\n  artisync install --frozen --project ~/src/my-app\n  artisync --user install --frozen"
+    )]
+    Install {
+        /// The project whose lockfile to install (default: the current directory)
+        #[arg(long, value_name = "PATH")]
+        project: Option<PathBuf>,
+        /// Recreate exactly the locked content; fail if any of it cannot be found
+        #[arg(long, required_unless_present = "check")]
+        frozen: bool,
+        /// Compare the project with its lockfile; write nothing; exit 1 when they differ
+        #[arg(long, conflicts_with_all = ["frozen", "yes"])]
+        check: bool,
+        /// Confirm replacing copies that have local changes
+        #[arg(long)]
+        yes: bool,
+    },
     /// Recent jobs (every sync, from the CLI or the server)
     #[command(
         after_help = "Examples:\n  artisync jobs\n  artisync jobs --state conflict --limit 5"

@@ -735,6 +735,33 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 }
             })
         }
+        Command::Install {
+            project,
+            frozen: _,
+            check,
+            yes,
+        } => {
+            let project = project.clone().unwrap_or_else(|| PathBuf::from("."));
+            let e = engine(cli)?;
+            if *check {
+                let report = e.install_check(&project)?;
+                emit(out, &report, |o| output::install_check(o, &report))?;
+                if !report.matches() {
+                    return Err(CliError {
+                        exit: 1,
+                        code: "differs",
+                        message: format!(
+                            "{} differs from its lockfile; 'artisync install --frozen' recreates the locked content",
+                            report.project.display()
+                        ),
+                        silent: out.json,
+                    });
+                }
+                return Ok(());
+            }
+            let report = e.install_frozen(&project, *yes)?;
+            emit(out, &report, |o| output::install(o, &report))
+        }
         Command::Undo {
             id,
             project,

@@ -9,7 +9,9 @@ use artisync_jobs::Job;
 use artisync_model::{FileMode, ObjectId, Outcome, Severity, Status, Target};
 use artisync_sync::diff::{FileStatus, LineKind, Span};
 use artisync_sync::report::*;
-use artisync_sync::{ConflictView, ResolveReport, SyncReport};
+use artisync_sync::{
+    ConflictView, CopyState, InstallCheck, InstallReport, ResolveReport, SyncReport,
+};
 
 use crate::error::CliError;
 
@@ -719,12 +721,8 @@ pub fn sync(o: &Out, r: &SyncReport, project: Option<&Path>) {
             hidden += 1;
             continue;
         }
-        let id = match a.target {
-            Some(t) if t != Target::Claude => format!("{} [{t}]", a.id),
-            _ => a.id.to_string(),
-        };
         t.row(vec![
-            cell(id),
+            cell(copy_label(&a.id, a.target.unwrap_or(Target::Claude))),
             (a.outcome.as_str().to_string(), outcome_color(a.outcome)),
             cell(format!("{} → {}", short(a.from), short(a.to))),
             cell(a.message.clone()),
@@ -1163,4 +1161,76 @@ pub fn check(o: &Out, reports: &[CheckReport]) {
                 && r.findings.iter().all(|f| f.severity == Severity::Warning))
             .count()
     ));
+}
+
+pub fn install_check(o: &Out, r: &InstallCheck) {
+    let mut t = Table::new(0);
+    for c in &r.copies {
+        let state = match c.state {
+            CopyState::Locked => cell("as locked"),
+            CopyState::Modified => ("modified".to_string(), status_color(Status::Ahead)),
+            CopyState::Missing => ("missing".to_string(), status_color(Status::Missing)),
+        };
+        t.row(vec![
+            cell(copy_label(&c.id, c.target)),
+            state,
+            cell(format!("locked {} now {}", c.locked.short(), short(c.hash))),
+        ]);
+    }
+    t.print(o);
+    for u in &r.untracked {
+        o.line(&format!(
+            "{} is not in the lockfile (left alone)",
+            copy_label(&u.id, u.target)
+        ));
+    }
+    let differ = r
+        .copies
+        .iter()
+        .filter(|c| c.state != CopyState::Locked)
+        .count();
+    if differ == 0 {
+        o.line(&format!(
+            "{} as locked in {}",
+            count(r.copies.len(), "copy", "copies"),
+            r.project.display()
+        ));
+    }
+}
+
+pub fn install(o: &Out, r: &InstallReport) {
+    let mut t = Table::new(0);
+    for c in &r.copies {
+        if c.action == "locked" && !o.verbose {
+            continue;
+        }
+        t.row(vec![
+            cell(copy_label(&c.id, c.target)),
+            cell(c.action),
+            cell(c.hash.short().to_string()),
+            cell(
+                c.from
+                    .as_deref()
+                    .map(|f| format!("from {f}"))
+                    .unwrap_or_default(),
+            ),
+        ]);
+    }
+    t.print(o);
+    let locked = r.copies.iter().filter(|c| c.action == "locked").count();
+    o.line(&format!(
+        "{} written, {} already as locked in {}",
+        count(r.copies.len() - locked, "copy", "copies"),
+        locked,
+        r.project.display()
+    ));
+}
+
+/// An artifact and, unless it is `claude`, its copy's target.
+fn copy_label(id: &artisync_model::ArtifactId, target: Target) -> String {
+    if target == Target::Claude {
+        id.to_string()
+    } else {
+        format!("{id} [{target}]")
+    }
 }

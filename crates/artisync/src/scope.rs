@@ -53,7 +53,8 @@ pub fn apply(cli: &mut Cli) -> Result<(), CliError> {
         | Command::Sync { project, .. }
         | Command::Resolve { project, .. }
         | Command::Patch { project, .. }
-        | Command::Undo { project, .. } => one(project),
+        | Command::Undo { project, .. }
+        | Command::Install { project, .. } => one(project),
         Command::Update { projects, .. } => {
             for p in projects.iter_mut() {
                 *p = expand(p)?;

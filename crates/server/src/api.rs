@@ -61,8 +61,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/patches/{id}"),
     ("get", "/api/v1/undo"),
     ("post", "/api/v1/undo"),
+    ("post", "/api/v1/sync/update"),
+    ("post", "/api/v1/fetch"),
     ("get", "/api/v1/projects"),
     ("post", "/api/v1/projects"),
+    ("get", "/api/v1/install"),
+    ("post", "/api/v1/install"),
     ("get", "/api/v1/openapi.json"),
     ("get", "/metrics"),
     ("get", "/login"),
@@ -88,6 +92,7 @@ pub fn router(state: SharedState, ui: &'static [crate::web::Asset]) -> Router {
         .route("/api/v1/patches/{id}", get(download_patch))
         .route("/api/v1/undo", post(undo).get(undo_preview))
         .route("/api/v1/projects", get(list_projects).post(add_project))
+        .route("/api/v1/install", get(install_check).post(install_frozen))
         .route("/api/v1/openapi.json", get(openapi))
         .route("/metrics", get(metrics))
         .route("/login", get(login))
@@ -1102,6 +1107,57 @@ async fn add_project(
         Json(json!({"path": project.root, "added": new, "targets": targets})),
     )
         .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstallQuery {
+    project_path: String,
+    collection: Option<String>,
+}
+
+/// How a project's copies compare with its lockfile; writes nothing.
+async fn install_check(
+    State(state): State<SharedState>,
+    ApiQuery(q): ApiQuery<InstallQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let v = blocking(move || {
+        let project = check_project_path(&state, &q.project_path)?;
+        let e = engine(&state, q.collection.as_deref())?;
+        let check = e.install_check(&project)?;
+        let matches = check.matches();
+        let mut v = serde_json::to_value(check).unwrap_or(Value::Null);
+        if let Value::Object(m) = &mut v {
+            m.insert("matches".into(), json!(matches));
+        }
+        Ok(v)
+    })
+    .await?;
+    Ok(Json(v))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct InstallBody {
+    project_path: String,
+    collection: Option<String>,
+    /// Confirms replacing copies that have local changes.
+    #[serde(default)]
+    yes: bool,
+}
+
+/// Recreates every copy of a project's lockfile at its locked hash.
+async fn install_frozen(
+    State(state): State<SharedState>,
+    ApiJson(b): ApiJson<InstallBody>,
+) -> Result<Json<Value>, ApiError> {
+    let v = blocking(move || {
+        let project = check_project_path(&state, &b.project_path)?;
+        let e = engine(&state, b.collection.as_deref())?;
+        Ok(e.install_frozen(&project, b.yes)?)
+    })
+    .await?;
+    Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
 }
 
 async fn openapi() -> Json<Value> {

@@ -113,6 +113,18 @@ fn op(method: &str, path: &str) -> Value {
             "201",
             "ProjectAdded",
         ),
+        ("get", "/api/v1/install") => (
+            "How a project's copies compare with its lockfile; writes nothing",
+            None,
+            "200",
+            "InstallCheck",
+        ),
+        ("post", "/api/v1/install") => (
+            "Recreate every copy of a project's lockfile at its locked content",
+            Some("InstallRequest"),
+            "200",
+            "InstallReport",
+        ),
         ("get", "/api/v1/openapi.json") => ("This document", None, "200", "Object"),
         ("get", "/metrics") => ("Prometheus metrics", None, "200", "Text"),
         ("get", "/login") => (
@@ -183,11 +195,15 @@ fn op(method: &str, path: &str) -> Value {
             ("target", "the project copy's target (default: the project's first)"),
             ("collection", "collection name"),
         ],
+        "/api/v1/install" if method == "get" => &[
+            ("project_path", "the project whose lockfile to compare"),
+            ("collection", "collection name"),
+        ],
         "/login" => &[("code", "the one-time code serve printed")],
         _ => &[],
     };
     for (name, d) in query {
-        params.push(json!({"name": name, "in": "query", "required": matches!(*name, "lhs" | "rhs" | "tier" | "path"),
+        params.push(json!({"name": name, "in": "query", "required": matches!(*name, "lhs" | "rhs" | "tier" | "path") || (*name == "project_path" && path == "/api/v1/install"),
             "schema": query_schema(name), "description": d}));
     }
     let creates_job = method == "post"
@@ -458,6 +474,19 @@ fn schemas() -> Value {
                 "description": "the layouts its copies live in, the first read when a request names none; a new project gets claude when empty, a registered one keeps its own"}}},
         "ProjectAdded": {"type": "object", "properties": {"path": string, "added": {"type": "boolean"},
             "targets": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}}}},
+        "InstallCheck": {"type": "object", "properties": {"project": string, "matches": {"type": "boolean"},
+            "copies": {"type": "array", "items": {"type": "object", "properties": {"id": string,
+                "target": {"$ref": "#/components/schemas/Target"},
+                "state": {"type": "string", "enum": ["locked", "modified", "missing"]}, "locked": hash, "hash": hash}}},
+            "untracked": {"type": "array", "items": {"type": "object", "properties": {"id": string,
+                "target": {"$ref": "#/components/schemas/Target"}}}}}},
+        "InstallRequest": {"type": "object", "required": ["project_path"], "additionalProperties": false, "properties": {
+            "project_path": project, "collection": opt_collection,
+            "yes": {"type": "boolean", "description": "confirms replacing copies that have local changes"}}},
+        "InstallReport": {"type": "object", "properties": {"project": string,
+            "copies": {"type": "array", "items": {"type": "object", "properties": {"id": string,
+                "target": {"$ref": "#/components/schemas/Target"},
+                "action": {"type": "string", "enum": ["locked", "created", "replaced"]}, "hash": hash, "from": string}}}}},
         "ProjectList": {"type": "object", "properties": {"projects": {"type": "array", "items": {"type": "object",
             "properties": {"path": string, "added_at": string, "artifacts": {"type": "integer"},
                 "targets": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}}}}}}},
