@@ -10,6 +10,7 @@ mod deploying;
 pub mod diff;
 pub mod engine;
 pub mod error;
+pub mod marketplace;
 pub mod patch;
 pub mod report;
 pub mod resolve;
@@ -20,6 +21,7 @@ pub use artisync_merge::{ConflictHunk, ConflictKind};
 pub use diff::{diff_contents, diff_contents_with, FileSetDiff, Whitespace};
 pub use engine::{AddRequest, Engine};
 pub use error::SyncError;
+pub use marketplace::{MarketplaceImport, MarketplaceListing, MarketplaceOutcome};
 pub use patch::{PatchBundle, PatchFormat};
 pub use report::*;
 pub use resolve::{
