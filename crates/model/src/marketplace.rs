@@ -1013,7 +1013,7 @@ mod tests {
         }
         // Too large, too deep.
         let mut big = b"{\"plugins\": [], \"x\": \"".to_vec();
-        big.extend(std::iter::repeat(b'a').take(MAX_JSON_BYTES as usize));
+        big.extend(vec![b'a'; MAX_JSON_BYTES as usize]);
         big.extend(b"\"}");
         assert!(err(&big).contains("artisync reads at most"));
         let deep = format!(

@@ -331,6 +331,9 @@ pub(crate) fn uncommitted_warning(
     ))
 }
 
+/// What a plugin's path holds: the artifacts, and names skipped as invalid.
+pub(crate) type InPlugin = (Vec<Candidate>, Vec<String>);
+
 /// The artifacts of `kind` a plugin holds at `path`: each one in a folder
 /// of them, or the one `path` is (a skill folder, a command's or agent's
 /// `.md` file). `None` when nothing is there. Names that are no valid
@@ -341,7 +344,7 @@ pub(crate) fn plugin_artifacts(
     kind: Kind,
     path: &RelPath,
     root_name: &str,
-) -> Result<Option<(Vec<Candidate>, Vec<String>)>, SyncError> {
+) -> Result<Option<InPlugin>, SyncError> {
     let mut out = Vec::new();
     let mut skipped = Vec::new();
     let one = |stem: &str, at: RelPath, out: &mut Vec<Candidate>, skipped: &mut Vec<String>| {

@@ -21,7 +21,7 @@ pub enum SyncError {
     },
     /// A `--plugin` a marketplace does not list: the plugin nearest to it,
     /// if one is near, and the names it does list (shortened).
-    #[error("marketplace {marketplace} has no plugin {name:?}{}; it lists {available}", suggestion.as_ref().map(|s| format!("; did you mean {s:?}?")).unwrap_or_default())]
+    #[error("marketplace {marketplace} has no plugin {name:?}{}; it lists: {available}", suggestion.as_ref().map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default())]
     UnknownPlugin {
         name: String,
         marketplace: String,
