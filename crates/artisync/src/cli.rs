@@ -86,7 +86,7 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         remote: Option<String>,
     },
-    /// Import artifacts from an upstream spec (or plugins of a marketplace) into the collection
+    /// Import artifacts from an upstream, or plugins from a marketplace, into the collection
     #[command(
         after_help = "Examples:\n  artisync add github:anthropics/skills/skills/pdf\n  artisync add github:anthropics/skills/skills@main --all\n  artisync add ~/src/team-skills/commands/review.md --name team-review\n\nClaude Code plugin marketplaces (.claude-plugin/marketplace.json):\n  artisync add marketplace:acme/claude-plugins            list its plugins, import nothing\n  artisync add marketplace:acme/claude-plugins --plugin formatter --plugin linter\n  artisync add marketplace:./my-marketplace --all\n  artisync add marketplace:https://git.example.com/plugins.git#v2 --plugin formatter\nA plugin's skills, commands and agents are imported as ordinary upstream artifacts;\nnpm and archive plugins are listed but cannot be imported."
     )]
