@@ -70,7 +70,7 @@ fn fixture(env: &TestEnv) -> Fx {
         &skill("sub-skill", "v1"),
     )
     .write("other/skills/elsewhere/SKILL.md", &skill("elsewhere", "no"));
-    mono.commit("mono v1");
+    let mono_first = mono.commit("mono v1");
 
     // https://github.com/acme/tools.git is the folder tools.git.
     let mirror = tools.path().parent().unwrap().display().to_string();
@@ -134,6 +134,7 @@ fn fixture(env: &TestEnv) -> Fx {
                 {"name": "url-pin", "source": {"source": "url", "url": url, "sha": url_first},
                  "commands": ["./commands/url-pinned.md"]},
                 {"name": "sub", "source": {"source": "git-subdir", "url": mono.url(), "path": "./tools/x", "ref": "main"}},
+                {"name": "sub-pin", "source": {"source": "git-subdir", "url": mono.url(), "path": "tools/x", "sha": mono_first}},
                 {"name": "npm-tool", "source": {"source": "npm", "package": "@acme/tool"}},
                 {"name": "zipped", "source": {"source": "url", "url": "https://example.invalid/p.zip"}}
             ]
@@ -207,7 +208,7 @@ fn without_a_plugin_it_lists_every_plugin_with_what_it_resolves_to_and_imports_n
     assert_eq!(l["description"], "Acme's plugins");
     assert_eq!(l["ref"], "main");
     assert_eq!(l["commit"], fx.market.head().as_str());
-    assert_eq!(l["plugins"].as_array().unwrap().len(), 11);
+    assert_eq!(l["plugins"].as_array().unwrap().len(), 12);
     let market = fx.market.url();
     for (name, form, resolves, pinned) in [
         (
@@ -247,6 +248,12 @@ fn without_a_plugin_it_lists_every_plugin_with_what_it_resolves_to_and_imports_n
             format!("{}#main:tools/x", fx.mono.url()),
             false,
         ),
+        (
+            "sub-pin",
+            "git-subdir",
+            format!("{}#{}:tools/x", fx.mono.url(), fx.mono.rev_parse("HEAD")),
+            true,
+        ),
     ] {
         let p = plugin(&l, name);
         assert_eq!(p["source"], form, "{p}");
@@ -278,7 +285,7 @@ fn without_a_plugin_it_lists_every_plugin_with_what_it_resolves_to_and_imports_n
         out.stdout
     );
     assert!(
-        out.stdout.contains("11 plugins, 9 importable"),
+        out.stdout.contains("12 plugins, 10 importable"),
         "{}",
         out.stdout
     );
@@ -715,4 +722,33 @@ fn bad_requests_fail_with_one_clear_line_and_leave_nothing_behind() {
             .all(|c| c.contains("market") || c.contains("hostile")),
         "{left:?}"
     );
+}
+
+#[test]
+fn a_marketplace_in_a_folder_of_a_repository_resolves_its_plugins_from_that_folder() {
+    let env = env();
+    let collection = env.init();
+    let repo = UpstreamRepo::named("mixed");
+    repo.write("tools/market/p/commands/hello.md", &md("Hello", "hi"))
+        .write("p/commands/hello.md", &md("Wrong one", "no"));
+    write_json(
+        &repo,
+        "tools/market/.claude-plugin/marketplace.json",
+        &json!({"plugins": [{"name": "p", "source": "./p"}]}),
+    );
+    repo.commit("a marketplace in a folder");
+    let spec = format!("marketplace:{}", repo.local("tools/market"));
+    let l = env.json(&["add", &spec]);
+    assert_eq!(
+        plugin(&l, "p")["resolves_to"],
+        format!("{}#main:tools/market/p", repo.url()).as_str()
+    );
+    // The same through a file:// URL with a ref and a path.
+    let by_url = format!("marketplace:{}#main:tools/market", repo.url());
+    let r = env.json(&["add", &by_url, "--plugin", "p"]);
+    assert_eq!(imported_ids(&r), ["command:hello"]);
+    assert_eq!(r["marketplace"], by_url.as_str());
+    assert!(fs::read_to_string(collection.join("commands/hello.md"))
+        .unwrap()
+        .contains("hi"));
 }
