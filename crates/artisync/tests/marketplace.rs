@@ -743,6 +743,11 @@ fn a_marketplace_in_a_folder_of_a_repository_resolves_its_plugins_from_that_fold
         plugin(&l, "p")["resolves_to"],
         format!("{}#main:tools/market/p", repo.url()).as_str()
     );
+    // `~` is the user's home, as the shell would have it: the recorded
+    // spec is where it led.
+    std::os::unix::fs::symlink(repo.path(), env.root().join("user-home/m")).unwrap();
+    let l = env.json(&["add", "marketplace:~/m/tools/market"]);
+    assert_eq!(l["marketplace"], spec.as_str());
     // The same through a file:// URL with a ref and a path.
     let by_url = format!("marketplace:{}#main:tools/market", repo.url());
     let r = env.json(&["add", &by_url, "--plugin", "p"]);

@@ -230,7 +230,13 @@ impl Engine {
                     .into(),
             ));
         }
-        let spec = MarketplaceSpec::parse(&req.spec)?;
+        let mut spec = MarketplaceSpec::parse(&req.spec)?;
+        // The shell leaves `~` after "marketplace:" as it is.
+        if let Location::Local(p) = &spec.source.location {
+            if let (Ok(rest), Some(home)) = (p.strip_prefix("~"), std::env::var_os("HOME")) {
+                spec.source.location = Location::Local(std::path::Path::new(&home).join(rest));
+            }
+        }
         let source = ResolvedSource::from_spec(&spec.source)?;
         let canonical = match &spec.source.location {
             // A relative path means nothing later: record where it led.
