@@ -90,23 +90,26 @@ pub enum Command {
         #[arg(long, value_name = "URL")]
         remote: Option<String>,
     },
-    /// Import artifacts from an upstream spec into the collection
+    /// Import artifacts from an upstream, or plugins from a marketplace, into the collection
     #[command(
-        after_help = "Examples:\n  artisync add github:anthropics/skills/skills/pdf\n  artisync add github:anthropics/skills/skills@main --all\n  artisync add ~/src/team-skills/commands/review.md --name team-review"
+        after_help = "Examples:\n  artisync add github:anthropics/skills/skills/pdf\n  artisync add github:anthropics/skills/skills@main --all\n  artisync add ~/src/team-skills/commands/review.md --name team-review\n\nClaude Code plugin marketplaces (.claude-plugin/marketplace.json):\n  artisync add marketplace:acme/claude-plugins            list its plugins, import nothing\n  artisync add marketplace:acme/claude-plugins --plugin formatter --plugin linter\n  artisync add marketplace:./my-marketplace --all\n  artisync add marketplace:https://git.example.com/plugins.git#v2 --plugin formatter\nA plugin's skills, commands and agents are imported as ordinary upstream artifacts;\nnpm and archive plugins are listed but cannot be imported."
     )]
     Add {
-        /// Where the artifact lives: github:OWNER/REPO/PATH@REF, https://HOST/REPO.git#REF:PATH, file:///REPO#REF:PATH or a local path
+        /// Where the artifact lives: github:OWNER/REPO/PATH@REF, https://HOST/REPO.git#REF:PATH, file:///REPO#REF:PATH or a local path; or a plugin marketplace: marketplace:OWNER/REPO[@REF], marketplace:PATH or marketplace:URL
         #[arg(value_name = "SPEC")]
         spec: String,
         /// Name to give the artifact in the collection (single artifact only)
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
-        /// skill, command or agent, when the path does not tell
+        /// skill, command or agent, when the path does not tell (with a marketplace: import only that kind)
         #[arg(long, value_name = "KIND")]
         kind: Option<String>,
-        /// Import every artifact under the spec's folder
+        /// Import every artifact under the spec's folder (with a marketplace: every plugin)
         #[arg(long)]
         all: bool,
+        /// With a marketplace: spec, a plugin to import (repeatable)
+        #[arg(long = "plugin", value_name = "NAME")]
+        plugins: Vec<String>,
     },
     /// Artifacts with their status per tier
     #[command(after_help = "Examples:\n  artisync list\n  artisync list --json")]

@@ -27,6 +27,7 @@ impl From<SyncError> for CliError {
     fn from(e: SyncError) -> Self {
         let code = match &e {
             SyncError::UnknownArtifact { .. } => "not_found",
+            SyncError::UnknownPlugin { .. } => "usage",
             SyncError::Refused(_) | SyncError::Unresolved(_) | SyncError::NothingToExport(_) => {
                 "refused"
             }
@@ -65,8 +66,15 @@ impl From<SyncError> for CliError {
             }
             _ => e.to_string(),
         };
+        // A plugin name is an argument: naming one the marketplace does
+        // not list is a usage error, as a mistyped flag is.
+        let exit = if matches!(e, SyncError::UnknownPlugin { .. }) {
+            2
+        } else {
+            1
+        };
         CliError {
-            exit: 1,
+            exit,
             code,
             message: one_line(&message),
             silent: false,

@@ -14,9 +14,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use artisync_jobs::{JobKind, JobRequest, JobState, JobStore, Origin};
-use artisync_model::{ArtifactId, Direction, Kind, Outcome, Severity, Tier};
+use artisync_model::{ArtifactId, Direction, Kind, MarketplaceSpec, Outcome, Severity, Tier};
 use artisync_store::Home;
-use artisync_sync::{AddRequest, Engine, PatchFormat, Resolution, SyncRequest};
+use artisync_sync::{AddRequest, Engine, MarketplaceOutcome, PatchFormat, Resolution, SyncRequest};
 use clap::Parser;
 use serde::Serialize;
 
@@ -286,6 +286,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             name,
             kind,
             all,
+            plugins,
         } => {
             let kind = kind
                 .as_deref()
@@ -297,7 +298,42 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                 name: name.clone(),
                 kind,
                 all: *all,
+                plugins: plugins.clone(),
             };
+            if MarketplaceSpec::strip(spec).is_some() {
+                if name.is_some() {
+                    return Err(CliError::usage(
+                        "--name applies to a single artifact; each artifact of a plugin keeps its own name",
+                    ));
+                }
+                let what = if plugins.is_empty() && !all {
+                    "reading"
+                } else {
+                    "importing from"
+                };
+                let spinner = Progress::spinner(out, &format!("{what} {}", req.spec));
+                let outcome = engine(cli)?.add_marketplace(&req);
+                drop(spinner);
+                return match outcome? {
+                    MarketplaceOutcome::Listing(l) => {
+                        for w in &l.warnings {
+                            out.warn(w);
+                        }
+                        emit(out, &l, |o| output::marketplace(o, &l))
+                    }
+                    MarketplaceOutcome::Imported(r) => {
+                        for w in &r.report.warnings {
+                            out.warn(w);
+                        }
+                        emit(out, &r, |o| output::marketplace_import(o, &r))
+                    }
+                };
+            }
+            if !plugins.is_empty() {
+                return Err(CliError::usage(format!(
+                    "--plugin applies to marketplace specs (marketplace:OWNER/REPO, marketplace:PATH or marketplace:URL); {spec} is not one"
+                )));
+            }
             let spinner = Progress::spinner(out, &format!("importing {}", req.spec));
             let report = engine(cli)?.add(&req);
             drop(spinner);

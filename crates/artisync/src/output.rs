@@ -10,7 +10,8 @@ use artisync_model::{FileMode, ObjectId, Outcome, Severity, Status, Target};
 use artisync_sync::diff::{FileStatus, LineKind, Span};
 use artisync_sync::report::*;
 use artisync_sync::{
-    ConflictView, CopyState, InstallCheck, InstallReport, ResolveReport, SyncReport,
+    ConflictView, CopyState, InstallCheck, InstallReport, MarketplaceImport, MarketplaceListing,
+    ResolveReport, SyncReport,
 };
 
 use crate::error::CliError;
@@ -267,6 +268,83 @@ pub fn add(o: &Out, r: &AddReport) {
     }
 }
 
+/// A marketplace's plugins, each with where it resolves to or why it
+/// cannot be imported.
+pub fn marketplace(o: &Out, l: &MarketplaceListing) {
+    let importable = l.plugins.iter().filter(|p| p.importable).count();
+    let title = match &l.name {
+        Some(n) => format!("Marketplace {n} ({})", l.marketplace),
+        None => format!("Marketplace {}", l.marketplace),
+    };
+    o.line(&format!(
+        "{} at {} ({}): {} plugins, {importable} importable",
+        o.paint(BOLD, &title),
+        l.reference,
+        l.commit.short(),
+        l.plugins.len()
+    ));
+    if let Some(d) = &l.description {
+        o.line(d);
+    }
+    if l.plugins.is_empty() {
+        return;
+    }
+    let mut t = Table::new(2);
+    t.row(
+        ["PLUGIN", "SOURCE", "RESOLVES TO", "DESCRIPTION"]
+            .map(cell)
+            .to_vec(),
+    );
+    for p in &l.plugins {
+        let resolves = match (&p.resolves_to, &p.problem) {
+            (Some(r), _) if p.pinned => format!("{r} (pinned)"),
+            (Some(r), _) => r.clone(),
+            (None, _) => "not importable".into(),
+        };
+        let color = if p.importable { "" } else { YELLOW };
+        t.row(vec![
+            cell(p.name.clone()),
+            cell(p.written.clone()),
+            (resolves, color),
+            cell(p.description.clone().unwrap_or_else(|| "-".into())),
+        ]);
+    }
+    t.print(o);
+    for p in l.plugins.iter().filter(|p| !p.importable) {
+        if let Some(why) = &p.problem {
+            o.line(&format!("Not importable: {why}"));
+        }
+    }
+    if importable > 0 {
+        o.line(&format!(
+            "Import with 'artisync add {} --plugin NAME' (repeatable) or '--all'.",
+            l.marketplace
+        ));
+    }
+}
+
+/// What importing plugins did: the add's report, grouped by plugin.
+pub fn marketplace_import(o: &Out, r: &MarketplaceImport) {
+    for p in &r.plugins {
+        o.line(&format!(
+            "Plugin {} from {} at {}: {}",
+            p.name,
+            p.source,
+            p.commit.short(),
+            if p.artifacts.is_empty() {
+                "nothing new".to_string()
+            } else {
+                p.artifacts
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ));
+    }
+    add(o, &r.report);
+}
+
 fn project_summary(a: &ArtifactStatus) -> String {
     if a.projects.is_empty() {
         return "-".into();
@@ -435,6 +513,14 @@ pub fn show(o: &Out, i: &ArtifactInfo) {
             i.synced_at.clone().unwrap_or_else(|| "-".into()),
         ),
     ];
+    // Only an artifact imported from a plugin marketplace has these.
+    let mut rows = rows;
+    if let Some(m) = &i.marketplace {
+        rows.push(("marketplace", m.clone()));
+    }
+    if let Some(p) = &i.plugin {
+        rows.push(("plugin", p.clone()));
+    }
     for (k, v) in rows {
         o.line(&format!("  {k:<16} {v}"));
     }

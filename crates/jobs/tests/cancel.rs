@@ -38,9 +38,7 @@ impl Fixture {
         self.engine
             .add(&AddRequest {
                 spec,
-                name: None,
-                kind: None,
-                all: false,
+                ..AddRequest::default()
             })
             .unwrap();
     }

@@ -46,6 +46,14 @@ pub struct ManifestEntry {
     pub upstream_hash: Option<ObjectId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub synced_at: Option<String>,
+    /// The plugin marketplace it was imported through (its spec,
+    /// canonical), for an artifact of a Claude Code plugin. Fetching and
+    /// syncing go by `source` alone; this says where it was chosen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub marketplace: Option<String>,
+    /// The plugin of that marketplace it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
 }
 
 impl ManifestEntry {
@@ -60,6 +68,8 @@ impl ManifestEntry {
             upstream_commit: None,
             upstream_hash: None,
             synced_at: None,
+            marketplace: None,
+            plugin: None,
         }
     }
 
@@ -168,8 +178,14 @@ mod tests {
             upstream_commit: Some("ce013625030ba8dba906f756967f9e9ca394464a".parse().unwrap()),
             upstream_hash: None,
             synced_at: None,
+            marketplace: Some("marketplace:acme/tools@v2".into()),
+            plugin: Some("formatter".into()),
         });
         let text = m.to_toml();
+        assert!(
+            text.contains("marketplace = \"marketplace:acme/tools@v2\""),
+            "{text}"
+        );
         assert_eq!(Manifest::parse(&text, "artisync.toml").unwrap(), m);
     }
 

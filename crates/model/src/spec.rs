@@ -38,7 +38,7 @@ fn bad(spec: &str, reason: &str) -> ModelError {
     }
 }
 
-fn valid_ref(spec: &str, r: &str) -> Result<Option<String>, ModelError> {
+pub(crate) fn valid_ref(spec: &str, r: &str) -> Result<Option<String>, ModelError> {
     if r.is_empty() {
         return Ok(None);
     }
@@ -56,7 +56,7 @@ fn valid_ref(spec: &str, r: &str) -> Result<Option<String>, ModelError> {
     }
 }
 
-fn valid_segment(s: &str) -> bool {
+pub(crate) fn valid_segment(s: &str) -> bool {
     !s.is_empty()
         && s != "."
         && s != ".."

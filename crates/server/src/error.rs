@@ -80,7 +80,9 @@ impl From<SyncError> for ApiError {
     fn from(e: SyncError) -> Self {
         let message = e.to_string();
         match &e {
-            SyncError::UnknownArtifact { .. } => ApiError::not_found(message),
+            SyncError::UnknownArtifact { .. } | SyncError::UnknownPlugin { .. } => {
+                ApiError::not_found(message)
+            }
             SyncError::Refused(_) | SyncError::Unresolved(_) | SyncError::NothingToExport(_) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message)
             }

@@ -996,3 +996,62 @@ async fn diff_can_ignore_whitespace_only_changes() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_artifact_imported_from_a_plugin_marketplace_shows_it_and_drifts_as_any_upstream() {
+    let fx = Fixture::new(0);
+    let market = artisync_testkit::UpstreamRepo::named("market");
+    market
+        .write(
+            "plugins/fmt/skills/fmt/SKILL.md",
+            "---\nname: fmt\ndescription: Formats code\n---\nv1\n",
+        )
+        .write(
+            ".claude-plugin/marketplace.json",
+            r#"{"name": "acme", "plugins": [{"name": "formatter", "source": "./plugins/fmt"}]}"#,
+        );
+    market.commit("v1");
+    let spec = format!("marketplace:{}", market.path().display());
+    let outcome = fx
+        .engine()
+        .add_marketplace(&artisync_sync::AddRequest {
+            spec: spec.clone(),
+            plugins: vec!["formatter".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(matches!(
+        outcome,
+        artisync_sync::MarketplaceOutcome::Imported(_)
+    ));
+
+    let v = fx.get("/api/v1/artifacts/skill:fmt").await.json();
+    assert_eq!(v["artifact"]["marketplace"], spec.as_str(), "{v:#}");
+    assert_eq!(v["artifact"]["plugin"], "formatter");
+    assert_eq!(
+        v["artifact"]["source"],
+        format!("{}#main:plugins/fmt/skills/fmt", market.url())
+    );
+    assert_eq!(v["status"]["upstream"]["status"], "in_sync");
+    // An artifact added otherwise has neither field.
+    let v = fx.get("/api/v1/artifacts/skill:pdf").await.json();
+    assert!(v["artifact"].get("marketplace").is_none(), "{v:#}");
+    assert!(v["artifact"].get("plugin").is_none(), "{v:#}");
+
+    // The marketplace repository moves on: after a fetch the artifact is
+    // behind, and the diff shows the upstream's new line.
+    market.write(
+        "plugins/fmt/skills/fmt/SKILL.md",
+        "---\nname: fmt\ndescription: Formats code\n---\nv2\n",
+    );
+    market.commit("v2");
+    fx.engine().fetch(&[]).unwrap();
+    let v = fx.get("/api/v1/artifacts/skill:fmt").await.json();
+    assert_eq!(v["status"]["upstream"]["status"], "behind", "{v:#}");
+    assert_eq!(v["status"]["upstream"]["commit"], market.head().as_str());
+    let d = fx
+        .get("/api/v1/artifacts/skill:fmt/diff?lhs=collection&rhs=upstream")
+        .await;
+    assert_eq!(d.status, StatusCode::OK, "{}", d.text());
+    assert!(d.text().contains("v2"), "{}", d.text());
+}

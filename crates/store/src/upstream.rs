@@ -646,6 +646,41 @@ impl CachedRepo {
         })
     }
 
+    /// The bytes of the file at `commit:path`, `None` when nothing is
+    /// there. A file larger than `limit` bytes is refused before it is
+    /// read (its size comes from the object's header), and so is a folder.
+    pub fn read_small_file(
+        &self,
+        commit: ObjectId,
+        path: &RelPath,
+        limit: u64,
+    ) -> Result<Option<Vec<u8>>, StoreError> {
+        let shown = || format!("{path} in {} at {}", self.url, commit.short());
+        let oid = match self.entry_at(commit, path)? {
+            None => return Ok(None),
+            Some((ObjectType::Blob, oid, _)) => oid,
+            Some(_) => return Err(StoreError::Invalid(format!("{} is not a file", shown()))),
+        };
+        let odb = self
+            .repo
+            .odb()
+            .map_err(StoreError::git("opening the cache's objects"))?;
+        let (size, _) = odb
+            .read_header(oid)
+            .map_err(StoreError::git(format!("reading {}", shown())))?;
+        if size as u64 > limit {
+            return Err(StoreError::Invalid(format!(
+                "{} is {size} bytes; artisync reads at most {limit} bytes of it",
+                shown()
+            )));
+        }
+        let blob = self
+            .repo
+            .find_blob(oid)
+            .map_err(StoreError::git(format!("reading {}", shown())))?;
+        Ok(Some(blob.content().to_vec()))
+    }
+
     /// The names directly under the tree at `commit:path`, with whether each
     /// is a tree. Excluded names are left out.
     pub fn list_dir(

@@ -330,3 +330,64 @@ pub(crate) fn uncommitted_warning(
         commit.short()
     ))
 }
+
+/// What a plugin's path holds: the artifacts, and names skipped as invalid.
+pub(crate) type InPlugin = (Vec<Candidate>, Vec<String>);
+
+/// The artifacts of `kind` a plugin holds at `path`: each one in a folder
+/// of them, or the one `path` is (a skill folder, a command's or agent's
+/// `.md` file). `None` when nothing is there. Names that are no valid
+/// artifact name are returned apart, to be reported. `root_name` names a
+/// skill that is the plugin's root itself.
+pub(crate) fn plugin_artifacts(
+    tree: &dyn Tree,
+    kind: Kind,
+    path: &RelPath,
+    root_name: &str,
+) -> Result<Option<InPlugin>, SyncError> {
+    let mut out = Vec::new();
+    let mut skipped = Vec::new();
+    let one = |stem: &str, at: RelPath, out: &mut Vec<Candidate>, skipped: &mut Vec<String>| {
+        match Name::new(stem) {
+            Ok(name) => out.push(Candidate {
+                id: ArtifactId::new(kind, name),
+                path: at,
+            }),
+            Err(_) => skipped.push(stem.to_string()),
+        }
+    };
+    match (tree.shape_at(path)?, kind) {
+        (None, _) => return Ok(None),
+        (Some(Shape::Dir), Kind::Skill) => {
+            if holds_skill_md(&tree.list_dir(path)?) {
+                let name = if path.is_root() {
+                    root_name
+                } else {
+                    path.file_name()
+                };
+                one(name, path.clone(), &mut out, &mut skipped);
+            } else {
+                collect_folder(tree, path, kind, &mut out, &mut skipped)?;
+            }
+        }
+        (Some(Shape::Dir), _) => collect_folder(tree, path, kind, &mut out, &mut skipped)?,
+        (Some(Shape::File), Kind::Skill) => {
+            let folder = path.parent();
+            if path.file_name() == "SKILL.md" {
+                let name = if folder.is_root() {
+                    root_name
+                } else {
+                    folder.file_name()
+                };
+                one(name, folder.clone(), &mut out, &mut skipped);
+            } else {
+                skipped.push(path.to_string());
+            }
+        }
+        (Some(Shape::File), _) => match path.file_name().strip_suffix(".md") {
+            Some(stem) => one(stem, path.clone(), &mut out, &mut skipped),
+            None => skipped.push(path.to_string()),
+        },
+    }
+    Ok(Some((out, skipped)))
+}

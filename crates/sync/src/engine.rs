@@ -37,6 +37,8 @@ pub struct AddRequest {
     pub name: Option<String>,
     pub kind: Option<Kind>,
     pub all: bool,
+    /// For a `marketplace:` spec, the plugins to import (none: list them).
+    pub plugins: Vec<String>,
 }
 
 pub struct Engine {
@@ -101,6 +103,18 @@ impl Engine {
         if let Some(name) = &req.name {
             Name::new(name)?;
         }
+        if artisync_model::MarketplaceSpec::strip(&req.spec).is_some() {
+            return Err(SyncError::Refused(format!(
+                "{} names a plugin marketplace; list or import its plugins with Engine::add_marketplace",
+                req.spec
+            )));
+        }
+        if !req.plugins.is_empty() {
+            return Err(SyncError::Refused(format!(
+                "--plugin applies to marketplace specs (marketplace:OWNER/REPO, marketplace:PATH or marketplace:URL); {} is not one",
+                req.spec
+            )));
+        }
         let spec = SourceSpec::parse(&req.spec)?;
         if let Some(folder) = LocalFolder::from_spec(&spec)? {
             return self.add_local(req, &collection, manifest, &folder);
@@ -157,7 +171,7 @@ impl Engine {
 
     /// Checks a candidate's content and that its place in the collection
     /// is free.
-    fn stage(
+    pub(crate) fn stage(
         collection: &Collection,
         c: &Candidate,
         content: Option<Content>,
@@ -241,6 +255,8 @@ impl Engine {
                 upstream_commit: Some(commit),
                 upstream_hash: Some(hash),
                 synced_at: Some(synced_at.clone()),
+                marketplace: None,
+                plugin: None,
             });
             imported.push(Imported {
                 id: c.id.clone(),
@@ -941,6 +957,8 @@ impl Engine {
             upstream_commit: entry.upstream_commit,
             upstream_hash: entry.upstream_hash,
             synced_at: entry.synced_at.clone(),
+            marketplace: entry.marketplace.clone(),
+            plugin: entry.plugin.clone(),
         })
     }
 
@@ -1191,7 +1209,7 @@ pub(crate) fn pruned_warnings(
     out
 }
 
-fn offline_warning(url: &str, f: &FetchOutcome) -> Vec<String> {
+pub(crate) fn offline_warning(url: &str, f: &FetchOutcome) -> Vec<String> {
     match &f.offline {
         Some(why) => vec![format!(
             "could not reach {url} ({why}); using the last fetch from {}",
@@ -1230,7 +1248,7 @@ impl Engine {
     /// Commits what `add` imported and reports it. The files were just
     /// written from `written`: staged by id, the commit does not read and
     /// hash them again.
-    fn commit_added(
+    pub(crate) fn commit_added(
         &self,
         collection: &Collection,
         imported: Vec<Imported>,
@@ -1267,7 +1285,7 @@ fn add_subject(imported: &[Imported]) -> String {
     }
 }
 /// Edit distance (insertions, deletions, substitutions) between two strings.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut row: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

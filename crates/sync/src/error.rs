@@ -19,6 +19,15 @@ pub enum SyncError {
         collection: String,
         suggestion: Option<String>,
     },
+    /// A `--plugin` a marketplace does not list: the plugin nearest to it,
+    /// if one is near, and the names it does list (shortened).
+    #[error("marketplace {marketplace} has no plugin {name:?}{}; it lists: {available}", suggestion.as_ref().map(|s| format!(" (did you mean {s:?}?)")).unwrap_or_default())]
+    UnknownPlugin {
+        name: String,
+        marketplace: String,
+        suggestion: Option<String>,
+        available: String,
+    },
     /// A resolution that leaves files unresolved; the message names them.
     /// Each surface adds how to give a choice per file.
     #[error("{0}")]

@@ -11,6 +11,7 @@ pub mod diff;
 pub mod engine;
 pub mod error;
 pub mod install;
+pub mod marketplace;
 pub mod patch;
 pub mod report;
 pub mod resolve;
@@ -22,6 +23,7 @@ pub use diff::{diff_contents, diff_contents_with, FileSetDiff, Whitespace};
 pub use engine::{AddRequest, Engine};
 pub use error::SyncError;
 pub use install::{CopyCheck, CopyState, InstallCheck, InstallReport, Installed};
+pub use marketplace::{MarketplaceImport, MarketplaceListing, MarketplaceOutcome};
 pub use patch::{PatchBundle, PatchFormat};
 pub use report::*;
 pub use resolve::{

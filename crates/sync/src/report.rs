@@ -164,6 +164,12 @@ pub struct ArtifactInfo {
     pub upstream_commit: Option<ObjectId>,
     pub upstream_hash: Option<ObjectId>,
     pub synced_at: Option<String>,
+    /// The plugin marketplace it was imported through, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub marketplace: Option<String>,
+    /// The plugin of that marketplace it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -92,6 +92,10 @@ export interface ArtifactInfo {
   upstream_commit: string | null;
   upstream_hash: string | null;
   synced_at: string | null;
+  /** The plugin marketplace it was imported through; absent otherwise. */
+  marketplace?: string;
+  /** The plugin of that marketplace it belongs to. */
+  plugin?: string;
 }
 
 export type ArtifactDetail = Omit<S["ArtifactDetail"], "artifact"> & { artifact?: ArtifactInfo };

@@ -123,6 +123,11 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
           </h1>
           {info?.metadata?.description ? <p className="lead">{String(info.metadata.description)}</p> : null}
           {info?.source ? <p className="muted mono wrap">{info.source}</p> : null}
+          {info?.plugin ? (
+            <p className="muted wrap" data-testid="marketplace">
+              Plugin <strong>{info.plugin}</strong> of <span className="mono">{info.marketplace}</span>
+            </p>
+          ) : null}
         </div>
         <div className="actions" role="toolbar" aria-label="Artifact actions">
           <button type="button" className="primary" onClick={() => setOpen("sync")}>
