@@ -151,12 +151,15 @@ pub enum Command {
     },
     /// Check artifacts against the Agent Skills format (name, description, compatibility, metadata)
     #[command(
-        after_help = "Examples:\n  artisync check\n  artisync check skill:pdf --json\n\nExits 1 when an artifact has an error (agents may refuse or misread it); warnings alone exit 0."
+        after_help = "Examples:\n  artisync check\n  artisync check skill:pdf --json\n  artisync check --target codex      warn of fields Codex does not read\n\nExits 1 when an artifact has an error (agents may refuse or misread it); warnings alone exit 0."
     )]
     Check {
         /// Artifacts to check, as KIND:NAME (default: every artifact in the collection)
         #[arg(value_name = "ID")]
         ids: Vec<String>,
+        /// Also warn of fields this target's agents do not read (repeatable; default: every target your projects use)
+        #[arg(long = "target", value_name = "TARGET", value_parser = parse_target)]
+        targets: Vec<Target>,
     },
     /// Diff an artifact between two tiers (upstream, collection, project)
     #[command(

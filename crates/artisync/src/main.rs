@@ -362,9 +362,9 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             }
             emit(out, &report, |o| output::status(o, &report))
         }
-        Command::Check { ids } => {
+        Command::Check { ids, targets } => {
             let ids = parse_ids(ids)?;
-            let reports = engine(cli)?.check(&ids)?;
+            let reports = engine(cli)?.check(&ids, targets)?;
             emit(out, &reports, |o| output::check(o, &reports))?;
             let errors = reports
                 .iter()

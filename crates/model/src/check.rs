@@ -8,12 +8,17 @@
 //!
 //! Commands and agents are single Markdown files whose front matter is
 //! optional; for them only a front matter that cannot be read is reported.
-//! Findings are data: each names its field and says what to change.
+//! Findings are data: each names its field and says what to change. A
+//! front matter that cannot be read, or a skill without a description, is
+//! refused on import: no agent can use it. Everything else only warns.
+//!
+//! Fields outside the format (`model`, `hooks`, …) are read by Claude Code
+//! only; a skill deployed to another target gets a warning for each.
 
 use serde::Serialize;
 
 use crate::meta::FrontMatterError;
-use crate::Kind;
+use crate::{Kind, Target};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -30,6 +35,10 @@ pub struct Finding {
     /// The front-matter field, or `front matter` for the block itself.
     pub field: String,
     pub message: String,
+    /// Whether `add` refuses an artifact with this finding: its front
+    /// matter cannot be read, or a skill has no description.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub refuses_import: bool,
 }
 
 fn error(field: &str, message: String) -> Finding {
@@ -37,6 +46,15 @@ fn error(field: &str, message: String) -> Finding {
         severity: Severity::Error,
         field: field.into(),
         message,
+        refuses_import: false,
+    }
+}
+
+/// An error no agent can work with: `add` refuses it.
+fn unusable(field: &str, message: String) -> Finding {
+    Finding {
+        refuses_import: true,
+        ..error(field, message)
     }
 }
 
@@ -45,7 +63,51 @@ fn warning(field: &str, message: String) -> Finding {
         severity: Severity::Warning,
         field: field.into(),
         message,
+        refuses_import: false,
     }
+}
+
+/// The fields the Agent Skills format defines; any other is an agent's own.
+const FORMAT_FIELDS: [&str; 6] = [
+    "name",
+    "description",
+    "license",
+    "compatibility",
+    "metadata",
+    "allowed-tools",
+];
+
+/// Warnings for the fields of a skill's front matter that only Claude Code
+/// reads, when the skill is deployed to `targets` other than `claude`.
+/// Commands and agents go to the claude layout only; an unreadable front
+/// matter is `check_artifact`'s finding.
+pub fn target_findings(kind: Kind, text: &str, targets: &[Target]) -> Vec<Finding> {
+    let others: Vec<&str> = targets
+        .iter()
+        .filter(|t| **t != Target::Claude)
+        .map(|t| t.as_str())
+        .collect();
+    if kind != Kind::Skill || others.is_empty() {
+        return Vec::new();
+    }
+    let Ok(Some(fm)) = front_matter(text) else {
+        return Vec::new();
+    };
+    fm.keys()
+        .filter_map(|k| k.as_str())
+        .filter(|k| !FORMAT_FIELDS.contains(k))
+        .map(|k| {
+            warning(
+                k,
+                format!(
+                    "is read by Claude Code only, not by the Agent Skills format the {} target{} follow{}; the skill must work without it there",
+                    others.join(", "),
+                    if others.len() == 1 { "" } else { "s" },
+                    if others.len() == 1 { "s" } else { "" },
+                ),
+            )
+        })
+        .collect()
 }
 
 /// The front matter as a mapping (`None`: there is none), or why it
@@ -87,13 +149,13 @@ fn name_problem(name: &str) -> Option<String> {
 pub fn check_artifact(kind: Kind, folder: &str, text: &str) -> Vec<Finding> {
     let fm = match front_matter(text) {
         Ok(fm) => fm,
-        Err(e) => return vec![error("front matter", e)],
+        Err(e) => return vec![unusable("front matter", e)],
     };
     if kind != Kind::Skill {
         return Vec::new();
     }
     let Some(fm) = fm else {
-        return vec![error(
+        return vec![unusable(
             "front matter",
             "SKILL.md has no front matter; start it with '---', 'name:' and 'description:' lines and a closing '---'".into(),
         )];
@@ -122,15 +184,15 @@ pub fn check_artifact(kind: Kind, folder: &str, text: &str) -> Vec<Finding> {
         }
     }
     match text_of("description") {
-        None => out.push(error(
+        None => out.push(unusable(
             "description",
             "is missing; say what the skill does and when to use it".into(),
         )),
-        Some(Err(())) => out.push(error("description", "is not text".into())),
+        Some(Err(())) => out.push(unusable("description", "is not text".into())),
         Some(Ok(d)) => {
             let len = d.trim().chars().count();
             if len == 0 {
-                out.push(error(
+                out.push(unusable(
                     "description",
                     "is empty; say what the skill does and when to use it".into(),
                 ));

@@ -19,7 +19,7 @@ pub mod status;
 pub mod sync;
 pub mod target;
 
-pub use check::{check_artifact, Finding, Severity};
+pub use check::{check_artifact, target_findings, Finding, Severity};
 pub use content::{
     blob_id, check_entry_name, is_binary, is_excluded, Content, FileEntry, FileMode, ObjectId,
     Shape,

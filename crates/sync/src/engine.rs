@@ -182,6 +182,23 @@ impl Engine {
         content
             .check()
             .map_err(|e| SyncError::Refused(format!("cannot import {}: {e}", c.id)))?;
+        // No agent can use an artifact whose front matter does not read,
+        // nor a skill without a description: refused, before anything is
+        // written. Everything else the format asks is only a warning.
+        let text = metadata_text(&c.id, &content).unwrap_or_default();
+        let unusable: Vec<String> =
+            artisync_model::check_artifact(c.id.kind, c.id.name.as_str(), &text)
+                .into_iter()
+                .filter(|f| f.refuses_import)
+                .map(|f| format!("{} {}", f.field, f.message))
+                .collect();
+        if !unusable.is_empty() {
+            return Err(SyncError::Refused(format!(
+                "cannot import {} from {from}: {}; nothing was imported; fix it at its source and add it again",
+                c.id,
+                unusable.join("; ")
+            )));
+        }
         if collection.artifact_path(&c.id).exists() {
             return Err(SyncError::Refused(format!(
                 "{} already exists in the collection folder but not in its manifest; move it away first",
@@ -1089,11 +1106,25 @@ impl Engine {
     }
 
     /// Checks the collection's copy of each artifact (every artifact when
-    /// `ids` is empty) against the Agent Skills format; read-only.
-    pub fn check(&self, ids: &[ArtifactId]) -> Result<Vec<CheckReport>, SyncError> {
+    /// `ids` is empty) against the Agent Skills format, and for `targets`
+    /// (when empty: every target a registered project uses) warns of the
+    /// fields only Claude Code reads; read-only.
+    pub fn check(
+        &self,
+        ids: &[ArtifactId],
+        targets: &[Target],
+    ) -> Result<Vec<CheckReport>, SyncError> {
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
         self.require_known(&manifest, ids)?;
+        let mut targets = targets.to_vec();
+        if targets.is_empty() {
+            for p in Registry::new(&self.home).list()? {
+                targets.extend(p.targets);
+            }
+        }
+        targets.sort();
+        targets.dedup();
         let mut out = Vec::new();
         for entry in &manifest.artifacts {
             let id = entry.id();
@@ -1106,11 +1137,16 @@ impl Engine {
                 .0;
             let text = content.as_ref().and_then(|c| metadata_text(&id, c));
             let findings = match text {
-                Some(t) => artisync_model::check_artifact(id.kind, id.name.as_str(), &t),
+                Some(t) => {
+                    let mut f = artisync_model::check_artifact(id.kind, id.name.as_str(), &t);
+                    f.extend(artisync_model::target_findings(id.kind, &t, &targets));
+                    f
+                }
                 None => vec![artisync_model::Finding {
                     severity: artisync_model::Severity::Error,
                     field: "front matter".into(),
                     message: format!("{file} is missing from the collection's copy"),
+                    refuses_import: false,
                 }],
             };
             out.push(CheckReport { id, findings });
