@@ -23,7 +23,10 @@ fn setup() -> (TestEnv, UpstreamRepo, std::path::PathBuf) {
     for s in ["pdf", "changelog", LONG] {
         up.write(
             &format!("skills/{s}/SKILL.md"),
-            &format!("---\nname: {s}\n---\n{}", lines(s, 4)),
+            &format!(
+                "---\nname: {s}\ndescription: A test skill.\n---\n{}",
+                lines(s, 4)
+            ),
         );
     }
     up.commit("skills");
@@ -217,10 +220,13 @@ fn a_unique_prefix_names_a_job_and_jobs_show_dry_runs_and_projects() {
 #[test]
 fn a_sync_lists_what_changed_aligned_and_sums_up_and_its_commit_counts_what_changed() {
     let (env, up, web) = setup();
-    up.write("skills/pdf/SKILL.md", "---\nname: pdf\n---\nnew\n");
+    up.write(
+        "skills/pdf/SKILL.md",
+        "---\nname: pdf\ndescription: A test skill.\n---\nnew\n",
+    );
     up.write(
         &format!("skills/{LONG}/SKILL.md"),
-        &format!("---\nname: {LONG}\n---\nnew\n"),
+        &format!("---\nname: {LONG}\ndescription: A test skill.\n---\nnew\n"),
     );
     up.commit("two skills change");
     let out = env
@@ -303,7 +309,10 @@ fn a_patch_goes_to_stdout_with_dash_and_its_note_to_stderr() {
 #[test]
 fn progress_is_drawn_on_a_terminal_and_never_into_a_pipe() {
     let (env, up, _web) = setup();
-    up.write("skills/pdf/SKILL.md", "---\nname: pdf\n---\nnewer\n");
+    up.write(
+        "skills/pdf/SKILL.md",
+        "---\nname: pdf\ndescription: A test skill.\n---\nnewer\n",
+    );
     up.commit("pdf changes");
     // Piped: the report only, with no bar or spinner on stderr.
     let piped = env.run_ok(&["sync", "--direction", "upstream_to_collection", "--dry-run"]);

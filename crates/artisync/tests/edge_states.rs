@@ -154,10 +154,16 @@ fn a_tracked_branch_deleted_upstream_is_pruned_and_reported() {
     let env = env();
     env.init();
     let up = UpstreamRepo::new();
-    up.write("skills/x/SKILL.md", "x on main\n");
+    up.write(
+        "skills/x/SKILL.md",
+        "---\nname: x\ndescription: A test skill.\n---\nx on main\n",
+    );
     up.commit("main");
     git(up.path(), &["checkout", "-q", "-b", "feature"]);
-    up.write("skills/x/SKILL.md", "x on feature\n");
+    up.write(
+        "skills/x/SKILL.md",
+        "---\nname: x\ndescription: A test skill.\n---\nx on feature\n",
+    );
     up.commit("feature");
     git(up.path(), &["checkout", "-q", "-"]);
     env.run_ok(&["add", &up.spec("feature", "skills/x")]);

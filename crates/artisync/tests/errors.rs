@@ -31,10 +31,19 @@ fn setup() -> Setup {
     env.run_ok(&["deploy", "skill:pdf", "--project", web.to_str().unwrap()]);
     let fresh = UpstreamRepo::named("fresh");
     fresh
-        .write("skills/ok/SKILL.md", "ok\n")
-        .write("skills/evil/SKILL.md", "evil\n")
+        .write(
+            "skills/ok/SKILL.md",
+            "---\nname: ok\ndescription: A test skill.\n---\nok\n",
+        )
+        .write(
+            "skills/evil/SKILL.md",
+            "---\nname: evil\ndescription: A test skill.\n---\nevil\n",
+        )
         .symlink("skills/evil/passwd", "../../etc/passwd")
-        .write("skills/abs/SKILL.md", "abs\n")
+        .write(
+            "skills/abs/SKILL.md",
+            "---\nname: abs\ndescription: A test skill.\n---\nabs\n",
+        )
         .symlink("skills/abs/passwd", "/etc/passwd");
     fresh.commit("skills, one with an escaping symlink");
     Setup {

@@ -139,8 +139,11 @@ fn text(n: usize) -> Vec<u8> {
 fn upstream_and_collection(env: &TestEnv) -> UpstreamRepo {
     env.init();
     let up = UpstreamRepo::new();
-    up.write("skills/big/SKILL.md", "---\nname: big\n---\nBig.\n")
-        .write("skills/big/data.txt", "small for now\n");
+    up.write(
+        "skills/big/SKILL.md",
+        "---\nname: big\ndescription: A test skill.\n---\nBig.\n",
+    )
+    .write("skills/big/data.txt", "small for now\n");
     up.commit("big, small");
     env.run_ok(&["add", &up.spec("main", "skills/big")]);
     up
@@ -259,7 +262,10 @@ fn a_full_project_disk_keeps_the_deployed_skill_and_undo_usable() {
     );
 
     // A deploy of a second large skill fails the same way.
-    up.write_bytes("skills/huge/SKILL.md", b"---\nname: huge\n---\nHuge.\n");
+    up.write_bytes(
+        "skills/huge/SKILL.md",
+        b"---\nname: huge\ndescription: A test skill.\n---\nHuge.\n",
+    );
     up.write_bytes("skills/huge/data.bin", &noise(1024 * 1024));
     up.commit("huge");
     env.run_ok(&["add", &up.spec("main", "skills/huge")]);

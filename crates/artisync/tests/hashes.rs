@@ -21,7 +21,7 @@ fn tricky_upstream() -> UpstreamRepo {
     binary.extend_from_slice(b"\x89PNG\r\n\x1a\n\0\0\0");
     up.write(
         "skills/tricky/SKILL.md",
-        "---\nname: tricky\n---\nAll the modes.\n",
+        "---\nname: tricky\ndescription: A test skill.\n---\nAll the modes.\n",
     )
     .write("skills/tricky/docs/deep/er/notes.md", "nested\n")
     .write("skills/tricky/docs/a-b.md", "sorts before docs/a.md? no\n")

@@ -820,7 +820,10 @@ fn issue_2_a_plain_repo_with_a_relative_chain_deploys_no_escaping_link() {
     let s = Sandbox::new();
     // A real repository, committed from disk: y -> .., l1 -> y/.., …,
     // l14 -> l13/.., secret -> l14/etc/passwd.
-    s.up.write("skills/evil/SKILL.md", "---\nname: evil\n---\nEvil.\n");
+    s.up.write(
+        "skills/evil/SKILL.md",
+        "---\nname: evil\ndescription: A test skill.\n---\nEvil.\n",
+    );
     s.up.symlink("skills/evil/x/y", "..");
     s.up.symlink("skills/evil/x/l1", "y/..");
     for i in 2..=14 {

@@ -158,7 +158,10 @@ fn add_from_a_file_url_with_a_ref_and_a_path() {
     let up = UpstreamRepo::sample();
     let v1 = up.head();
     up.tag("v1");
-    up.write("skills/pdf/SKILL.md", "# PDF, version two\n");
+    up.write(
+        "skills/pdf/SKILL.md",
+        "---\nname: pdf\ndescription: PDFs, version two.\n---\n# PDF, version two\n",
+    );
     let v2 = up.commit("PDF v2");
 
     // A tag: the import is pinned at the tag's commit, not at main.
@@ -306,7 +309,10 @@ fn a_skill_at_the_repository_root_is_named_after_the_repository() {
     let env = env();
     env.init();
     let up = UpstreamRepo::named("lint-rules");
-    up.write("SKILL.md", "---\nname: lint-rules\n---\nLint.\n");
+    up.write(
+        "SKILL.md",
+        "---\nname: lint-rules\ndescription: A test skill.\n---\nLint.\n",
+    );
     up.write("rules/a.md", "A\n");
     up.commit("A skill at the root");
 

@@ -22,7 +22,11 @@ fn base() -> Files {
         "SKILL.md".into(),
         (
             false,
-            format!("---\nname: x\n---\n{}", lines("step", 10)).into_bytes(),
+            format!(
+                "---\nname: x\ndescription: A test skill.\n---\n{}",
+                lines("step", 10)
+            )
+            .into_bytes(),
         ),
     );
     f.insert("notes.md".into(), (false, lines("note", 6).into_bytes()));
@@ -30,7 +34,7 @@ fn base() -> Files {
     f
 }
 
-/// SKILL.md conflicts in two places (lines 5 and 11 of the file), and
+/// SKILL.md conflicts in two places (lines 6 and 12 of the file), and
 /// notes.md in one; with `binary`, data.bin changed on both sides too.
 fn conflicted(dir: Dir, binary: bool) -> Fixture {
     let f = Fixture::new(dir, &base());
@@ -41,8 +45,8 @@ fn conflicted(dir: Dir, binary: bool) -> Fixture {
             Op::Write(
                 "SKILL.md",
                 replace_line(
-                    &replace_line(&skill, 5, &format!("step 2, {who}")),
-                    11,
+                    &replace_line(&skill, 6, &format!("step 2, {who}")),
+                    12,
                     &format!("step 8, {who}"),
                 )
                 .into_bytes(),
@@ -123,8 +127,8 @@ fn without_a_choice_resolve_shows_each_hunk_with_the_base_and_exits_0() {
             &format!("ours   = the {ours} copy (the destination"),
             &format!("theirs = the {theirs} version (incoming)"),
             "SKILL.md (both sides changed the same lines, 2 conflicting hunks)",
-            "hunk 1 of 2, at line 5 of the merged text:",
-            "hunk 2 of 2, at line 15 of the merged text:",
+            "hunk 1 of 2, at line 6 of the merged text:",
+            "hunk 2 of 2, at line 16 of the merged text:",
             "base (when last in sync):\n      | step 2\n",
             &format!("ours ({ours}, destination):\n      | step 2, local\n"),
             &format!("theirs ({theirs}, incoming):\n      | step 2, incoming\n"),
@@ -150,9 +154,9 @@ fn without_a_choice_resolve_shows_each_hunk_with_the_base_and_exits_0() {
         let merged = f.resolve(&["--output", "-", "--path", "SKILL.md"]);
         assert_eq!(merged.code, 0, "{what}: {merged:#?}");
         let merged_lines: Vec<&str> = merged.stdout.lines().collect();
-        assert_eq!(merged_lines[4], "<<<<<<< ours", "{what}: {}", merged.stdout);
+        assert_eq!(merged_lines[5], "<<<<<<< ours", "{what}: {}", merged.stdout);
         assert_eq!(
-            merged_lines[14], "<<<<<<< ours",
+            merged_lines[15], "<<<<<<< ours",
             "{what}: {}",
             merged.stdout
         );
@@ -173,11 +177,11 @@ fn without_a_choice_resolve_shows_each_hunk_with_the_base_and_exits_0() {
         }
         let hunks = skill["hunks"].as_array().unwrap();
         assert_eq!(hunks.len(), 2, "{what}: {skill:#}");
-        assert_eq!(hunks[0]["line"], 5);
+        assert_eq!(hunks[0]["line"], 6);
         assert_eq!(hunks[0]["base"], serde_json::json!(["step 2"]));
         assert_eq!(hunks[0]["ours"], serde_json::json!(["step 2, local"]));
         assert_eq!(hunks[0]["theirs"], serde_json::json!(["step 2, incoming"]));
-        assert_eq!(hunks[1]["line"], 15);
+        assert_eq!(hunks[1]["line"], 16);
         let bin = files.iter().find(|f| f["path"] == "data.bin").unwrap();
         assert_eq!(bin["kind"], "binary");
         assert_eq!(bin["hunks"], Value::Array(vec![]));

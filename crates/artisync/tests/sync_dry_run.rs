@@ -16,7 +16,10 @@ use sync_support::*;
 const SKILLS: [&str; 5] = ["a", "b", "c", "d", "e"];
 
 fn skill_text(name: &str) -> String {
-    format!("---\nname: {name}\n---\n{}", lines("step", 12))
+    format!(
+        "---\nname: {name}\ndescription: A test skill.\n---\n{}",
+        lines("step", 12)
+    )
 }
 
 struct Multi {

@@ -16,7 +16,11 @@ fn base() -> Files {
         "SKILL.md".into(),
         (
             false,
-            format!("---\nname: x\n---\n{}", lines("step", 12)).into_bytes(),
+            format!(
+                "---\nname: x\ndescription: A test skill.\n---\n{}",
+                lines("step", 12)
+            )
+            .into_bytes(),
         ),
     );
     f.insert(

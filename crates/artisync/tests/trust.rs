@@ -21,7 +21,10 @@ fn two_files() -> Files {
     let mut f = Files::new();
     f.insert(
         "SKILL.md".into(),
-        (false, b"---\nname: x\n---\nx\n".to_vec()),
+        (
+            false,
+            b"---\nname: x\ndescription: A test skill.\n---\nx\n".to_vec(),
+        ),
     );
     f.insert("ref.md".into(), (false, b"reference\n".to_vec()));
     f.insert("more.md".into(), (false, b"more\n".to_vec()));
@@ -103,7 +106,13 @@ fn an_edit_made_while_a_write_runs_is_kept_and_undo_brings_it_back() {
     // A skill big enough that writing it takes a while (every written file
     // is synced to disk before the swap).
     let mut big = Files::new();
-    big.insert("SKILL.md".into(), (false, b"---\nname: x\n---\n".to_vec()));
+    big.insert(
+        "SKILL.md".into(),
+        (
+            false,
+            b"---\nname: x\ndescription: A test skill.\n---\n".to_vec(),
+        ),
+    );
     for i in 0..400 {
         big.insert(
             format!("data/f{i:04}.md"),

@@ -17,7 +17,11 @@ fn update_syncs_what_lags_in_one_job_and_holds_back_what_diverged() {
     let env = env();
     let collection = env.init();
     let up = UpstreamRepo::new();
-    up.write("skills/pdf/SKILL.md", &lines("pdf", 6))
+    let pdf = format!(
+        "---\nname: pdf\ndescription: A test skill.\n---\n{}",
+        lines("pdf", 6)
+    );
+    up.write("skills/pdf/SKILL.md", &pdf)
         .write("commands/review.md", &lines("review", 6));
     up.commit("artifacts");
     env.run_ok(&["add", &up.local(""), "--all"]);
@@ -32,14 +36,11 @@ fn update_syncs_what_lags_in_one_job_and_holds_back_what_diverged() {
         ]);
     }
     // Upstream moves both; the web project also edits the command.
-    up.write(
-        "skills/pdf/SKILL.md",
-        &replace_line(&lines("pdf", 6), 2, "pdf, better"),
-    )
-    .write(
-        "commands/review.md",
-        &replace_line(&lines("review", 6), 2, "review, better"),
-    );
+    up.write("skills/pdf/SKILL.md", &replace_line(&pdf, 6, "pdf, better"))
+        .write(
+            "commands/review.md",
+            &replace_line(&lines("review", 6), 2, "review, better"),
+        );
     up.commit("better");
     let web_review = web.join(".claude/commands/review.md");
     fs::write(

@@ -115,6 +115,13 @@ impl Snapshots {
             && w.watch_tree(&home.cache_dir(), &["objects"]);
         for p in projects {
             whole = whole && w.watch_dir(p) && w.watch_tree(&p.join(".claude"), &[]);
+            // Every other layout the project's copies live in.
+            let targets = registry.iter().find(|r| &r.path == p).map(|r| &r.targets);
+            for t in targets.into_iter().flatten() {
+                if *t != artisync_model::Target::Claude {
+                    whole = whole && w.watch_tree(&p.join(t.root()), &[]);
+                }
+            }
         }
         let generation = w.generation();
         let at = Instant::now();

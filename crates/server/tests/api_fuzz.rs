@@ -31,7 +31,12 @@ fn valid(fx: &Fixture, path: &str) -> Value {
             json!({"artifact": "skill:pdf", "project_path": web, "format": "zip"})
         }
         "/api/v1/undo" => json!({"artifact": "skill:pdf", "project_path": web}),
-        "/api/v1/projects" => json!({"path": web}),
+        "/api/v1/projects" => json!({"path": web, "targets": ["claude", "agents"]}),
+        "/api/v1/sync/update" => {
+            json!({"artifacts": ["skill:pdf"], "projects": [web], "dry_run": true})
+        }
+        "/api/v1/fetch" => json!({"artifacts": ["skill:pdf"]}),
+        "/api/v1/install" => json!({"project_path": web, "yes": false}),
         p => panic!("no valid body for POST {p}; add one"),
     }
 }

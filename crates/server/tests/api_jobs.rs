@@ -455,7 +455,10 @@ async fn validation_follows_the_manifest_and_the_registry_as_they_change() {
         .await
         .assert_error(StatusCode::NOT_FOUND, "not in the manifest yet");
     fx.up
-        .write("skills/fresh/SKILL.md", "---\nname: fresh\n---\nNew.\n")
+        .write(
+            "skills/fresh/SKILL.md",
+            "---\nname: fresh\ndescription: A test skill.\n---\nNew.\n",
+        )
         .commit("fresh");
     fx.engine()
         .add(&artisync_sync::AddRequest {

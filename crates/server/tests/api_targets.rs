@@ -88,6 +88,15 @@ async fn projects_list_their_targets_and_status_lists_each_copy() {
 #[tokio::test]
 async fn diff_sync_and_undo_name_the_copy() {
     let fx = two_targets().await;
+    // The server keeps the artifact list while nothing it reads changes:
+    // an edit in another target's folder must count as a change.
+    assert_eq!(
+        copies(&fx, "skill:pdf").await,
+        vec![
+            ("claude".into(), "in_sync".into()),
+            ("agents".into(), "in_sync".into())
+        ]
+    );
     let agents = fx.web.join(".agents/skills/pdf/SKILL.md");
     let mut text = fs::read_to_string(&agents).unwrap();
     text.push_str("\nagents note\n");
