@@ -408,7 +408,7 @@ fn untracked(o: &Out, r: &StatusReport) {
         };
         t.row(vec![
             cell(u.id.to_string()),
-            cell(copy_place(&u.path, u.target)),
+            cell(with_target(u.path.display(), u.target)),
             cell(format!("({note})")),
         ]);
     }
@@ -458,7 +458,7 @@ pub fn status(o: &Out, r: &StatusReport) {
         }
         for p in &a.projects {
             t.row(vec![
-                cell(format!("→ {}", copy_place(&p.path, p.target))),
+                cell(format!("→ {}", with_target(p.path.display(), p.target))),
                 (p.status.as_str().to_string(), status_color(p.status)),
                 cell(short(p.hash)),
                 cell(format!("base {}", short(p.deployed_hash))),
@@ -575,7 +575,7 @@ pub fn versions(o: &Out, v: &Versions) {
             "  project      {}  {} {}",
             short(p.hash),
             o.status(p.status),
-            copy_place(&p.path, p.target)
+            with_target(p.path.display(), p.target)
         ));
         o.line(&format!(
             "               deployed {} at {}",
@@ -619,16 +619,6 @@ pub fn deploy(o: &Out, r: &DeployReport) {
             "Skipped {} for the {} target: {}",
             s.id, s.target, s.message
         ));
-    }
-}
-
-/// A project copy's place: the project's path, and its target unless
-/// that is `claude`.
-fn copy_place(path: &Path, target: Target) -> String {
-    if target == Target::Claude {
-        path.display().to_string()
-    } else {
-        format!("{} [{target}]", path.display())
     }
 }
 
@@ -808,7 +798,7 @@ pub fn sync(o: &Out, r: &SyncReport, project: Option<&Path>) {
             continue;
         }
         t.row(vec![
-            cell(copy_label(&a.id, a.target.unwrap_or(Target::Claude))),
+            cell(with_target(&a.id, a.target.unwrap_or(Target::Claude))),
             (a.outcome.as_str().to_string(), outcome_color(a.outcome)),
             cell(format!("{} → {}", short(a.from), short(a.to))),
             cell(a.message.clone()),
@@ -878,7 +868,10 @@ pub fn update(o: &Out, job: &Job) {
     let results = job.results.as_array().map(Vec::as_slice).unwrap_or(&[]);
     let text = |v: &serde_json::Value| v.as_str().unwrap_or("").to_string();
     let place = |r: &serde_json::Value| match r["project"].as_str() {
-        Some(p) => p.to_string(),
+        Some(p) => {
+            let target = serde_json::from_value(r["target"].clone()).unwrap_or(Target::Claude);
+            with_target(p, target)
+        }
         None => "the collection".to_string(),
     };
     // A held copy carries the status that held it.
@@ -1258,7 +1251,7 @@ pub fn install_check(o: &Out, r: &InstallCheck) {
             CopyState::Missing => ("missing".to_string(), status_color(Status::Missing)),
         };
         t.row(vec![
-            cell(copy_label(&c.id, c.target)),
+            cell(with_target(&c.id, c.target)),
             state,
             cell(format!("locked {} now {}", c.locked.short(), short(c.hash))),
         ]);
@@ -1267,7 +1260,7 @@ pub fn install_check(o: &Out, r: &InstallCheck) {
     for u in &r.untracked {
         o.line(&format!(
             "{} is not in the lockfile (left alone)",
-            copy_label(&u.id, u.target)
+            with_target(&u.id, u.target)
         ));
     }
     let differ = r
@@ -1291,7 +1284,7 @@ pub fn install(o: &Out, r: &InstallReport) {
             continue;
         }
         t.row(vec![
-            cell(copy_label(&c.id, c.target)),
+            cell(with_target(&c.id, c.target)),
             cell(c.action),
             cell(c.hash.short().to_string()),
             cell(
@@ -1312,11 +1305,12 @@ pub fn install(o: &Out, r: &InstallReport) {
     ));
 }
 
-/// An artifact and, unless it is `claude`, its copy's target.
-fn copy_label(id: &artisync_model::ArtifactId, target: Target) -> String {
+/// A project copy's name (its project's path, or its artifact), followed
+/// by its target unless that is `claude`.
+fn with_target(name: impl std::fmt::Display, target: Target) -> String {
     if target == Target::Claude {
-        id.to_string()
+        name.to_string()
     } else {
-        format!("{id} [{target}]")
+        format!("{name} [{target}]")
     }
 }
