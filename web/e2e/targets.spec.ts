@@ -65,7 +65,7 @@ test("a project's two copies are shown apart, each with its status and target", 
   await expect(page.locator('li[data-untracked="skill:notes"]')).toContainText("skill:notes in api-server · agents");
   // The projects list shows each project's targets.
   await page.getByText(/^Registered projects/).click();
-  const projects = page.getByRole("table", { name: "Registered projects" });
+  const projects = page.locator(".projects-list table");
   await expect(projects.locator(`tr[data-project="${demo.apiServer}"] li`)).toHaveText(["claude .claude/", "agents .agents/"]);
   await expect(projects.locator(`tr[data-project="${demo.webApp}"] li`)).toHaveText(["claude .claude/"]);
 
@@ -170,7 +170,7 @@ test("registering a project picks its targets, at least one", async ({ page }) =
   await dialog.getByRole("button", { name: "Close" }).first().click();
 
   await page.getByText(/^Registered projects/).click();
-  await expect(page.getByRole("table", { name: "Registered projects" }).locator(`tr[data-project="${fresh}"] li`)).toHaveText([
+  await expect(page.locator(".projects-list table").locator(`tr[data-project="${fresh}"] li`)).toHaveText([
     "agents .agents/",
     "codex .codex/",
   ]);

@@ -20,7 +20,7 @@ export function ProjectsList() {
         <p className="muted">No project is registered yet.</p>
       ) : (
         <div className="table-scroll">
-          <table className="table" aria-label="Registered projects">
+          <table className="table">
             <thead>
               <tr>
                 <th scope="col">Project</th>
