@@ -79,14 +79,12 @@ export function artifactHref(id: string, query?: Record<string, string | undefin
 
 /** The link that opens the conflict of a project copy (`target` left out for claude), or of the collection without one. */
 export function conflictHref(id: string, copy?: { project?: string | null | undefined; target?: string | null | undefined }): string {
-  const q = new URLSearchParams();
+  let q = "";
   if (copy?.project) {
-    q.set("project", copy.project);
     const t = targetParam(copy.target);
-    if (t) q.set("target", t);
+    q = `?project=${encodeURIComponent(copy.project)}${t ? `&target=${t}` : ""}`;
   }
-  const s = q.toString();
-  return `/artifacts/${encodeURIComponent(id)}/conflict${s ? `?${s}` : ""}`;
+  return `/artifacts/${encodeURIComponent(id)}/conflict${q}`;
 }
 
 type LinkProps = AnchorHTMLAttributes<HTMLAnchorElement> & { to: string };

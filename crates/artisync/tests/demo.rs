@@ -59,7 +59,10 @@ fn demo_builds_a_home_with_real_drift() {
     };
     assert_eq!(
         api_copies("skill:pdf"),
-        [("claude".into(), "in_sync".into()), ("agents".into(), "in_sync".into())]
+        [
+            ("claude".into(), "in_sync".into()),
+            ("agents".into(), "in_sync".into())
+        ]
     );
     assert_eq!(api_copies("command:review").len(), 1);
     assert_eq!(api_copies("command:review")[0].0, "claude");
