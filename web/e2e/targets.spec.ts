@@ -193,3 +193,52 @@ test("registering a project picks its targets, at least one", async ({ page }) =
   await expect(cell(page, "skill:changelog", "tools · agents")).toContainText("in sync");
   await expect(cell(page, "skill:changelog", "tools · codex")).toContainText("in sync");
 });
+
+test("a conflict in the agents copy is staged, linked and resolved in that copy", async ({ page }) => {
+  demo = await startDemo(({ dir, home }) => {
+    const api = join(dir, "projects", "api-server");
+    const env = { ...process.env, ARTISYNC_HOME: home };
+    const edit = (file: string, to: string) => writeFileSync(file, readFileSync(file, "utf8").replace("2. Extract the text.", to));
+    // The claude copy's edit reaches the collection...
+    edit(join(api, ".claude/skills/pdf/SKILL.md"), "2. Extract the text with OCR.");
+    const r = spawnSync(BIN, ["sync", "skill:pdf", "--direction", "project_to_collection", "--project", api, "--target", "claude", "-q"], { env, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(r.stderr);
+    // ...while the agents copy changed the same line its own way.
+    edit(join(api, ".agents/skills/pdf/SKILL.md"), "2. Extract the text, page by page.");
+  });
+  await page.goto(demo.loginUrl);
+  await expect(row(page, "skill:pdf").locator('li[data-target="agents"]')).toContainText("diverged");
+  await expect(row(page, "skill:pdf").locator('li[data-target="claude"]', { hasText: "api-server" })).toContainText("in sync");
+
+  await page.goto(`${demo.base}/artifacts/skill%3Apdf?lhs=collection&rhs=project&project=${encodeURIComponent(demo.apiServer)}&target=agents`);
+  await page.getByRole("button", { name: "Sync…" }).click();
+  const dialog = page.getByRole("dialog", { name: "Sync skill:pdf" });
+  await expect(dialog.getByLabel("Direction")).toHaveValue("collection_to_project");
+  await expect(dialog.getByLabel("Target")).toHaveValue("agents");
+  await dialog.getByRole("button", { name: "Preview (dry run)" }).click();
+  await expect(dialog.getByRole("region", { name: "Dry-run preview" }).locator("tbody tr")).toContainText("conflict");
+  await dialog.getByRole("button", { name: "Sync", exact: true }).click();
+  const toast = page.getByTestId("toast").filter({ hasText: "ended with a conflict" });
+  const resolveLink = toast.getByRole("link", { name: "Resolve skill:pdf" });
+  await expect(resolveLink).toHaveAttribute("href", `/artifacts/skill%3Apdf/conflict?project=${encodeURIComponent(demo.apiServer)}&target=agents`);
+  await expect(page.locator(".conflict-banner")).toContainText("Resolve in project api-server · agents");
+
+  await resolveLink.click();
+  const conflict = page.getByRole("dialog", { name: "Resolve the conflict in skill:pdf" });
+  await expect(conflict).toContainText("“Ours” is the project api-server · agents as it is now");
+  const skill = conflict.getByRole("region", { name: "File SKILL.md" });
+  const keep = "Keep ours (project api-server · agents), whole file";
+  await skill.getByText(keep, { exact: true }).click();
+  await expect(skill.getByRole("radio", { name: keep, exact: true })).toBeChecked();
+  const sent = page.waitForRequest((req) => req.url().endsWith("/api/v1/sync/resolve"));
+  await conflict.getByRole("button", { name: "Resolve", exact: true }).click();
+  expect((await sent).postDataJSON()).toMatchObject({ artifact: "skill:pdf", project_path: demo.apiServer, target: "agents" });
+  await expect(conflict.getByRole("status")).toContainText("Resolved skill:pdf");
+  // The agents copy kept its own line; the claude copy was never touched.
+  expect(readFileSync(join(demo.apiServer, ".agents/skills/pdf/SKILL.md"), "utf8")).toContain("page by page");
+  expect(readFileSync(join(demo.apiServer, ".claude/skills/pdf/SKILL.md"), "utf8")).toContain("with OCR");
+  await expect.poll(async () => (await copies(page, "skill:pdf")).map((c) => `${c.target ?? "claude"} ${c.status === "conflict" ? "conflict" : "resolved"}`)).toEqual([
+    "claude resolved",
+    "agents resolved",
+  ]);
+});
