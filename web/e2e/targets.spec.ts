@@ -7,7 +7,7 @@
 // sends its target. Registering a project picks its targets.
 import { expect, test, type Page } from "@playwright/test";
 import { spawnSync } from "node:child_process";
-import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, startDemo, type Demo } from "./server";
 
@@ -118,6 +118,17 @@ test("syncing the agents copy into the collection reads that copy only", async (
   await page.goto(`${demo.base}/artifacts/skill%3Apdf?lhs=collection&rhs=project&project=${encodeURIComponent(demo.apiServer)}&target=agents`);
   await expect(page.locator(".diff .dpair .k-added")).toContainText(EDIT);
 
+  // A patch of the agents copy's change is exported from that copy.
+  await page.getByRole("button", { name: "Export patch…" }).click();
+  const patch = page.getByRole("dialog", { name: "Export a patch of skill:pdf" });
+  await expect(patch.getByLabel(/^From project/)).toHaveValue(demo.apiServer);
+  await expect(patch.getByLabel("Target")).toHaveValue("agents");
+  const sentPatch = page.waitForRequest((r) => r.url().endsWith("/api/v1/sync/patch") && r.method() === "POST");
+  await patch.getByRole("button", { name: "Export" }).click();
+  expect((await sentPatch).postDataJSON()).toMatchObject({ artifact: "skill:pdf", project_path: demo.apiServer, target: "agents" });
+  await expect(patch.getByRole("link", { name: /^Download / })).toBeVisible();
+  await page.keyboard.press("Escape");
+
   await page.getByRole("button", { name: "Sync…" }).click();
   const dialog = page.getByRole("dialog", { name: "Sync skill:pdf" });
   await dialog.getByLabel("Direction").selectOption("project_to_collection");
@@ -192,6 +203,21 @@ test("registering a project picks its targets, at least one", async ({ page }) =
   await page.goto(`${demo.base}/fleet`);
   await expect(cell(page, "skill:changelog", "tools · agents")).toContainText("in sync");
   await expect(cell(page, "skill:changelog", "tools · codex")).toContainText("in sync");
+
+  // Undo offers each copy as its own place and reverts only the one chosen.
+  await cell(page, "skill:changelog", "tools · agents").getByRole("link").click();
+  await page.getByRole("button", { name: "Undo…" }).click();
+  const undo = page.getByRole("dialog", { name: "Undo the last write to skill:changelog" });
+  const agentsPlace = undo.getByRole("radio", { name: /^project tools · agents — / });
+  await expect(agentsPlace).toBeEnabled();
+  await expect(undo.getByRole("radio", { name: /^project tools · codex — / })).toBeEnabled();
+  await agentsPlace.check();
+  const sentUndo = page.waitForRequest((req) => req.url().endsWith("/api/v1/undo") && req.method() === "POST");
+  await undo.getByRole("button", { name: "Undo this write in project tools · agents" }).click();
+  expect((await sentUndo).postDataJSON()).toMatchObject({ artifact: "skill:changelog", project_path: fresh, target: "agents" });
+  await expect(undo.getByRole("status")).toContainText("Undone");
+  expect(existsSync(join(fresh, ".agents/skills/changelog"))).toBe(false);
+  expect(existsSync(join(fresh, ".codex/skills/changelog/SKILL.md"))).toBe(true);
 });
 
 test("a conflict in the agents copy is staged, linked and resolved in that copy", async ({ page }) => {
