@@ -121,6 +121,25 @@ for (const scheme of ["light", "dark"] as const) {
     await expect(page.getByTestId("update-summary")).toBeVisible();
     found.push(...(await serious(page, "update dialog with its preview")));
     await page.keyboard.press("Escape");
+
+    // A project in two targets: its agents copy's page and sync dialog (with
+    // the target choice), the registered projects with their targets, and
+    // the register dialog's target checkboxes.
+    await page.goto(`${demo.base}/artifacts/skill%3Apdf?lhs=collection&rhs=project&project=${encodeURIComponent(demo.apiServer)}&target=agents`);
+    await expect(page.getByRole("region", { name: "Versions" }).locator('tr[data-target="agents"]')).toBeVisible();
+    found.push(...(await serious(page, "artifact, a project's agents copy")));
+    await page.getByRole("button", { name: "Sync…" }).click();
+    await expect(page.getByRole("dialog", { name: "Sync skill:pdf" }).getByLabel("Target")).toBeVisible();
+    found.push(...(await serious(page, "sync dialog with a target choice")));
+    await page.keyboard.press("Escape");
+    await page.goto(`${demo.base}/`);
+    await page.getByText(/^Registered projects/).click();
+    await expect(page.locator(".projects-list table")).toBeVisible();
+    found.push(...(await serious(page, "registered projects with their targets")));
+    await page.getByRole("button", { name: "Register a project…" }).click();
+    await expect(page.getByRole("group", { name: "Targets" })).toBeVisible();
+    found.push(...(await serious(page, "register dialog with its targets")));
+    await page.keyboard.press("Escape");
     expect(found).toEqual([]);
   });
 }

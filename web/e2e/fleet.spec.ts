@@ -38,12 +38,15 @@ test("the fleet matrix shows every place, counts what needs attention, sorts by 
 
   const headers = await page.locator("table.fleet thead th").allInnerTexts();
   // The sort arrow is decoration (aria-hidden); the column is by name at first.
-  expect(headers.map((h) => h.replace(/[▲▼]/g, "").trim())).toEqual(["", "Artifact", "Kind", "Upstream → collection", "Collection", "api-server", "web-app"]);
+  expect(headers.map((h) => h.replace(/[▲▼]/g, "").trim())).toEqual(["", "Artifact", "Kind", "Upstream → collection", "Collection", "api-server", "api-server · agents", "web-app"]);
   await expect(cell(page, "skill:changelog", "upstream")).toContainText("update available");
   await expect(cell(page, "command:review", "upstream")).toContainText("diverged");
   await expect(cell(page, "skill:pdf", "web-app")).toContainText("local changes");
   await expect(cell(page, "skill:pdf", "api-server")).toContainText("in sync");
   await expect(cell(page, "skill:changelog", "api-server")).toHaveText("—");
+  // api-server's second target holds skills only.
+  await expect(cell(page, "skill:pdf", "api-server · agents")).toContainText("in sync");
+  await expect(cell(page, "command:review", "api-server · agents")).toHaveText("—");
   // Relative times, the exact one on hover.
   await expect(cell(page, "skill:pdf", "api-server")).toContainText(/synced (just now|\d+ minutes? ago)/);
   await expect(page.getByTestId("attention")).toHaveText(

@@ -106,7 +106,9 @@ test("the login link opens the artifacts list with a status badge per tier", asy
   await expect(row("command:review").locator("td").nth(1)).toContainText("diverged");
   const pdf = row("skill:pdf");
   await expect(pdf.locator("li", { hasText: "web-app" })).toContainText("local changes");
-  await expect(pdf.locator("li", { hasText: "api-server" })).toContainText("in sync");
+  // api-server holds pdf in two targets: its claude copy, and its agents copy labelled as such.
+  await expect(pdf.locator('li[data-target="claude"]', { hasText: "api-server" })).toContainText("in sync");
+  await expect(pdf.locator('li[data-target="agents"]')).toContainText("api-server · agents");
   await expect(page.locator(".live")).toContainText("live");
   await shot("01-artifacts-list");
 

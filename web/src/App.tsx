@@ -18,7 +18,7 @@ function View() {
   const p = loc.pathname;
   let m: Record<string, string> | null;
   if (p === "/" || p === "/artifacts") return <ArtifactsList />;
-  if ((m = match("/artifacts/:id/conflict", p))) return <ArtifactPage id={m.id ?? ""} conflict={{ project: loc.search.get("project") ?? undefined }} />;
+  if ((m = match("/artifacts/:id/conflict", p))) return <ArtifactPage id={m.id ?? ""} conflict={{ project: loc.search.get("project") ?? undefined, target: loc.search.get("target") ?? undefined }} />;
   if ((m = match("/artifacts/:id", p))) return <ArtifactPage id={m.id ?? ""} />;
   if (p === "/fleet") return <FleetPage />;
   if (p === "/jobs") return <JobsPage />;

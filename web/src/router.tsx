@@ -2,6 +2,7 @@
 // <a href> elements (open in a new tab works), and query parameters hold a
 // view's state (filters, the diff pair) so it survives a reload.
 import { useCallback, useSyncExternalStore, type AnchorHTMLAttributes, type MouseEvent } from "react";
+import { targetParam } from "./projects/copies";
 
 const NAV_EVENT = "artisync:navigate";
 
@@ -74,6 +75,16 @@ export function artifactHref(id: string, query?: Record<string, string | undefin
   for (const [k, v] of Object.entries(query ?? {})) if (v) q.set(k, v);
   const s = q.toString();
   return `/artifacts/${encodeURIComponent(id)}${s ? `?${s}` : ""}`;
+}
+
+/** The link that opens the conflict of a project copy (`target` left out for claude), or of the collection without one. */
+export function conflictHref(id: string, copy?: { project?: string | null | undefined; target?: string | null | undefined }): string {
+  let q = "";
+  if (copy?.project) {
+    const t = targetParam(copy.target);
+    q = `?project=${encodeURIComponent(copy.project)}${t ? `&target=${t}` : ""}`;
+  }
+  return `/artifacts/${encodeURIComponent(id)}/conflict${q}`;
 }
 
 type LinkProps = AnchorHTMLAttributes<HTMLAnchorElement> & { to: string };

@@ -1,6 +1,6 @@
 //! `artisync demo`: builds a small, realistic home in a fresh directory (an
 //! upstream repository with history, a collection imported from it, two
-//! projects) with real drift, then shows its status. Everything is made
+//! projects, one of them in two targets) with real drift, then shows its status. Everything is made
 //! through the same engine calls the commands use.
 
 use std::fs;
@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use artisync_model::ArtifactId;
+use artisync_model::{ArtifactId, Target};
 use artisync_store::{repo, Home};
 use artisync_sync::{AddRequest, Engine};
 
@@ -76,6 +76,9 @@ pub fn build(dir: &Path) -> anyhow::Result<PathBuf> {
         id("agent:reviewer")?,
     ];
     engine.deploy(&all, &web, None)?;
+    // api-server is read by Claude Code and by the agents that share
+    // .agents/: two copies of its skill, the command in .claude/ only.
+    engine.project_add(&api, &[Target::Claude, Target::Agents])?;
     engine.deploy(&[id("skill:pdf")?, id("command:review")?], &api, None)?;
 
     // A local improvement in one project: web-app is ahead.

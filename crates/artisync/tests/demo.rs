@@ -41,6 +41,31 @@ fn demo_builds_a_home_with_real_drift() {
         .find(|p| p["path"].as_str().unwrap().ends_with("projects/web-app"))
         .unwrap();
     assert_eq!(web["status"], "ahead");
+    // api-server has two targets: a copy of the skill in each, in sync; the
+    // command only in claude, the one target that holds commands.
+    let api_copies = |id: &str| -> Vec<(String, String)> {
+        find(status, id)["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["path"].as_str().unwrap().ends_with("projects/api-server"))
+            .map(|p| {
+                (
+                    p["target"].as_str().unwrap_or("claude").to_string(),
+                    p["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        api_copies("skill:pdf"),
+        [
+            ("claude".into(), "in_sync".into()),
+            ("agents".into(), "in_sync".into())
+        ]
+    );
+    assert_eq!(api_copies("command:review").len(), 1);
+    assert_eq!(api_copies("command:review")[0].0, "claude");
     assert_eq!(status["untracked"][0]["id"], "command:scratch");
 
     // The demo home is an ordinary home: syncing the diverged pair conflicts.

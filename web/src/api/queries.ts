@@ -31,11 +31,11 @@ export const keys = {
   artifacts: ["artifacts"] as const,
   artifact: (id: string) => ["artifacts", "one", id] as const,
   versions: (id: string) => ["artifacts", "versions", id] as const,
-  diff: (id: string, lhs: Tier, rhs: Tier, project: string | undefined, page: number) =>
-    ["artifacts", "diff", id, lhs, rhs, project ?? "", page] as const,
-  file: (id: string, tier: Tier, path: string, project: string | undefined) =>
-    ["artifacts", "file", id, tier, path, project ?? ""] as const,
-  conflict: (id: string, project: string | undefined) => ["artifacts", "conflict", id, project ?? ""] as const,
+  diff: (id: string, lhs: Tier, rhs: Tier, project: string | undefined, target: string | undefined, page: number) =>
+    ["artifacts", "diff", id, lhs, rhs, project ?? "", target ?? "", page] as const,
+  file: (id: string, tier: Tier, path: string, project: string | undefined, target: string | undefined) =>
+    ["artifacts", "file", id, tier, path, project ?? "", target ?? ""] as const,
+  conflict: (id: string, project: string | undefined, target: string | undefined) => ["artifacts", "conflict", id, project ?? "", target ?? ""] as const,
   projects: ["projects"] as const,
   jobs: ["jobs"] as const,
   jobList: (state: string | undefined) => ["jobs", "list", state ?? ""] as const,
@@ -60,47 +60,49 @@ export function useVersions(id: string) {
   });
 }
 
-/** One page of the diff of two tiers, with whitespace-only changes shown or ignored. */
+/** One page of the diff of two tiers (a project's in its copy `target`), with whitespace-only changes shown or ignored. */
 export function useDiff(
   id: string,
   lhs: Tier,
   rhs: Tier,
   project: string | undefined,
+  target: string | undefined,
   page: number,
   whitespace: "show" | "ignore",
   enabled: boolean,
 ) {
   return useQuery({
-    queryKey: [...keys.diff(id, lhs, rhs, project, page), whitespace],
+    queryKey: [...keys.diff(id, lhs, rhs, project, target, page), whitespace],
     enabled,
     queryFn: ({ signal }) =>
       api<Diff>(`/api/v1/artifacts/${enc(id)}/diff`, {
         signal,
-        query: { lhs, rhs, project_path: project, page, per_page: 100, whitespace: whitespace === "ignore" ? "ignore" : undefined },
+        query: { lhs, rhs, project_path: project, target: project ? target : undefined, page, per_page: 100, whitespace: whitespace === "ignore" ? "ignore" : undefined },
       }),
   });
 }
 
 /** The URL of one file of one tier's version (for downloads and expanding context). */
-export function fileUrl(id: string, tier: Tier, path: string, project: string | undefined): string {
-  return url(`/api/v1/artifacts/${enc(id)}/file`, { tier, path, project_path: tier === "project" ? project : undefined });
+export function fileUrl(id: string, tier: Tier, path: string, project: string | undefined, target?: string): string {
+  const inProject = tier === "project";
+  return url(`/api/v1/artifacts/${enc(id)}/file`, { tier, path, project_path: inProject ? project : undefined, target: inProject ? target : undefined });
 }
 
-export function fetchFileText(qc: QueryClient, id: string, tier: Tier, path: string, project: string | undefined) {
+export function fetchFileText(qc: QueryClient, id: string, tier: Tier, path: string, project: string | undefined, target?: string) {
   return qc.fetchQuery({
-    queryKey: keys.file(id, tier, path, project),
-    queryFn: () => apiText(fileUrl(id, tier, path, project)),
+    queryKey: keys.file(id, tier, path, project, tier === "project" ? target : undefined),
+    queryFn: () => apiText(fileUrl(id, tier, path, project, target)),
     staleTime: 30_000,
   });
 }
 
-export function useConflict(id: string, project: string | undefined, enabled = true) {
+export function useConflict(id: string, project: string | undefined, target: string | undefined, enabled = true) {
   return useQuery({
-    queryKey: keys.conflict(id, project),
+    queryKey: keys.conflict(id, project, target),
     enabled,
     retry: false,
     queryFn: ({ signal }) =>
-      api<Conflict>(`/api/v1/artifacts/${enc(id)}/conflict`, { signal, query: { project_path: project } }),
+      api<Conflict>(`/api/v1/artifacts/${enc(id)}/conflict`, { signal, query: { project_path: project, target: project ? target : undefined } }),
   });
 }
 
@@ -175,13 +177,13 @@ export function useResolve() {
   });
 }
 
-/** What undo would restore in each place (`""`: the collection); writes nothing. */
-export function useUndoPreviews(artifact: string, places: string[]) {
+/** What undo would restore in each place (the collection, or a project copy); writes nothing. */
+export function useUndoPreviews(artifact: string, places: { project?: string | undefined; target?: string | undefined }[]) {
   return useQueries({
     queries: places.map((place) => ({
-      queryKey: ["artifacts", "undo", artifact, place] as const,
+      queryKey: ["artifacts", "undo", artifact, place.project ?? "", place.target ?? ""] as const,
       queryFn: ({ signal }: { signal: AbortSignal }) =>
-        api<UndoPreview>(`/api/v1/undo?artifact=${enc(artifact)}${place ? `&project_path=${enc(place)}` : ""}`, { signal }),
+        api<UndoPreview>("/api/v1/undo", { signal, query: { artifact, project_path: place.project, target: place.project ? place.target : undefined } }),
       retry: false,
     })),
   });

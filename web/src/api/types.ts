@@ -30,6 +30,7 @@ export type UndoRequest = S["UndoRequest"];
 export type UndoReport = S["UndoReport"];
 export type UndoPreview = S["UndoPreview"];
 export type ProjectList = S["ProjectList"];
+export type ProjectAdded = S["ProjectAdded"];
 export type ApiErrorBody = S["Error"];
 export type Tier = "upstream" | "collection" | "project";
 
@@ -113,6 +114,7 @@ export interface ConflictFile {
 export type Conflict = Omit<S["Conflict"], "files"> & {
   files: ConflictFile[];
   project?: string | null;
+  target?: S["Target"] | null;
 };
 
 /** The report of a patch job that found the copy equal to the upstream's (no bundle). */

@@ -1,7 +1,8 @@
 // `/artifacts/:id`: the artifact's versions, the diff of any two of them
 // (pair, layout, whitespace and source/rendered in the URL; a linked line
 // in the hash), and its actions: Sync, Undo, patch export,
-// and resolving a staged conflict (`/artifacts/:id/conflict?project=`).
+// and resolving a staged conflict (`/artifacts/:id/conflict?project=&target=`).
+// A project copy is named by `project` and, when it is not claude, `target`.
 import { useQueryClient } from "@tanstack/react-query";
 import { useCallback, useMemo, useState } from "react";
 import { errorMessage } from "../api/client";
@@ -13,8 +14,8 @@ import type { Side } from "../diff/find";
 import type { Mode } from "../diff/rows";
 import { SyncDialog } from "../jobs/SyncDialog";
 import { PatchDialog } from "../patch/PatchDialog";
-import { Link, artifactHref, navigate, useSearchParams } from "../router";
-import { basename } from "../ui/format";
+import { Link, artifactHref, conflictHref, navigate, useSearchParams } from "../router";
+import { copyKey, copyLabel, sortCopies, targetOf, targetParam, type Target } from "../projects/copies";
 import { StatusBadge } from "../ui/StatusBadge";
 import { useBusyArtifacts } from "./ArtifactsList";
 import { PairSelector, type Pair } from "./PairSelector";
@@ -23,14 +24,14 @@ import { VersionsPanel } from "./VersionsPanel";
 
 const TIERS: Tier[] = ["upstream", "collection", "project"];
 
-/** The most useful pair to show first: a drifted project, else the upstream. */
+/** The most useful pair to show first: a drifted project copy, else the upstream. */
 export function defaultPair(status: ArtifactStatus | undefined): Pair {
   const projects = status?.projects ?? [];
   const drifted = projects.find((p) => p.status && p.status !== "in_sync");
-  if (drifted?.path) return { lhs: "collection", rhs: "project", project: drifted.path };
+  if (drifted?.path) return { lhs: "collection", rhs: "project", project: drifted.path, target: targetOf(drifted.target) };
   if (status?.upstream) return { lhs: "collection", rhs: "upstream" };
-  const first = projects[0]?.path;
-  return first ? { lhs: "collection", rhs: "project", project: first } : { lhs: "collection", rhs: "collection" };
+  const first = projects[0];
+  return first?.path ? { lhs: "collection", rhs: "project", project: first.path, target: targetOf(first.target) } : { lhs: "collection", rhs: "collection" };
 }
 
 /** The pair the URL names, or `fallback` when it names none (or only half of one). */
@@ -40,17 +41,18 @@ function pairFromUrl<F extends Pair | null>(params: URLSearchParams, fallback: F
   if (!lhs || !rhs || !TIERS.includes(lhs) || !TIERS.includes(rhs)) return fallback;
   const project = params.get("project") ?? undefined;
   if ((lhs === "project" || rhs === "project") && !project) return fallback;
-  return { lhs, rhs, project: lhs === "project" || rhs === "project" ? project : undefined };
+  if (lhs !== "project" && rhs !== "project") return { lhs, rhs };
+  return { lhs, rhs, project, target: targetOf(params.get("target")) };
 }
 
 type Open = null | "sync" | "undo" | "patch";
 
-/** A tier as a diff pane names it: "upstream", "collection", "project NAME". */
-function tierLabel(tier: Tier, project: string | undefined): string {
-  return tier === "project" && project ? `project ${basename(project)}` : tier;
+/** A tier as a diff pane names it: "upstream", "collection", "project NAME" or "project NAME · TARGET". */
+function tierLabel(tier: Tier, project: string | undefined, target: Target | undefined): string {
+  return tier === "project" && project ? `project ${copyLabel(project, target)}` : tier;
 }
 
-export function ArtifactPage({ id, conflict }: { id: string; conflict?: { project?: string | undefined } | undefined }) {
+export function ArtifactPage({ id, conflict }: { id: string; conflict?: { project?: string | undefined; target?: string | undefined } | undefined }) {
   const detail = useArtifact(id);
   const versions = useVersions(id);
   const [params, setParams] = useSearchParams();
@@ -60,7 +62,11 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
 
   const status = detail.data?.status ?? undefined;
   const info = detail.data?.artifact;
-  const projects = useMemo(() => (versions.data?.projects ?? status?.projects ?? []).map((p) => p.path ?? "").filter(Boolean), [versions.data, status]);
+  const copies = useMemo(
+    () => sortCopies((versions.data?.projects ?? status?.projects ?? []).filter((p) => p.path).map((p) => ({ path: p.path ?? "", target: targetOf(p.target) }))),
+    [versions.data, status],
+  );
+  const projects = useMemo(() => [...new Set(copies.map((c) => c.path))], [copies]);
   const urlPair = pairFromUrl(params, null);
   const pair = urlPair ?? defaultPair(status);
   const narrow = typeof window !== "undefined" && window.matchMedia?.("(max-width: 800px)").matches;
@@ -71,9 +77,9 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
   const ready = urlPair !== null || !!status || detail.isError;
   const whitespace: Whitespace = params.get("ws") === "ignore" ? "ignore" : "show";
   const show: Show = params.get("show") === "rendered" ? "rendered" : "source";
-  const diff = useDiff(id, pair.lhs, pair.rhs, pair.project, page, whitespace, ready);
+  const diff = useDiff(id, pair.lhs, pair.rhs, pair.project, pair.project ? targetOf(pair.target) : undefined, page, whitespace, ready);
 
-  const setPair = (p: Pair) => setParams({ lhs: p.lhs, rhs: p.rhs, project: p.project ?? null, page: null });
+  const setPair = (p: Pair) => setParams({ lhs: p.lhs, rhs: p.rhs, project: p.project ?? null, target: (p.project && targetParam(p.target)) || null, page: null });
   // Layout, whitespace and source/rendered keep a linked line (the hash): the
   // same line is shown again in the new view.
   const setView = (patch: Record<string, string | null>) => {
@@ -82,17 +88,19 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
     if (hash && !window.location.hash) window.history.replaceState(window.history.state, "", window.location.pathname + window.location.search + hash);
   };
   const { lhs, rhs, project } = pair;
+  const target = project ? targetOf(pair.target) : undefined;
   const loadText = useCallback(
     (file: DiffFile, side: Side) =>
       side === "old"
-        ? fetchFileText(qc, id, lhs, file.old_path ?? file.path ?? "", project)
-        : fetchFileText(qc, id, rhs, file.path ?? "", project),
-    [qc, id, lhs, rhs, project],
+        ? fetchFileText(qc, id, lhs, file.old_path ?? file.path ?? "", project, target)
+        : fetchFileText(qc, id, rhs, file.path ?? "", project, target),
+    [qc, id, lhs, rhs, project, target],
   );
 
-  const conflicts: { where: string; project?: string | undefined }[] = [];
+  const conflicts: { where: string; project?: string | undefined; target?: Target | undefined }[] = [];
   if (status?.upstream?.status === "conflict") conflicts.push({ where: "collection (from upstream)" });
-  for (const p of status?.projects ?? []) if (p.status === "conflict" && p.path) conflicts.push({ where: `project ${basename(p.path)}`, project: p.path });
+  for (const p of status?.projects ?? [])
+    if (p.status === "conflict" && p.path) conflicts.push({ where: `project ${copyLabel(p.path, p.target)}`, project: p.path, target: targetOf(p.target) });
 
   const closeConflict = () => navigate(artifactHref(id));
 
@@ -145,11 +153,7 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
         <div className="conflict-banner" role="status">
           <strong>Conflict pending.</strong>{" "}
           {conflicts.map((c) => (
-            <Link
-              key={c.where}
-              className="button"
-              to={`/artifacts/${encodeURIComponent(id)}/conflict${c.project ? `?project=${encodeURIComponent(c.project)}` : ""}`}
-            >
+            <Link key={c.project ? copyKey(c.project, c.target) : c.where} className="button" to={conflictHref(id, c)}>
               Resolve in {c.where}
             </Link>
           ))}
@@ -158,7 +162,7 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
       {versions.data ? <VersionsPanel versions={versions.data} /> : versions.error ? <p className="error">{errorMessage(versions.error)}</p> : <p>Loading versions…</p>}
       <section aria-labelledby="diff-title" className="diff-section">
         <h2 id="diff-title">Diff</h2>
-        <PairSelector pair={pair} projects={projects} hasUpstream={!!status?.upstream || !!versions.data?.upstream} onChange={setPair} />
+        <PairSelector pair={pair} copies={copies} hasUpstream={!!status?.upstream || !!versions.data?.upstream} onChange={setPair} />
         {diff.data?.lhs && diff.data.rhs ? (
           <p className="muted">
             {diff.data.lhs.label} → {diff.data.rhs.label} · {diff.data.stats?.files ?? 0} files, +{diff.data.stats?.added ?? 0} −{diff.data.stats?.removed ?? 0}
@@ -173,7 +177,7 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
         {diff.data ? (
           <>
             <DiffView
-              key={`${pair.lhs}|${pair.rhs}|${pair.project ?? ""}|${page}|${whitespace}|${diff.data.lhs?.hash ?? ""}|${diff.data.rhs?.hash ?? ""}`}
+              key={`${pair.lhs}|${pair.rhs}|${pair.project ?? ""}|${target ?? ""}|${page}|${whitespace}|${diff.data.lhs?.hash ?? ""}|${diff.data.rhs?.hash ?? ""}`}
               files={diff.data.files ?? []}
               mode={mode}
               onModeChange={(m) => setView({ view: m })}
@@ -182,8 +186,8 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
               show={show}
               onShowChange={(s) => setView({ show: s === "rendered" ? "rendered" : null })}
               loadText={loadText}
-              oldLabel={tierLabel(pair.lhs, pair.project)}
-              newLabel={tierLabel(pair.rhs, pair.project)}
+              oldLabel={tierLabel(pair.lhs, pair.project, target)}
+              newLabel={tierLabel(pair.rhs, pair.project, target)}
             />
             {(diff.data.pages ?? 1) > 1 ? (
               <nav className="pager" aria-label="Diff pages">
@@ -206,13 +210,14 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
           artifacts={[id]}
           projects={projects}
           defaultProject={pair.project ?? projects[0]}
+          defaultTarget={pair.project ? target : undefined}
           defaultDirection={pair.project ? (pair.lhs === "project" ? "project_to_collection" : "collection_to_project") : "upstream_to_collection"}
           onClose={() => setOpen(null)}
         />
       ) : null}
-      {open === "undo" ? <UndoDialog artifact={id} projects={projects} onClose={() => setOpen(null)} /> : null}
-      {open === "patch" ? <PatchDialog artifact={id} projects={projects} defaultProject={pair.project} onClose={() => setOpen(null)} /> : null}
-      {conflict ? <ConflictDialog artifact={id} project={conflict.project} onClose={closeConflict} /> : null}
+      {open === "undo" ? <UndoDialog artifact={id} copies={copies} onClose={() => setOpen(null)} /> : null}
+      {open === "patch" ? <PatchDialog artifact={id} projects={projects} defaultProject={pair.project} defaultTarget={target} onClose={() => setOpen(null)} /> : null}
+      {conflict ? <ConflictDialog artifact={id} project={conflict.project} target={conflict.project ? targetOf(conflict.target) : undefined} onClose={closeConflict} /> : null}
     </div>
   );
 }

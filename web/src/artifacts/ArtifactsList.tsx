@@ -11,6 +11,9 @@ import { basename, short, STATUS_LABEL } from "../ui/format";
 import { SyncDialog } from "../jobs/SyncDialog";
 import { RegisterProjectDialog } from "../projects/RegisterProjectDialog";
 import { FetchNow } from "../fleet/FetchNow";
+import { CopyName } from "../projects/CopyName";
+import { copyKey, targetOf, targetParam } from "../projects/copies";
+import { ProjectsList } from "../projects/ProjectsList";
 import { UntrackedList } from "./UntrackedList";
 import { useProjectPaths, useSelection } from "./selection";
 
@@ -198,11 +201,9 @@ export function ArtifactsList() {
                     {(a.projects ?? [])
                       .filter((p) => !project || p.path === project)
                       .map((p) => (
-                        <li key={p.path}>
-                          <span className="project-name" title={p.path}>
-                            {basename(p.path ?? "")}
-                          </span>{" "}
-                          <StatusBadge status={p.status} tier={p.path ?? "project"} />
+                        <li key={copyKey(p.path ?? "", p.target)} data-project={p.path} data-target={targetOf(p.target)}>
+                          <CopyName path={p.path ?? ""} target={p.target} />{" "}
+                          <StatusBadge status={p.status} tier={`${p.path ?? "project"}${targetParam(p.target) ? ` (${targetOf(p.target)})` : ""}`} />
                         </li>
                       ))}
                     {(a.projects ?? []).length === 0 ? <li className="muted">not deployed</li> : null}
@@ -215,6 +216,7 @@ export function ArtifactsList() {
       </table>
       {!isLoading && shown.length === 0 ? <p className="empty">No artifact matches these filters.</p> : null}
       <UntrackedList report={data} />
+      <ProjectsList />
       {registering ? <RegisterProjectDialog onClose={() => setRegistering(false)} /> : null}
       {syncing ? (
         <SyncDialog

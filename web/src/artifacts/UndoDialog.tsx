@@ -1,5 +1,6 @@
 // Undo: restores the content before artisync's last write to the
-// collection copy or a project copy of this artifact. Nothing happens
+// collection copy or a project copy (a project in one of its targets) of
+// this artifact. Nothing happens
 // until the user has seen which place, which write and what changes: the
 // dialog asks the server what undo would do in every place, offers the
 // places that have a write to undo (the newest first, chosen by default),
@@ -11,11 +12,20 @@ import type { UndoPreview, UndoReport } from "../api/types";
 import { DiffView } from "../diff/DiffView";
 import type { Mode } from "../diff/rows";
 import { Dialog, DoneNotice } from "../ui/Dialog";
-import { basename, DIRECTION_LABEL, short, when } from "../ui/format";
+import { DIRECTION_LABEL, short, when } from "../ui/format";
+import { copyKey, copyLabel, targetOf, type Copy, type Target } from "../projects/copies";
 
-/** How a place is named: "the collection" or "project NAME". */
-function placeName(place: string): string {
-  return place ? `project ${basename(place)}` : "the collection";
+/** A place undo can act in: the collection (no project), or a project copy. */
+interface Place {
+  project?: string | undefined;
+  target?: Target | undefined;
+}
+
+const placeKey = (p: Place): string => (p.project ? copyKey(p.project, p.target) : "collection");
+
+/** How a place is named: "the collection", "project NAME" or "project NAME · TARGET". */
+function placeName(place: Place): string {
+  return place.project ? `project ${copyLabel(place.project, place.target)}` : "the collection";
 }
 
 /** A journal action in the UI's words: "sync upstream → collection", "resolve", "deploy". */
@@ -27,16 +37,16 @@ function plural(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-function Summary({ p, place }: { p: UndoPreview; place: string }) {
+function Summary({ p, place }: { p: UndoPreview; place: Place }) {
   const files = p.diff.files ?? [];
   return (
     <div className="undo-summary" data-testid="undo-summary">
       <p>
         Undoes the <strong>{actionName(p.action)}</strong> of {when(p.time)} in <strong>{placeName(place)}</strong>
-        {place ? (
+        {place.project ? (
           <>
             {" "}
-            (<span className="mono">{place}</span>)
+            (<span className="mono">{place.project}</span>)
           </>
         ) : null}
         .
@@ -58,27 +68,28 @@ function Summary({ p, place }: { p: UndoPreview; place: string }) {
   );
 }
 
-export function UndoDialog({ artifact, projects, onClose }: { artifact: string; projects: string[]; onClose(): void }) {
-  const places = useMemo(() => ["", ...projects], [projects]);
+export function UndoDialog({ artifact, copies, onClose }: { artifact: string; copies: Copy[]; onClose(): void }) {
+  const places = useMemo<Place[]>(() => [{}, ...copies.map((c) => ({ project: c.path, target: c.target }))], [copies]);
   const previews = useUndoPreviews(artifact, places);
   const undo = useUndo();
   const [chosen, setChosen] = useState<string | null>(null);
-  const [report, setReport] = useState<{ r: UndoReport; place: string } | null>(null);
+  const [report, setReport] = useState<{ r: UndoReport; place: Place } | null>(null);
   const [mode, setMode] = useState<Mode>("unified");
 
   const loading = previews.some((q) => q.isPending);
   const available = places
     .map((place, i) => ({ place, q: previews[i] }))
-    .filter((x): x is { place: string; q: NonNullable<typeof x.q> & { data: UndoPreview } } => Boolean(x.q?.data));
+    .filter((x): x is { place: Place; q: NonNullable<typeof x.q> & { data: UndoPreview } } => Boolean(x.q?.data));
   // The newest write is the one a user most likely means.
   const newest = available.reduce<(typeof available)[number] | undefined>((a, b) => (!a || b.q.data.seq > a.q.data.seq ? b : a), undefined);
-  const place = chosen ?? newest?.place ?? null;
-  const preview = available.find((x) => x.place === place)?.q.data;
+  const chosenKey = chosen ?? (newest ? placeKey(newest.place) : null);
+  const place = places.find((p) => placeKey(p) === chosenKey) ?? null;
+  const preview = available.find((x) => placeKey(x.place) === chosenKey)?.q.data;
 
   const run = () => {
     if (!preview || place === null) return;
     undo.mutate(
-      { artifact, seq: preview.seq, ...(place ? { project_path: place } : {}) },
+      { artifact, seq: preview.seq, ...(place.project ? { project_path: place.project, target: targetOf(place.target) } : {}) },
       {
         onSuccess: (r) => setReport({ r, place }),
         // Someone else wrote since: show the new state.
@@ -119,9 +130,10 @@ export function UndoDialog({ artifact, projects, onClose }: { artifact: string; 
               <legend>Where</legend>
               {places.map((p, i) => {
                 const d = previews[i]?.data;
+                const k = placeKey(p);
                 return (
-                  <label key={p || "collection"} className={d ? "" : "muted"}>
-                    <input type="radio" name="undo-place" value={p} checked={place === p} disabled={!d} onChange={() => setChosen(p)} />
+                  <label key={k} className={d ? "" : "muted"}>
+                    <input type="radio" name="undo-place" value={k} checked={chosenKey === k} disabled={!d} onChange={() => setChosen(k)} />
                     {placeName(p)}
                     {d ? ` — ${actionName(d.action)}, ${when(d.time)}` : previews[i]?.isPending ? " — looking…" : " — nothing to undo"}
                   </label>

@@ -1,8 +1,10 @@
 // The version view: every tier side by side with its hash, time
-// and source.
+// and source; a project has a row per copy (per target).
 import type { Versions } from "../api/types";
 import { StatusBadge } from "../ui/StatusBadge";
 import { short, when } from "../ui/format";
+import { TargetLabel } from "../projects/CopyName";
+import { TARGET_ROOT, copyKey, targetOf, targetParam } from "../projects/copies";
 
 export function VersionsPanel({ versions }: { versions: Versions }) {
   const u = versions.upstream;
@@ -63,17 +65,28 @@ export function VersionsPanel({ versions }: { versions: Versions }) {
               </td>
             </tr>
             {versions.projects.map((p) => (
-              <tr key={p.path} data-tier="project" data-project={p.path}>
-                <th scope="row">project</th>
+              <tr key={copyKey(p.path ?? "", p.target)} data-tier="project" data-project={p.path} data-target={targetOf(p.target)}>
+                <th scope="row">
+                  project
+                  {targetParam(p.target) ? (
+                    <>
+                      {" "}
+                      <TargetLabel target={p.target} />
+                    </>
+                  ) : null}
+                </th>
                 <td>
-                  <StatusBadge status={p.status} tier={`collection → ${p.path ?? "project"}`} />
+                  <StatusBadge status={p.status} tier={`collection → ${p.path ?? "project"}${targetParam(p.target) ? ` (${targetOf(p.target)})` : ""}`} />
                 </td>
                 <td className="mono" title={p.hash ?? undefined}>
                   {short(p.hash)}
                   <div className="muted">deployed {short(p.deployed_hash)}</div>
                 </td>
                 <td>{when(p.deployed_at)}</td>
-                <td className="mono wrap">{p.path}</td>
+                <td className="mono wrap">
+                  {p.path}
+                  {targetParam(p.target) ? <div className="muted">{TARGET_ROOT[targetOf(p.target)]}/</div> : null}
+                </td>
               </tr>
             ))}
           </tbody>

@@ -1,4 +1,4 @@
-// The dialog of `/artifacts/:id/conflict?project=`. Its body (three-way
+// The dialog of `/artifacts/:id/conflict?project=&target=`. Its body (three-way
 // panes, hunk choices, the editor) is loaded on first use: most visits
 // never resolve a conflict, so it stays out of the first page load.
 import { Component, Suspense, lazy, type ReactNode } from "react";
@@ -23,12 +23,12 @@ class LoadFailed extends Component<{ children: ReactNode }, { failed: boolean }>
   }
 }
 
-export function ConflictDialog({ artifact, project, onClose }: { artifact: string; project?: string | undefined; onClose(): void }) {
+export function ConflictDialog({ artifact, project, target, onClose }: { artifact: string; project?: string | undefined; target?: string | undefined; onClose(): void }) {
   return (
     <Dialog title={`Resolve the conflict in ${artifact}`} onClose={onClose} wide>
       <LoadFailed>
         <Suspense fallback={<p>Loading the conflict view…</p>}>
-          <ConflictView artifact={artifact} project={project} onClose={onClose} />
+          <ConflictView artifact={artifact} project={project} target={target} onClose={onClose} />
         </Suspense>
       </LoadFailed>
     </Dialog>

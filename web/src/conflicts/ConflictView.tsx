@@ -8,7 +8,8 @@ import { ApiError, errorMessage } from "../api/client";
 import { useConflict, useResolve } from "../api/queries";
 import type { ConflictFile, ResolveReport } from "../api/types";
 import { DoneNotice } from "../ui/Dialog";
-import { DIRECTION_LABEL, basename, short, when } from "../ui/format";
+import { DIRECTION_LABEL, short, when } from "../ui/format";
+import { copyLabel, targetOf } from "../projects/copies";
 import { asResolution, assemble, markerLines, parseMerged, splitLines, type FileResolution, type HunkChoice, type MarkerLine, type Parsed } from "./hunks";
 import { LinesPane, ThreeWay, type PaneLine, type Tiers } from "./Panes";
 
@@ -21,8 +22,8 @@ interface FileState {
 }
 
 /** Which tier is ours (the destination) and which is theirs (the source) for a direction. */
-export function tiersOf(direction: string | undefined, project: string | null | undefined): Tiers {
-  const p = project ? `project ${basename(project)}` : "project";
+export function tiersOf(direction: string | undefined, project: string | null | undefined, target?: string | null): Tiers {
+  const p = project ? `project ${copyLabel(project, target)}` : "project";
   switch (direction) {
     case "upstream_to_collection":
       return { ours: "collection", theirs: "upstream" };
@@ -263,14 +264,14 @@ interface Blocker {
   why: string;
 }
 
-export function ConflictView({ artifact, project, onClose }: { artifact: string; project?: string | undefined; onClose(): void }) {
-  const { data, error, isLoading } = useConflict(artifact, project);
+export function ConflictView({ artifact, project, target, onClose }: { artifact: string; project?: string | undefined; target?: string | undefined; onClose(): void }) {
+  const { data, error, isLoading } = useConflict(artifact, project, target);
   const resolve = useResolve();
   const [states, setStates] = useState<Record<string, FileState>>({});
   const [done, setDone] = useState<ResolveReport | null>(null);
   const files = useMemo(() => data?.files ?? [], [data]);
   const parsedFiles = useMemo(() => new Map(files.map((f) => [f.path, f.merged !== null ? parseMerged(f.merged, f) : null])), [files]);
-  const tiers = tiersOf(data?.direction, data?.project ?? project);
+  const tiers = tiersOf(data?.direction, data?.project ?? project, data?.target ?? target);
 
   // A file whose merged text has hunks starts hunk by hunk, nothing chosen.
   const stateOf = (f: ConflictFile): FileState => states[f.path] ?? { mode: f.merged !== null && f.kind !== "binary" ? "hunks" : undefined, hunks: [] };
@@ -294,7 +295,7 @@ export function ConflictView({ artifact, project, onClose }: { artifact: string;
       const r = resolutionOf(f, stateOf(f), parsedFiles.get(f.path) ?? null);
       if (r) body[f.path] = r;
     }
-    resolve.mutate({ artifact, ...(project ? { project_path: project } : {}), files: body }, { onSuccess: setDone });
+    resolve.mutate({ artifact, ...(project ? { project_path: project, ...(target ? { target: targetOf(target) } : {}) } : {}), files: body }, { onSuccess: setDone });
   };
 
   const serverError = resolve.error;

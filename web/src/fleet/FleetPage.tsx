@@ -1,18 +1,21 @@
 // `/fleet`: every artifact against every place it lives, in one matrix:
-// the collection's relation to its upstream, then one column per project.
+// the collection's relation to its upstream, then one column per project
+// copy (a project with several targets has a column for each).
 // Counts say what needs attention; rows can be selected (or all of them)
 // for one "update everything behind" job; every column sorts (kept in the
 // URL); times are relative, with the exact time on hover.
-import { useMemo, useState } from "react";
+import { useMemo, useState, type ReactNode } from "react";
 import { errorMessage } from "../api/client";
 import { useArtifacts } from "../api/queries";
 import type { ArtifactStatus, ProjectState, Status } from "../api/types";
 import { UntrackedList } from "../artifacts/UntrackedList";
-import { useProjectPaths, useSelection } from "../artifacts/selection";
+import { useProjectCopies, useSelection } from "../artifacts/selection";
 import { useBusyArtifacts } from "../artifacts/ArtifactsList";
 import { Link, artifactHref, useSearchParams } from "../router";
 import { StatusBadge } from "../ui/StatusBadge";
-import { STATUS_LABEL, STATUS_RANK, ago, basename, short, when } from "../ui/format";
+import { STATUS_LABEL, STATUS_RANK, ago, short, when } from "../ui/format";
+import { CopyName } from "../projects/CopyName";
+import { copyKey, copyLabel, isCopy, targetOf, targetParam, type Copy } from "../projects/copies";
 import { FetchNow, useNow } from "./FetchNow";
 import { UpdateDialog } from "./UpdateDialog";
 
@@ -72,14 +75,23 @@ function sortValue(a: ArtifactStatus, key: SortKey): string | number {
   if (key === "artifact") return a.id ?? "";
   if (key === "kind") return `${a.kind ?? ""} ${a.id ?? ""}`;
   if (key === "upstream") return rank(a.upstream?.status);
-  const path = key.slice("project:".length);
-  return rank(a.projects?.find((p) => p.path === path)?.status);
+  // `project:TARGET:PATH` (copyKey); an older link's `project:PATH` means the claude copy.
+  const rest = key.slice("project:".length);
+  const copy = copyOfKey(rest);
+  return rank(a.projects?.find((p) => isCopy(p, copy))?.status);
 }
 
-function SortHeader({ label, title, k, sort, dir, onSort }: { label: string; title?: string; k: SortKey; sort: SortKey; dir: "asc" | "desc"; onSort(k: SortKey): void }) {
+/** The copy a sort key names (`TARGET:PATH`, or a bare path for claude). */
+function copyOfKey(rest: string): Copy {
+  const i = rest.indexOf(":");
+  const head = i > 0 ? rest.slice(0, i) : "";
+  return head && !head.startsWith("/") && targetOf(head) === head ? { path: rest.slice(i + 1), target: targetOf(head) } : { path: rest, target: targetOf(null) };
+}
+
+function SortHeader({ label, title, k, sort, dir, onSort }: { label: ReactNode; title?: string; k: SortKey; sort: SortKey; dir: "asc" | "desc"; onSort(k: SortKey): void }) {
   const active = sort === k;
   return (
-    <th scope="col" aria-sort={active ? (dir === "asc" ? "ascending" : "descending") : "none"} title={title}>
+    <th scope="col" aria-sort={active ? (dir === "asc" ? "ascending" : "descending") : "none"} title={title} data-sort-key={k}>
       <button type="button" className="sort" onClick={() => onSort(k)}>
         {label}
         <span aria-hidden="true">{active ? (dir === "asc" ? " ▲" : " ▼") : ""}</span>
@@ -90,8 +102,13 @@ function SortHeader({ label, title, k, sort, dir, onSort }: { label: string; tit
 
 function ProjectCell({ id, p, now }: { id: string; p: ProjectState | undefined; now: number }) {
   if (!p) return <span className="muted" title="not deployed here">—</span>;
+  const target = targetParam(p.target);
   return (
-    <Link to={artifactHref(id, { project: p.path, lhs: "collection", rhs: "project" })} className="cell-link" title={`${p.path}: ${STATUS_LABEL[p.status ?? "in_sync"]}`}>
+    <Link
+      to={artifactHref(id, { project: p.path, target, lhs: "collection", rhs: "project" })}
+      className="cell-link"
+      title={`${p.path}${target ? ` (${target})` : ""}: ${STATUS_LABEL[p.status ?? "in_sync"]}`}
+    >
       <StatusBadge status={p.status} />
       {p.deployed_at ? (
         <span className="muted cell-time" title={when(p.deployed_at)}>
@@ -114,7 +131,7 @@ export function FleetPage() {
   const now = useNow();
 
   const artifacts = useMemo(() => data?.artifacts ?? [], [data]);
-  const projects = useProjectPaths(artifacts);
+  const copies = useProjectCopies(artifacts);
   const rows = useMemo(() => {
     const out = [...artifacts];
     out.sort((a, b) => {
@@ -177,8 +194,16 @@ export function FleetPage() {
               <SortHeader label="Kind" k="kind" sort={sort} dir={dir} onSort={onSort} />
               <SortHeader label="Upstream → collection" k="upstream" sort={sort} dir={dir} onSort={onSort} />
               <th scope="col">Collection</th>
-              {projects.map((p) => (
-                <SortHeader key={p} label={basename(p)} title={p} k={`project:${p}`} sort={sort} dir={dir} onSort={onSort} />
+              {copies.map((c) => (
+                <SortHeader
+                  key={copyKey(c.path, c.target)}
+                  label={<CopyName path={c.path} target={c.target} className="copy-name" />}
+                  title={c.path}
+                  k={`project:${copyKey(c.path, c.target)}`}
+                  sort={sort}
+                  dir={dir}
+                  onSort={onSort}
+                />
               ))}
             </tr>
           </thead>
@@ -208,9 +233,9 @@ export function FleetPage() {
                     )}
                   </td>
                   <td className="mono">{short(a.collection?.hash)}</td>
-                  {projects.map((p) => (
-                    <td key={p} data-cell={basename(p)}>
-                      <ProjectCell id={id} p={a.projects?.find((x) => x.path === p)} now={now} />
+                  {copies.map((c) => (
+                    <td key={copyKey(c.path, c.target)} data-cell={copyLabel(c.path, c.target)} data-target={c.target}>
+                      <ProjectCell id={id} p={a.projects?.find((x) => isCopy(x, c))} now={now} />
                     </td>
                   ))}
                 </tr>

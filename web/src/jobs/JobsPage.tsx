@@ -6,8 +6,10 @@ import { usePollInterval } from "../api/events";
 import { api, errorMessage } from "../api/client";
 import { keys, useJob, useJobs } from "../api/queries";
 import { isFinal, type ArtifactResult, type FetchJobReport, type Job, type NothingToExport, type PatchReport } from "../api/types";
-import { Link, artifactHref, useSearchParams } from "../router";
-import { DIRECTION_LABEL, STATUS_LABEL, basename, duration, short, when } from "../ui/format";
+import { Link, artifactHref, conflictHref, useSearchParams } from "../router";
+import { DIRECTION_LABEL, STATUS_LABEL, duration, short, when } from "../ui/format";
+import { CopyName, TargetLabel } from "../projects/CopyName";
+import { targetParam } from "../projects/copies";
 import { JobStateBadge, Progress, jobTitle } from "./JobsPanel";
 
 const STATES = ["queued", "running", "success", "conflict", "error", "cancelled"] as const;
@@ -105,7 +107,7 @@ export function JobsPage() {
                   <JobStateBadge state={j.state} />
                   {j.request?.dry_run ? <span className="badge badge-dry">dry run</span> : null}
                 </td>
-                <td className="mono">{j.request?.project_path ? basename(j.request.project_path) : "—"}</td>
+                <td className="mono">{j.request?.project_path ? <CopyName path={j.request.project_path} target={j.request.target} /> : "—"}</td>
                 <td>
                   <Progress job={j} /> {j.done ?? 0}/{j.total ?? 0}
                 </td>
@@ -135,8 +137,21 @@ export function JobsPage() {
   );
 }
 
-/** The results of a job. A dry run's conflicts are only foreseen: nothing is staged, so there is nothing to resolve yet. */
-export function ResultsTable({ results, project, dryRun }: { results: ArtifactResult[]; project?: string | undefined; dryRun?: boolean | undefined }) {
+/**
+ * The results of a job. A dry run's conflicts are only foreseen: nothing is staged, so there is nothing to resolve yet.
+ * A sync into every target of a project reports each copy; its target is shown beside the artifact.
+ */
+export function ResultsTable({
+  results,
+  project,
+  target,
+  dryRun,
+}: {
+  results: ArtifactResult[];
+  project?: string | undefined;
+  target?: string | undefined;
+  dryRun?: boolean | undefined;
+}) {
   if (results.length === 0) return <p className="muted">No results yet.</p>;
   // An update's results come from several steps, each into its own place.
   const steps = results.some((r) => r.direction);
@@ -156,13 +171,19 @@ export function ResultsTable({ results, project, dryRun }: { results: ArtifactRe
       </thead>
       <tbody>
         {results.map((r, i) => (
-          <tr key={`${r.id ?? ""}:${i}`} data-outcome={r.outcome}>
+          <tr key={`${r.id ?? ""}:${i}`} data-outcome={r.outcome} data-target={r.target ?? undefined}>
             <td>
               <Link to={artifactHref(r.id ?? "")}>{r.id}</Link>
+              {!steps && targetParam(r.target) ? (
+                <>
+                  {" "}
+                  <TargetLabel target={r.target} />
+                </>
+              ) : null}
             </td>
             {steps ? (
-              <td title={r.project ?? undefined}>
-                {r.project ? basename(r.project) : "collection"}
+              <td>
+                {r.project ? <CopyName path={r.project} target={r.target} /> : "collection"}
                 <div className="muted">{DIRECTION_LABEL[r.direction ?? ""] ?? r.direction}</div>
               </td>
             ) : null}
@@ -194,7 +215,7 @@ export function ResultsTable({ results, project, dryRun }: { results: ArtifactRe
               {r.outcome === "conflict" && dryRun ? <div className="hint">A real sync stages this conflict for you to resolve.</div> : null}
               {r.outcome === "conflict" && r.id && !dryRun ? (
                 <div>
-                  <Link to={`/artifacts/${encodeURIComponent(r.id)}/conflict${(r.project ?? project) ? `?project=${encodeURIComponent(r.project ?? project ?? "")}` : ""}`}>
+                  <Link to={conflictHref(r.id, { project: r.project ?? project, target: r.target ?? target })}>
                     Resolve the conflict
                   </Link>
                 </div>
@@ -271,7 +292,15 @@ export function JobPage({ id }: { id: string }) {
         {job.request?.project_path ? (
           <>
             <dt>Project</dt>
-            <dd className="mono">{job.request.project_path}</dd>
+            <dd className="mono">
+              {job.request.project_path}
+              {targetParam(job.request.target) ? (
+                <>
+                  {" "}
+                  <TargetLabel target={job.request.target} />
+                </>
+              ) : null}
+            </dd>
           </>
         ) : null}
         <dt>Created</dt>
@@ -316,7 +345,7 @@ export function JobPage({ id }: { id: string }) {
       ) : (
         <>
           <h2>Results</h2>
-          <ResultsTable results={results} project={job.request?.project_path} dryRun={job.request?.dry_run} />
+          <ResultsTable results={results} project={job.request?.project_path} target={job.request?.target ?? undefined} dryRun={job.request?.dry_run} />
         </>
       )}
       <h2>Log</h2>

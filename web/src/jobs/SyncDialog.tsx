@@ -1,4 +1,5 @@
-// The Sync action: direction, project, a strategy per artifact, a dry-run
+// The Sync action: direction, project (and which of its copies, when it
+// has several targets), a strategy per artifact, a dry-run
 // preview (the plan the real run will follow), then confirm. A plan that
 // discards changes (theirs over local changes, ours over an incoming
 // update) needs a second, explicit confirmation and is sent with `yes`.
@@ -11,6 +12,8 @@ import { Dialog } from "../ui/Dialog";
 import { DIRECTION_LABEL, basename } from "../ui/format";
 import { ResultsTable } from "./JobsPage";
 import { useTrackJob } from "./tracker";
+import { useProjectTargets } from "../artifacts/selection";
+import { DEFAULT_TARGET, TARGET_ROOT, type Target } from "../projects/copies";
 
 /** The directions a sync job takes (project_to_upstream is a patch export). */
 type SyncDirection = SyncJobRequest["direction"];
@@ -21,13 +24,18 @@ interface Props {
   projects: string[];
   defaultDirection?: SyncDirection | undefined;
   defaultProject?: string | undefined;
+  /** The project copy to sync; without it, every target from the collection and the first towards it. */
+  defaultTarget?: Target | undefined;
   onClose(): void;
   onStarted?(jobId: string): void;
 }
 
-export function SyncDialog({ artifacts, projects, defaultDirection, defaultProject, onClose, onStarted }: Props) {
+export function SyncDialog({ artifacts, projects, defaultDirection, defaultProject, defaultTarget, onClose, onStarted }: Props) {
   const [direction, setDirection] = useState<SyncDirection>(defaultDirection ?? (defaultProject ? "collection_to_project" : "upstream_to_collection"));
   const [project, setProject] = useState<string>(defaultProject ?? projects[0] ?? "");
+  // "": the server's default (every target from the collection, the first towards it).
+  const [target, setTarget] = useState<Target | "">(defaultTarget ?? "");
+  const registeredTargets = useProjectTargets();
   const [strategies, setStrategies] = useState<Record<string, Strategy>>(() => Object.fromEntries(artifacts.map((a) => [a, "auto"])));
   const [previewId, setPreviewId] = useState<string | null>(null);
   const [confirmDestructive, setConfirmDestructive] = useState(false);
@@ -42,6 +50,10 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
   }, [confirmDestructive]);
 
   const needsProject = direction !== "upstream_to_collection";
+  const targets = registeredTargets.get(project) ?? (target ? [target] : [DEFAULT_TARGET]);
+  // Towards the collection one copy is read: the first target unless another is chosen.
+  const chosenTarget: Target | "" = direction === "project_to_collection" ? target || (targets[0] ?? DEFAULT_TARGET) : target;
+  const showTargets = needsProject && (targets.length > 1 || (chosenTarget !== "" && chosenTarget !== DEFAULT_TARGET));
   const request = (dryRun: boolean, yes: boolean): SyncJobRequest => {
     const custom = Object.entries(strategies).filter(([, s]) => s !== "auto");
     const common = {
@@ -52,7 +64,7 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
     };
     // The API takes project_path exactly for the project directions.
     if (direction === "upstream_to_collection") return { ...common, direction };
-    return { ...common, direction, project_path: project };
+    return { ...common, direction, project_path: project, ...(chosenTarget ? { target: chosenTarget } : {}) };
   };
   const reset = () => {
     setPreviewId(null);
@@ -91,6 +103,7 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
         label: `Sync ${artifacts.join(", ")} (${DIRECTION_LABEL[direction]})`,
         artifacts,
         project: needsProject ? project : undefined,
+        target: needsProject && chosenTarget ? chosenTarget : undefined,
       });
       onStarted?.(job.job_id);
       onClose();
@@ -132,12 +145,32 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
               value={project}
               onChange={(e) => {
                 setProject(e.target.value);
+                setTarget("");
                 reset();
               }}
             >
               {projects.map((p) => (
                 <option key={p} value={p}>
                   {basename(p)} ({p})
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        {showTargets ? (
+          <label>
+            Target
+            <select
+              value={chosenTarget}
+              onChange={(e) => {
+                setTarget(e.target.value as Target | "");
+                reset();
+              }}
+            >
+              {direction === "collection_to_project" ? <option value="">every target ({targets.join(", ")})</option> : null}
+              {targets.map((t) => (
+                <option key={t} value={t}>
+                  {t} ({TARGET_ROOT[t]}/)
                 </option>
               ))}
             </select>
@@ -186,7 +219,7 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
       {previewId ? (
         <section aria-label="Dry-run preview" className="preview">
           <h3>Preview {previewDone ? `(${preview.data?.state})` : "(running…)"}</h3>
-          {previewDone ? <ResultsTable results={results} project={needsProject ? project : undefined} dryRun /> : <p>Planning…</p>}
+          {previewDone ? <ResultsTable results={results} project={needsProject ? project : undefined} target={needsProject ? chosenTarget || undefined : undefined} dryRun /> : <p>Planning…</p>}
           {preview.data?.error ? <p className="error">{preview.data.error}</p> : null}
           {previewDone ? <p className="hint">Nothing has been written. Sync runs exactly this plan.</p> : null}
         </section>
@@ -196,7 +229,7 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
           <h3>This sync discards changes</h3>
           <ul>
             {destructive.map((r) => (
-              <li key={r.id}>{r.destructive}</li>
+              <li key={`${r.id ?? ""}:${r.target ?? ""}`}>{r.destructive}</li>
             ))}
           </ul>
           <p>The previous content is kept and can be restored with Undo.</p>

@@ -89,6 +89,12 @@ describe("job toasts", () => {
     );
   });
 
+  it("links a conflict in a project copy that is not claude to that copy", async () => {
+    const es = setup({ id: "j1", label: "Sync skill:pdf", artifacts: ["skill:pdf"], project: "/p/api", target: "agents" });
+    await act(async () => es.emit("state", { job_id: "j1", state: "conflict" }));
+    expect(screen.getByRole("link", { name: "Resolve skill:pdf" })).toHaveAttribute("href", "/artifacts/skill%3Apdf/conflict?project=%2Fp%2Fapi&target=agents");
+  });
+
   it("reports an error as an alert, and ignores jobs it did not start", async () => {
     const es = setup({ id: "j1", label: "Sync skill:pdf", artifacts: ["skill:pdf"] });
     await act(async () => {

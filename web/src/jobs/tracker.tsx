@@ -6,7 +6,7 @@ import { useQueryClient } from "@tanstack/react-query";
 import { useJobEvents, usePollInterval } from "../api/events";
 import { invalidateArtifacts, useJob } from "../api/queries";
 import { isFinal, type Job, type JobState } from "../api/types";
-import { Link, artifactHref } from "../router";
+import { Link, artifactHref, conflictHref } from "../router";
 import { useToasts } from "../ui/Toasts";
 
 export interface Tracked {
@@ -16,6 +16,8 @@ export interface Tracked {
   /** For a conflict toast's link. */
   artifacts: string[];
   project?: string | undefined;
+  /** The target of the project copy, when one copy was named. */
+  target?: string | undefined;
   /** A dry run reports in its dialog, not in a toast. */
   quiet?: boolean;
 }
@@ -28,11 +30,6 @@ const TrackerCtx = createContext<Ctx>({ track: () => undefined });
 
 export function useTrackJob(): Ctx["track"] {
   return useContext(TrackerCtx).track;
-}
-
-function conflictHref(artifact: string, project: string | undefined): string {
-  const q = project ? `?project=${encodeURIComponent(project)}` : "";
-  return `/artifacts/${encodeURIComponent(artifact)}/conflict${q}`;
 }
 
 /** Polls one unfinished job while the event stream is down. */
@@ -69,16 +66,18 @@ export function JobTracker({ children }: { children: ReactNode }) {
       if (state === "success") {
         push({ kind: "success", title: `${t.label} finished`, body: jobLink });
       } else if (state === "conflict") {
-        const conflicted =
-          job?.results?.filter((r) => r.outcome === "conflict").map((r) => r.id ?? "") ?? t.artifacts.filter(Boolean);
+        const results = job?.results?.filter((r) => r.outcome === "conflict");
+        const conflicted = results?.map((r) => r.id ?? "") ?? t.artifacts.filter(Boolean);
         const first = conflicted[0] ?? t.artifacts[0];
+        // A sync into every target reports each copy: the link opens the first that conflicted.
+        const target = results?.[0]?.target ?? t.target;
         push({
           kind: "conflict",
           title: `${t.label} ended with a conflict`,
           body: (
             <>
               {first ? (
-                <Link to={conflictHref(first, t.project)} className="toast-link">
+                <Link to={conflictHref(first, { project: results?.[0]?.project ?? t.project, target })} className="toast-link">
                   Resolve {first}
                 </Link>
               ) : (

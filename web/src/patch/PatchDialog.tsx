@@ -12,9 +12,24 @@ import { Dialog } from "../ui/Dialog";
 import { basename } from "../ui/format";
 import { PatchLinks } from "../jobs/JobsPage";
 import { useTrackJob } from "../jobs/tracker";
+import { useProjectTargets } from "../artifacts/selection";
+import { DEFAULT_TARGET, TARGET_ROOT, type Target } from "../projects/copies";
 
-export function PatchDialog({ artifact, projects, defaultProject, onClose }: { artifact: string; projects: string[]; defaultProject?: string | undefined; onClose(): void }) {
+interface Props {
+  artifact: string;
+  projects: string[];
+  defaultProject?: string | undefined;
+  /** The copy to export from, when the project has several targets; its first otherwise. */
+  defaultTarget?: Target | undefined;
+  onClose(): void;
+}
+
+export function PatchDialog({ artifact, projects, defaultProject, defaultTarget, onClose }: Props) {
   const [project, setProject] = useState(defaultProject ?? projects[0] ?? "");
+  const registeredTargets = useProjectTargets();
+  const targets = registeredTargets.get(project) ?? [defaultTarget ?? DEFAULT_TARGET];
+  const [chosenTarget, setTarget] = useState<Target | "">(defaultProject && project === defaultProject ? (defaultTarget ?? "") : "");
+  const target: Target = chosenTarget && targets.includes(chosenTarget) ? chosenTarget : (targets[0] ?? DEFAULT_TARGET);
   const [format, setFormat] = useState<"zip" | "tar.gz" | "mbox">("zip");
   const [jobId, setJobId] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -27,9 +42,9 @@ export function PatchDialog({ artifact, projects, defaultProject, onClose }: { a
     setError(null);
     setJobId(null);
     try {
-      const j = await startPatch({ artifact, project_path: project, format });
+      const j = await startPatch({ artifact, project_path: project, target, format });
       setJobId(j.job_id);
-      track({ id: j.job_id, label: `Patch of ${artifact}`, artifacts: [artifact], project, quiet: true });
+      track({ id: j.job_id, label: `Patch of ${artifact}`, artifacts: [artifact], project, target, quiet: true });
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -46,7 +61,13 @@ export function PatchDialog({ artifact, projects, defaultProject, onClose }: { a
       >
         <label>
           From project
-          <select value={project} onChange={(e) => setProject(e.target.value)}>
+          <select
+            value={project}
+            onChange={(e) => {
+              setProject(e.target.value);
+              setTarget("");
+            }}
+          >
             {projects.map((p) => (
               <option key={p} value={p}>
                 {basename(p)} ({p})
@@ -54,6 +75,18 @@ export function PatchDialog({ artifact, projects, defaultProject, onClose }: { a
             ))}
           </select>
         </label>
+        {targets.length > 1 ? (
+          <label>
+            Target
+            <select value={target} onChange={(e) => setTarget(e.target.value as Target)}>
+              {targets.map((t) => (
+                <option key={t} value={t}>
+                  {t} ({TARGET_ROOT[t]}/)
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <label>
           Format
           <select value={format} onChange={(e) => setFormat(e.target.value as typeof format)}>
