@@ -281,3 +281,72 @@ async fn install_checks_and_recreates_the_locked_copies() {
         .await;
     r.assert_error_shape("a project that does not exist");
 }
+
+#[tokio::test]
+async fn every_layout_takes_its_copy_through_the_api() {
+    let fx = Fixture::new(1);
+    for (target, root) in [
+        ("claude", ".claude"),
+        ("agents", ".agents"),
+        ("codex", ".codex"),
+        ("gemini", ".gemini"),
+        ("opencode", ".opencode"),
+        ("copilot", ".github"),
+        ("cursor", ".cursor"),
+    ] {
+        let project = fx.projects.join(format!("p-{target}"));
+        fs::create_dir_all(&project).unwrap();
+        let path = project.to_str().unwrap();
+        let r = fx
+            .post(
+                "/api/v1/projects",
+                &json!({"path": path, "targets": [target]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+        let job = fx
+            .start_job(
+                &json!({"direction": "collection_to_project", "project_path": path,
+                "artifacts": ["skill:pdf", "command:review"]}),
+            )
+            .await;
+        let job = fx.wait_job(&job).await;
+        assert_eq!(job["state"], "success", "{job}");
+        let outcome = |id: &str| {
+            job["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"] == id)
+                .map(|r| (r["target"].clone(), r["outcome"].clone()))
+                .unwrap()
+        };
+        assert_eq!(
+            outcome("skill:pdf"),
+            (json!(target), json!("updated")),
+            "{job}"
+        );
+        assert!(
+            project.join(root).join("skills/pdf/SKILL.md").is_file(),
+            "{target}"
+        );
+        let expected = if target == "claude" {
+            "updated"
+        } else {
+            "skipped"
+        };
+        assert_eq!(
+            outcome("command:review").1,
+            json!(expected),
+            "{target}: {job}"
+        );
+        if target != "claude" {
+            assert!(!project.join(".claude/commands").exists(), "{target}");
+        }
+        let check = fx
+            .get(&format!("/api/v1/install?project_path={path}"))
+            .await
+            .json();
+        assert_eq!(check["matches"], true, "{target}: {check}");
+    }
+}
