@@ -82,13 +82,25 @@ pub enum LogFormat {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create the collection (a git repository)
+    ///
+    /// With --remote, the collection is shared through that git remote:
+    /// when the remote already holds a collection, it is pulled in; when it
+    /// is empty, 'artisync collection push' shares this one.
     #[command(
         after_help = "Examples:\n  artisync init\n  artisync --collection team init --remote git@github.com:acme/skills.git"
     )]
     Init {
-        /// A git remote to add as 'origin'
+        /// A git remote to share the collection through (as 'origin')
         #[arg(long, value_name = "URL")]
         remote: Option<String>,
+    },
+    /// Share the collection through a git remote: set it, pull, push
+    #[command(
+        after_help = "Examples:\n  artisync collection remote set git@github.com:acme/skills.git\n  artisync collection pull\n  artisync collection push\n  artisync collection remote                  where the collection stands against it"
+    )]
+    Collection {
+        #[command(subcommand)]
+        action: CollectionAction,
     },
     /// Import artifacts from an upstream, or plugins from a marketplace, into the collection
     #[command(
@@ -478,6 +490,48 @@ impl Command {
     pub fn starts_git_lazily(&self) -> bool {
         matches!(self, Command::List | Command::Status { .. })
     }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CollectionAction {
+    /// Show the remote, or set it
+    #[command(
+        after_help = "Examples:\n  artisync collection remote\n  artisync collection remote set ../shared-skills.git"
+    )]
+    Remote {
+        #[command(subcommand)]
+        action: Option<RemoteAction>,
+    },
+    /// Fetch the remote and merge it into the collection
+    ///
+    /// The manifest is merged entry by entry (by artifact id), each
+    /// artifact's files three-way like every sync. Edits made here and on
+    /// the remote to the same lines are staged as conflicts: the collection
+    /// keeps its version until 'artisync resolve' settles them. Every write
+    /// can be undone.
+    #[command(
+        after_help = "Examples:\n  artisync collection pull\n  artisync collection pull --json"
+    )]
+    Pull,
+    /// Push the collection to its remote (fast-forward only)
+    ///
+    /// When the remote has commits the collection lacks, the push is
+    /// refused: pull first, then push again.
+    #[command(after_help = "Examples:\n  artisync collection push")]
+    Push,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RemoteAction {
+    /// Set (or replace) the remote's URL
+    #[command(
+        after_help = "Examples:\n  artisync collection remote set git@github.com:acme/skills.git"
+    )]
+    Set {
+        /// A git URL or path, e.g. git@host:team/skills.git or /srv/git/skills.git
+        #[arg(value_name = "URL")]
+        url: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

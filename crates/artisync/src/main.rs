@@ -21,7 +21,9 @@ use clap::Parser;
 use serde::Serialize;
 
 use clap::CommandFactory;
-use cli::{Cli, Command, CompletionShell, LogFormat, ProjectAction};
+use cli::{
+    Cli, CollectionAction, Command, CompletionShell, LogFormat, ProjectAction, RemoteAction,
+};
 use error::CliError;
 use output::Out;
 use progress::Progress;
@@ -272,14 +274,95 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
         Command::Init { remote } => {
             let e = engine(cli)?;
             let c = e.init(remote.as_deref())?;
-            let report = serde_json::json!({"collection": c.name, "path": c.root});
+            // A remote that already holds a collection is pulled in.
+            let pulled = match remote {
+                Some(_) => match e.pull() {
+                    Ok(r) => Some(r),
+                    Err(artisync_sync::SyncError::Refused(why))
+                        if why.contains("holds no collection") =>
+                    {
+                        None
+                    }
+                    Err(err) => {
+                        out.warn(&format!(
+                            "created the collection, but could not pull from its remote: {err}; run 'artisync collection pull' when it is reachable"
+                        ));
+                        None
+                    }
+                },
+                None => None,
+            };
+            let report = serde_json::json!({"collection": c.name, "path": c.root, "remote": remote, "pulled": pulled});
             emit(out, &report, |o| {
                 o.line(&format!(
                     "Created collection '{}' at {}",
                     c.name,
                     c.root.display()
-                ))
+                ));
+                match (remote, &pulled) {
+                    (Some(url), Some(p)) => o.line(&format!(
+                        "Pulled {} from {url}",
+                        output::count(p.artifacts.len(), "artifact", "artifacts")
+                    )),
+                    (Some(url), None) => o.line(&format!(
+                        "Its remote is {url}; share it with 'artisync collection push'"
+                    )),
+                    _ => {}
+                }
             })
+        }
+        Command::Collection { action } => {
+            let e = engine(cli)?;
+            match action {
+                CollectionAction::Remote { action: None } => {
+                    let p = e.remote_position()?;
+                    emit(out, &p, |o| output::remote(o, p.as_ref()))
+                }
+                CollectionAction::Remote {
+                    action: Some(RemoteAction::Set { url }),
+                } => {
+                    e.set_remote(url)?;
+                    let report = serde_json::json!({"remote": url});
+                    emit(out, &report, |o| {
+                        o.line(&format!(
+                            "The collection's remote is {url}; 'artisync collection pull' and 'push' share through it"
+                        ))
+                    })
+                }
+                CollectionAction::Pull => {
+                    let spinner = Progress::spinner(out, "pulling the collection's remote");
+                    let report = e.pull();
+                    drop(spinner);
+                    let report = report?;
+                    for w in &report.warnings {
+                        out.warn(w);
+                    }
+                    emit(out, &report, |o| output::pulled(o, &report))?;
+                    if report
+                        .artifacts
+                        .iter()
+                        .any(|a| a.outcome == Outcome::Conflict)
+                    {
+                        return Err(CliError {
+                            exit: 3,
+                            code: "conflict",
+                            message: "the pull staged conflicts; nothing was broken; see 'artisync resolve'".into(),
+                            silent: out.json,
+                        });
+                    }
+                    Ok(())
+                }
+                CollectionAction::Push => {
+                    let report = e.push()?;
+                    emit(out, &report, |o| {
+                        o.line(&format!(
+                            "Pushed {} to {}",
+                            report.commit.short(),
+                            report.remote
+                        ))
+                    })
+                }
+            }
         }
         Command::Add {
             spec,

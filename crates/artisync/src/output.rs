@@ -416,6 +416,14 @@ fn untracked(o: &Out, r: &StatusReport) {
 }
 
 pub fn status(o: &Out, r: &StatusReport) {
+    if let Some(p) = &r.remote {
+        o.line(&format!(
+            "collection '{}': {} ({})",
+            r.collection,
+            position_words(p),
+            p.url
+        ));
+    }
     if r.artifacts.is_empty() && r.untracked.is_empty() {
         o.line(&format!(
             "Collection '{}' is empty; import with 'artisync add SPEC'.",
@@ -1312,5 +1320,52 @@ fn with_target(name: impl std::fmt::Display, target: Target) -> String {
         name.to_string()
     } else {
         format!("{name} [{target}]")
+    }
+}
+
+pub fn remote(o: &Out, p: Option<&artisync_store::RemotePosition>) {
+    match p {
+        None => o.line("No remote; set one with 'artisync collection remote set URL'."),
+        Some(p) => o.line(&format!("{}  {}", p.url, position_words(p))),
+    }
+}
+
+/// "2 ahead, 1 behind origin/main" and the like.
+pub fn position_words(p: &artisync_store::RemotePosition) -> String {
+    if !p.fetched {
+        return format!(
+            "not pushed yet ({} here)",
+            count(p.ahead, "commit", "commits")
+        );
+    }
+    match (p.ahead, p.behind) {
+        (0, 0) => format!("up to date with origin/{}", p.branch),
+        (a, 0) => format!("{a} ahead of origin/{} (push to share)", p.branch),
+        (0, b) => format!("{b} behind origin/{} (pull to take them)", p.branch),
+        (a, b) => format!(
+            "{a} ahead, {b} behind origin/{} (pull, then push)",
+            p.branch
+        ),
+    }
+}
+
+pub fn pulled(o: &Out, r: &artisync_sync::PullReport) {
+    let how = match r.commit {
+        artisync_store::PullCommit::UpToDate => "already up to date",
+        artisync_store::PullCommit::FastForward => "fast-forwarded",
+        artisync_store::PullCommit::Merged => "merged (a merge commit)",
+    };
+    o.line(&format!("Pulled from {}: {how}", r.remote));
+    let mut t = Table::new(2);
+    for a in &r.artifacts {
+        t.row(vec![
+            cell(a.id.to_string()),
+            (a.outcome.as_str().to_string(), outcome_color(a.outcome)),
+            cell(a.message.clone()),
+        ]);
+    }
+    t.print(o);
+    if !r.artifacts.is_empty() {
+        o.line(&outcome_summary(r.artifacts.iter().map(|a| a.outcome)));
     }
 }

@@ -67,12 +67,21 @@ fn every_command_has_a_reviewed_help_with_descriptions_and_examples() {
     for c in &commands {
         pages.push((vec![c.clone()], format!("artisync_{c}")));
     }
-    for sub in ["add", "list", "remove"] {
-        pages.push((
-            vec!["project".into(), sub.into()],
-            format!("artisync_project_{sub}"),
-        ));
+    for (group, subs) in [
+        ("project", &["add", "list", "remove"][..]),
+        ("collection", &["remote", "pull", "push"][..]),
+    ] {
+        for sub in subs {
+            pages.push((
+                vec![group.into(), (*sub).into()],
+                format!("artisync_{group}_{sub}"),
+            ));
+        }
     }
+    pages.push((
+        vec!["collection".into(), "remote".into(), "set".into()],
+        "artisync_collection_remote_set".into(),
+    ));
     for (args, name) in pages {
         let mut all = args.clone();
         all.push("--help".into());

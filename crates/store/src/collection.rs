@@ -18,7 +18,7 @@ const GITIGNORE: &str = "# Never part of an artifact (artisync's exclusion rule)
 pub struct Collection {
     pub name: String,
     pub root: PathBuf,
-    repo: Repository,
+    pub(crate) repo: Repository,
 }
 
 impl Collection {

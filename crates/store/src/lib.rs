@@ -18,6 +18,7 @@ pub mod pack;
 pub mod pending;
 pub mod project;
 pub mod readfile;
+pub mod remote;
 pub mod repo;
 pub mod statcache;
 pub mod upstream;
@@ -27,6 +28,7 @@ pub use collection::Collection;
 pub use error::StoreError;
 pub use home::Home;
 pub use project::{Project, ProjectRecord, Registry};
+pub use remote::{PullCommit, RemotePosition};
 pub use repo::CommitInfo;
 pub use upstream::{CachedRepo, FetchState, ResolvedSource, UpstreamCache};
 

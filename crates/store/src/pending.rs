@@ -23,6 +23,8 @@ pub enum NewBase {
     Upstream { commit: ObjectId, hash: ObjectId },
     /// collection ↔ project: the lockfile's hash.
     Lock { hash: ObjectId },
+    /// A merge from the collection's remote: no base record moves.
+    Unchanged,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -90,7 +90,7 @@ pub fn git_time(t: git2::Time) -> String {
     crate::rfc3339(UNIX_EPOCH + Duration::from_secs(secs))
 }
 
-fn signature(repo: &Repository) -> Result<Signature<'static>, StoreError> {
+pub(crate) fn signature(repo: &Repository) -> Result<Signature<'static>, StoreError> {
     match repo.signature() {
         Ok(s) => Ok(s.to_owned()),
         Err(_) => Signature::now("artisync", "artisync@localhost")

@@ -813,8 +813,21 @@ impl Engine {
         // The next status starts warm (best effort; a read-only data home
         // only makes it slower).
         artisync_store::statcache::save_all();
+        // Only a collection with a remote opens its repository here.
+        let remote = if Collection::has_remote_at(croot.path()) {
+            match self.collection().and_then(|c| Ok(c.position()?)) {
+                Ok(p) => p,
+                Err(e) => {
+                    warnings.push(format!("the collection's remote: {e}"));
+                    None
+                }
+            }
+        } else {
+            None
+        };
         Ok(StatusReport {
             collection: self.collection_name.clone(),
+            remote,
             artifacts,
             untracked,
             warnings,

@@ -16,6 +16,7 @@ pub mod patch;
 pub mod report;
 pub mod resolve;
 pub mod syncing;
+pub mod team;
 pub mod update;
 
 pub use artisync_merge::{ConflictHunk, ConflictKind};
@@ -30,4 +31,5 @@ pub use resolve::{
     ConflictView, Resolution, ResolveReport, ResolveRequest, UndoPreview, UndoReport,
 };
 pub use syncing::{syncable, ArtifactResult, Progress, SyncReport, SyncRequest};
+pub use team::{PullReport, Pulled, PushReport};
 pub use update::{Held, UpdatePlan};

@@ -142,6 +142,10 @@ pub struct Untracked {
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusReport {
     pub collection: String,
+    /// Where the collection stands against its git remote, as last
+    /// fetched; left out when it has none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote: Option<artisync_store::RemotePosition>,
     pub artifacts: Vec<ArtifactStatus>,
     pub untracked: Vec<Untracked>,
     pub warnings: Vec<String>,

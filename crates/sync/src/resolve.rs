@@ -258,7 +258,7 @@ impl Engine {
 
     fn current_base_record(&self, pending: &PendingMerge) -> Result<BaseRecord, SyncError> {
         Ok(match &pending.new_base {
-            NewBase::Upstream { .. } => BaseRecord::Manifest {
+            NewBase::Upstream { .. } | NewBase::Unchanged => BaseRecord::Manifest {
                 entry: self.collection()?.manifest()?.get(&pending.id).cloned(),
             },
             NewBase::Lock { .. } => {

@@ -1201,6 +1201,8 @@ impl Engine {
         new_base: &NewBase,
     ) -> Result<bool, SyncError> {
         match (before, new_base) {
+            // A merge from the collection's remote moves no base.
+            (_, NewBase::Unchanged) => Ok(false),
             (BaseRecord::Manifest { .. }, NewBase::Upstream { commit, hash }) => {
                 let _g = self.record_lock(&format!("manifest:{}", self.collection_name))?;
                 let mut m = collection.manifest()?;

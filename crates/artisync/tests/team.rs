@@ -1,0 +1,273 @@
+//! A collection shared through an ordinary git remote: two data homes take
+//! turns with a bare repository as the remote. Edits to different
+//! artifacts are both kept, edits to the same artifact merge three-way (or
+//! stage a conflict), the manifest merges by artifact id, a push is
+//! fast-forward only, and status shows where the collection stands.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use artisync_testkit::{git, snapshot_tree, TestEnv, UpstreamRepo};
+
+fn env() -> TestEnv {
+    TestEnv::new(Path::new(env!("CARGO_BIN_EXE_artisync")))
+}
+
+/// An empty bare repository, the team's remote.
+fn bare() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = fs::canonicalize(tmp.path()).unwrap().join("team.git");
+    fs::create_dir_all(&path).unwrap();
+    git(&path, &["init", "-q", "--bare", "-b", "main"]);
+    (tmp, path)
+}
+
+/// Edits `rel` in a home's collection and commits it, as a sync would.
+fn edit(collection: &Path, rel: &str, from: &str, to: &str) {
+    let p = collection.join(rel);
+    let text = fs::read_to_string(&p).unwrap();
+    assert!(text.contains(from), "{rel}: {from:?} not in {text}");
+    fs::write(&p, text.replacen(from, to, 1)).unwrap();
+    git(collection, &["commit", "-qam", &format!("edit {rel}")]);
+}
+
+fn remote_of(env: &TestEnv) -> serde_json::Value {
+    env.json(&["status"])["remote"].clone()
+}
+
+/// Home A shares its collection; home B joins it with `init --remote`.
+fn two_homes() -> (TestEnv, TestEnv, UpstreamRepo, tempfile::TempDir, PathBuf) {
+    let (tmp, remote) = bare();
+    let r = remote.to_str().unwrap();
+    let a = env();
+    a.init();
+    let up = UpstreamRepo::sample();
+    a.run_ok(&["add", &up.local(""), "--all"]);
+    let err = a.run_err(&["collection", "push"]);
+    assert!(err.stderr.contains("no remote"), "{}", err.stderr);
+    a.run_ok(&["collection", "remote", "set", r]);
+    assert_eq!(remote_of(&a)["fetched"], false);
+    a.run_ok(&["collection", "push"]);
+    assert_eq!(remote_of(&a)["ahead"], 0);
+
+    let b = env();
+    let out = b.run_ok(&["init", "--remote", r]);
+    assert!(out.stdout.contains("Pulled"), "{}", out.stdout);
+    let skills = |e: &TestEnv| snapshot_tree(&e.collection_dir("default").join("skills"));
+    assert_eq!(skills(&a), skills(&b), "B has A's collection");
+    assert_eq!(b.json(&["list"])["artifacts"].as_array().unwrap().len(), 4);
+    (a, b, up, tmp, remote)
+}
+
+#[test]
+fn edits_to_different_artifacts_are_both_kept_and_a_push_is_fast_forward_only() {
+    let (a, b, _up, _tmp, _remote) = two_homes();
+    let (ca, cb) = (a.collection_dir("default"), b.collection_dir("default"));
+    edit(
+        &ca,
+        "commands/review.md",
+        "Focus on correctness first.",
+        "Focus on tests first.",
+    );
+    a.run_ok(&["collection", "push"]);
+    edit(&cb, "agents/reviewer.md", "reviewer", "careful reviewer");
+    assert_eq!(remote_of(&b)["ahead"], 1);
+
+    // The remote moved on: B's push is refused and changes nothing.
+    let err = b.run_err(&["collection", "push"]);
+    assert!(
+        err.stderr.contains("run 'artisync collection pull' first"),
+        "{}",
+        err.stderr
+    );
+    assert_eq!(remote_of(&b)["behind"], 1, "the refused push fetched");
+
+    let out = b.run_ok(&["collection", "pull"]);
+    assert!(
+        out.stdout.contains("merged (a merge commit)"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("command:review"), "{}", out.stdout);
+    assert!(fs::read_to_string(cb.join("commands/review.md"))
+        .unwrap()
+        .contains("tests first"));
+    assert!(fs::read_to_string(cb.join("agents/reviewer.md"))
+        .unwrap()
+        .contains("careful reviewer"));
+    let parents = git(&cb, &["log", "-1", "--format=%P"]);
+    assert_eq!(parents.split_whitespace().count(), 2, "a merge commit");
+    assert_eq!(remote_of(&b)["ahead"], 2);
+    b.run_ok(&["collection", "push"]);
+
+    // A takes it as a fast-forward: both edits, no merge commit of its own.
+    let out = a.run_ok(&["collection", "pull"]);
+    assert!(out.stdout.contains("fast-forwarded"), "{}", out.stdout);
+    assert_eq!(
+        git(&ca, &["rev-parse", "HEAD"]),
+        git(&cb, &["rev-parse", "HEAD"])
+    );
+    assert!(fs::read_to_string(ca.join("agents/reviewer.md"))
+        .unwrap()
+        .contains("careful reviewer"));
+    assert_eq!(
+        git(&ca, &["status", "--porcelain"]),
+        "",
+        "the work tree is the commit"
+    );
+    let r = remote_of(&a);
+    assert_eq!(
+        (r["ahead"].as_u64(), r["behind"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let out = a.run_ok(&["collection", "pull"]);
+    assert!(out.stdout.contains("already up to date"), "{}", out.stdout);
+}
+
+#[test]
+fn the_same_artifact_merges_three_way_or_stages_a_conflict() {
+    let (a, b, _up, _tmp, _remote) = two_homes();
+    let (ca, cb) = (a.collection_dir("default"), b.collection_dir("default"));
+    let skill = "skills/pdf/SKILL.md";
+    let text = fs::read_to_string(ca.join(skill)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let (first, last) = (lines[5], lines[lines.len() - 1]);
+    // Different lines of one file: merged.
+    edit(&ca, skill, first, &format!("{first} (A)"));
+    a.run_ok(&["collection", "push"]);
+    edit(&cb, skill, last, &format!("{last} (B)"));
+    b.run_ok(&["collection", "pull"]);
+    let merged = fs::read_to_string(cb.join(skill)).unwrap();
+    assert!(merged.contains("(A)") && merged.contains("(B)"), "{merged}");
+    b.run_ok(&["collection", "push"]);
+    a.run_ok(&["collection", "pull"]);
+
+    // The same line: a conflict, staged; B's copy is untouched.
+    edit(&ca, skill, first, &format!("{first} again (A)"));
+    a.run_ok(&["collection", "push"]);
+    let before = fs::read_to_string(cb.join(skill)).unwrap();
+    edit(&cb, skill, first, &format!("{first} instead (B)"));
+    let mine = fs::read_to_string(cb.join(skill)).unwrap();
+    let out = b.run(&["collection", "pull"]);
+    assert_eq!(out.code, 3, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("conflict"), "{}", out.stdout);
+    assert_ne!(mine, before);
+    assert_eq!(
+        fs::read_to_string(cb.join(skill)).unwrap(),
+        mine,
+        "kept as it was"
+    );
+    let status = b.json(&["status"]);
+    let pdf = status["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["id"] == "skill:pdf")
+        .unwrap()
+        .clone();
+    assert_eq!(pdf["upstream"]["status"], "conflict", "{pdf}");
+    let shown = b.run_ok(&["resolve", "skill:pdf"]);
+    assert!(
+        shown.stdout.contains("(remote, incoming)"),
+        "{}",
+        shown.stdout
+    );
+    b.run_ok(&["resolve", "skill:pdf", "--all", "theirs"]);
+    assert!(fs::read_to_string(cb.join(skill))
+        .unwrap()
+        .contains("again (A)"));
+    b.run_ok(&["collection", "push"]);
+}
+
+#[test]
+fn the_manifest_merges_by_artifact_id() {
+    let (a, b, _up, _tmp, _remote) = two_homes();
+    // Each home imports a different new artifact: both manifests add an
+    // entry; both end up in each.
+    let one = UpstreamRepo::named("one");
+    one.write(
+        "skills/alpha/SKILL.md",
+        "---\nname: alpha\ndescription: A.\n---\nA\n",
+    );
+    one.commit("alpha");
+    let two = UpstreamRepo::named("two");
+    two.write(
+        "skills/omega/SKILL.md",
+        "---\nname: omega\ndescription: O.\n---\nO\n",
+    );
+    two.commit("omega");
+    a.run_ok(&["add", &one.local("skills/alpha")]);
+    a.run_ok(&["collection", "push"]);
+    b.run_ok(&["add", &two.local("skills/omega")]);
+    b.run_ok(&["collection", "pull"]);
+    b.run_ok(&["collection", "push"]);
+    a.run_ok(&["collection", "pull"]);
+    for e in [&a, &b] {
+        let ids: Vec<String> = e.json(&["list"])["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            ids.contains(&"skill:alpha".into()) && ids.contains(&"skill:omega".into()),
+            "{ids:?}"
+        );
+        let manifest =
+            fs::read_to_string(e.collection_dir("default").join("artisync.toml")).unwrap();
+        assert!(!manifest.contains("<<<<<<<"), "{manifest}");
+    }
+    // A removal on one side with no change on the other removes it.
+    let ca = a.collection_dir("default");
+    let m = fs::read_to_string(ca.join("artisync.toml")).unwrap();
+    let start = m.find("name = \"alpha\"").unwrap();
+    let block_start = m[..start].rfind("[[artifact]]").unwrap();
+    let block_end = m[start..]
+        .find("[[artifact]]")
+        .map_or(m.len(), |i| start + i);
+    fs::write(
+        ca.join("artisync.toml"),
+        format!("{}{}", &m[..block_start], &m[block_end..]),
+    )
+    .unwrap();
+    fs::remove_dir_all(ca.join("skills/alpha")).unwrap();
+    git(&ca, &["add", "-A"]);
+    git(&ca, &["commit", "-qm", "drop alpha"]);
+    a.run_ok(&["collection", "push"]);
+    b.run_ok(&["collection", "pull"]);
+    let ids = b.json(&["list"])["artifacts"].to_string();
+    assert!(
+        !ids.contains("skill:alpha") && ids.contains("skill:omega"),
+        "{ids}"
+    );
+    assert!(!b.collection_dir("default").join("skills/alpha").exists());
+}
+
+#[test]
+fn bad_remotes_get_a_clear_message() {
+    let a = env();
+    a.init();
+    let err = a.run_err(&["collection", "pull"]);
+    assert!(err.stderr.contains("has no remote"), "{}", err.stderr);
+    let err = a.run(&["collection", "remote", "set", "--upload-pack=evil"]);
+    assert_ne!(err.code, 0);
+    a.run_ok(&["collection", "remote", "set", "/nonexistent/team.git"]);
+    let err = a.run_err(&["collection", "pull"]);
+    assert!(
+        err.stderr.contains("/nonexistent/team.git"),
+        "{}",
+        err.stderr
+    );
+    let (_tmp, empty) = bare();
+    a.run_ok(&["collection", "remote", "set", empty.to_str().unwrap()]);
+    let err = a.run_err(&["collection", "pull"]);
+    assert!(
+        err.stderr.contains("holds no collection yet"),
+        "{}",
+        err.stderr
+    );
+    let out = a.run_ok(&["collection", "remote"]);
+    assert!(out.stdout.contains("not pushed yet"), "{}", out.stdout);
+}
