@@ -411,7 +411,13 @@ fn schemas() -> Value {
             "collection": {"type": "object", "properties": {"hash": hash}},
             "upstream": {"$ref": "#/components/schemas/UpstreamState"},
             "projects": {"type": "array", "items": {"$ref": "#/components/schemas/ProjectState"}}}},
+        "RemotePosition": {"type": "object", "required": ["url", "branch", "ahead", "behind", "fetched"], "properties": {
+            "url": string, "branch": string,
+            "ahead": {"type": "integer", "description": "commits here the remote lacks"},
+            "behind": {"type": "integer", "description": "commits of the remote, as last fetched, this collection lacks"},
+            "fetched": {"type": "boolean", "description": "whether the remote's branch was ever fetched or pushed"}}},
         "StatusReport": {"type": "object", "properties": {"collection": string,
+            "remote": {"$ref": "#/components/schemas/RemotePosition"},
             "artifacts": {"type": "array", "items": {"$ref": "#/components/schemas/ArtifactStatus"}},
             "untracked": {"type": "array", "items": {"type": "object"}}, "warnings": {"type": "array", "items": string}}},
         "ArtifactInfo": {"type": "object", "properties": {"id": string, "kind": string, "name": string,

@@ -110,7 +110,12 @@ impl Snapshots {
         }
         // Watch first, then read the generation, then compute: a change
         // made while the answer is computed moves the generation past it.
+        // The collection's refs and git config too: a push, a fetch or a
+        // new remote changes only those, and status says where the
+        // collection stands against its remote.
         let mut whole = w.watch_tree(collection, &[".git"])
+            && w.watch_dir(&collection.join(".git"))
+            && w.watch_tree(&collection.join(".git/refs"), &[])
             && w.watch_tree(&home.pending_dir(), &[])
             && w.watch_tree(&home.cache_dir(), &["objects"]);
         for p in projects {

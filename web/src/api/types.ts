@@ -18,6 +18,7 @@ export type ArtifactStatus = S["ArtifactStatus"];
 export type ProjectState = S["ProjectState"];
 export type UpstreamState = S["UpstreamState"];
 export type StatusReport = S["StatusReport"];
+export type RemotePosition = S["RemotePosition"];
 export type DiffLine = S["DiffLine"];
 export type DiffFile = S["DiffFile"];
 export type DiffHunk = NonNullable<DiffFile["hunks"]>[number];

@@ -14,6 +14,7 @@ import { FetchNow } from "../fleet/FetchNow";
 import { CopyName } from "../projects/CopyName";
 import { copyKey, targetOf, targetParam } from "../projects/copies";
 import { ProjectsList } from "../projects/ProjectsList";
+import { RemoteLine } from "../collection/RemoteLine";
 import { UntrackedList } from "./UntrackedList";
 import { useProjectPaths, useSelection } from "./selection";
 
@@ -99,6 +100,7 @@ export function ArtifactsList() {
         <h1>Artifacts</h1>
         <FetchNow artifacts={artifacts} />
       </div>
+      <RemoteLine collection={data?.collection} remote={data?.remote} />
       <form className="filters" role="search" onSubmit={(e) => e.preventDefault()}>
         <label>
           Search
