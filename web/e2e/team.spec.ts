@@ -1,5 +1,6 @@
 // A collection shared through a git remote: the list says where it stands
-// against the remote (as last fetched), and what to do about it.
+// against the remote (as last fetched) and what to do about it, and pushes
+// and pulls it as background jobs.
 import { expect, test } from "@playwright/test";
 import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
@@ -27,8 +28,12 @@ test("the list shows the collection's position against its remote", async ({ pag
   await expect(line).toContainText(/not pushed yet \(\d+ commits here\)/);
   await expect(line.locator("span[title]")).toHaveAttribute("title", remote);
 
-  execFileSync(BIN, ["collection", "push"], { env: { ...process.env, ARTISYNC_HOME: demo.home } });
-  await page.reload();
+  // Push and Pull run as background jobs; the line follows.
+  await line.getByRole("button", { name: "Push" }).click();
+  await expect(page.getByTestId("toast").filter({ hasText: "Push the collection" })).toBeVisible();
+  await expect(line).toContainText("up to date with origin/main");
+  await line.getByRole("button", { name: "Pull" }).click();
+  await expect(page.getByTestId("toast").filter({ hasText: "Pull the collection" })).toBeVisible();
   await expect(line).toContainText("up to date with origin/main");
 });
 

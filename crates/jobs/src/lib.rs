@@ -77,6 +77,10 @@ pub enum JobKind {
     Fetch,
     /// Brings every copy that only lags its source up to date.
     Update,
+    /// Fetches the collection's remote and merges it in.
+    Pull,
+    /// Pushes the collection to its remote (fast-forward only).
+    Push,
 }
 
 impl JobKind {
@@ -86,6 +90,8 @@ impl JobKind {
             JobKind::Patch => "patch",
             JobKind::Fetch => "fetch",
             JobKind::Update => "update",
+            JobKind::Pull => "pull",
+            JobKind::Push => "push",
         }
     }
 }

@@ -104,6 +104,8 @@ fn row_to_job(r: &rusqlite::Row<'_>) -> rusqlite::Result<Job> {
             "patch" => JobKind::Patch,
             "fetch" => JobKind::Fetch,
             "update" => JobKind::Update,
+            "pull" => JobKind::Pull,
+            "push" => JobKind::Push,
             _ => JobKind::Sync,
         },
         direction: text(2)?,

@@ -74,6 +74,8 @@ pub fn run_job(
         JobKind::Patch => run_patch(home, &engine, store, job),
         JobKind::Fetch => run_fetch(&engine, store, job),
         JobKind::Update => run_update(&engine, store, job, notify),
+        JobKind::Pull => run_pull(&engine, store, job),
+        JobKind::Push => run_push(&engine, store, job),
     };
     end_job(store, job, finished, notify)
 }
@@ -233,6 +235,44 @@ fn run_patch(
         );
     }
     Ok((JobState::Success, Some(report), None))
+}
+
+/// Pulls the collection's remote: each artifact it changed is a result;
+/// a staged conflict ends the job in `conflict`.
+fn run_pull(engine: &Engine, store: &JobStore, job: &Job) -> Result<Finished, String> {
+    let report = engine.pull().map_err(|e| e.to_string())?;
+    let total = report.artifacts.len() as u64;
+    for (i, a) in report.artifacts.iter().enumerate() {
+        let result = serde_json::to_value(a).unwrap_or(Value::Null);
+        store
+            .progress(&job.id, i as u64 + 1, total, &result)
+            .and_then(|_| store.log(&job.id, &format!("{}: {} {}", a.id, a.outcome, a.message)))
+            .map_err(|e| e.to_string())?;
+    }
+    for w in &report.warnings {
+        store.log(&job.id, w).map_err(|e| e.to_string())?;
+    }
+    let state = if report
+        .artifacts
+        .iter()
+        .any(|a| a.outcome == Outcome::Conflict)
+    {
+        JobState::Conflict
+    } else {
+        JobState::Success
+    };
+    Ok((state, serde_json::to_value(&report).ok(), None))
+}
+
+fn run_push(engine: &Engine, store: &JobStore, job: &Job) -> Result<Finished, String> {
+    let report = engine.push().map_err(|e| e.to_string())?;
+    store
+        .log(
+            &job.id,
+            &format!("pushed {} to {}", report.commit, report.remote),
+        )
+        .map_err(|e| e.to_string())?;
+    Ok((JobState::Success, serde_json::to_value(&report).ok(), None))
 }
 
 fn parse_target(name: Option<&str>) -> Result<Option<artisync_model::Target>, String> {

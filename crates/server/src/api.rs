@@ -63,6 +63,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/undo"),
     ("post", "/api/v1/sync/update"),
     ("post", "/api/v1/fetch"),
+    ("post", "/api/v1/collection/pull"),
+    ("post", "/api/v1/collection/push"),
     ("get", "/api/v1/projects"),
     ("post", "/api/v1/projects"),
     ("get", "/api/v1/install"),
@@ -89,6 +91,8 @@ pub fn router(state: SharedState, ui: &'static [crate::web::Asset]) -> Router {
         .route("/api/v1/sync/patch", post(create_patch))
         .route("/api/v1/sync/update", post(create_update))
         .route("/api/v1/fetch", post(create_fetch))
+        .route("/api/v1/collection/pull", post(create_pull))
+        .route("/api/v1/collection/push", post(create_push))
         .route("/api/v1/patches/{id}", get(download_patch))
         .route("/api/v1/undo", post(undo).get(undo_preview))
         .route("/api/v1/projects", get(list_projects).post(add_project))
@@ -943,6 +947,53 @@ async fn create_fetch(
         })
     })
     .await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CollectionBody {
+    collection: Option<String>,
+}
+
+/// Pulls (or pushes) the collection's remote as a job. A collection without
+/// a remote is refused before a job exists.
+async fn collection_job(
+    state: SharedState,
+    headers: &HeaderMap,
+    kind: JobKind,
+    b: CollectionBody,
+) -> Result<Response, ApiError> {
+    queue(state, headers, kind, move |s| {
+        let e = engine(s, b.collection.as_deref())?;
+        if e.remote_position()?.is_none() {
+            return Err(ApiError::invalid(format!(
+                "collection '{}' has no remote; set one with 'artisync collection remote set URL'",
+                e.collection_name
+            )));
+        }
+        Ok(JobRequest {
+            direction: kind.as_str().into(),
+            collection: b.collection,
+            ..JobRequest::default()
+        })
+    })
+    .await
+}
+
+async fn create_pull(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<CollectionBody>,
+) -> Result<Response, ApiError> {
+    collection_job(state, &headers, JobKind::Pull, b).await
+}
+
+async fn create_push(
+    State(state): State<SharedState>,
+    headers: HeaderMap,
+    ApiJson(b): ApiJson<CollectionBody>,
+) -> Result<Response, ApiError> {
+    collection_job(state, &headers, JobKind::Push, b).await
 }
 
 async fn download_patch(

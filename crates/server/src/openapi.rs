@@ -87,6 +87,18 @@ fn op(method: &str, path: &str) -> Value {
             "202",
             "JobAccepted",
         ),
+        ("post", "/api/v1/collection/pull") => (
+            "Fetch the collection's git remote and merge it in, as a job (conflicts are staged)",
+            Some("CollectionRequest"),
+            "202",
+            "JobAccepted",
+        ),
+        ("post", "/api/v1/collection/push") => (
+            "Push the collection to its git remote (fast-forward only), as a job",
+            Some("CollectionRequest"),
+            "202",
+            "JobAccepted",
+        ),
         ("post", "/api/v1/fetch") => (
             "Refresh the upstream cache as a job; nothing else changes",
             Some("FetchRequest"),
@@ -209,7 +221,12 @@ fn op(method: &str, path: &str) -> Value {
     let creates_job = method == "post"
         && matches!(
             path,
-            "/api/v1/sync/jobs" | "/api/v1/sync/patch" | "/api/v1/sync/update" | "/api/v1/fetch"
+            "/api/v1/sync/jobs"
+                | "/api/v1/sync/patch"
+                | "/api/v1/sync/update"
+                | "/api/v1/fetch"
+                | "/api/v1/collection/pull"
+                | "/api/v1/collection/push"
         );
     if creates_job {
         // 1-200 visible ASCII characters, no surrounding blanks.
@@ -393,7 +410,7 @@ fn schemas() -> Value {
             "project": {"type": "string", "nullable": true, "description": "update jobs: the project of a project step"},
             "status": {"allOf": [{"$ref": "#/components/schemas/Status"}], "description": "update jobs: why a copy was held back"}}},
         "Job": {"type": "object", "required": ["id", "state", "direction"], "properties": {
-            "id": string, "kind": {"type": "string", "enum": ["sync", "patch", "fetch", "update"]}, "direction": string,
+            "id": string, "kind": {"type": "string", "enum": ["sync", "patch", "fetch", "update", "pull", "push"]}, "direction": string,
             "request": {"$ref": "#/components/schemas/JobRequest"},
             "state": {"$ref": "#/components/schemas/JobState"}, "origin": {"type": "string", "enum": ["cli", "api"]},
             "done": {"type": "integer"}, "total": {"type": "integer"},
@@ -466,6 +483,7 @@ fn schemas() -> Value {
             "artifacts": {"type": "array", "items": id, "description": "every artifact when empty"},
             "projects": {"type": "array", "items": project, "description": "every project when empty"},
             "collection": opt_collection, "dry_run": flag}},
+        "CollectionRequest": {"type": "object", "additionalProperties": false, "properties": {"collection": opt_collection}},
         "FetchRequest": {"type": "object", "additionalProperties": false, "properties": {
             "artifacts": {"type": "array", "items": id, "description": "every upstream when empty"},
             "collection": opt_collection}},

@@ -36,6 +36,7 @@ fn valid(fx: &Fixture, path: &str) -> Value {
             json!({"artifacts": ["skill:pdf"], "projects": [web], "dry_run": true})
         }
         "/api/v1/fetch" => json!({"artifacts": ["skill:pdf"]}),
+        "/api/v1/collection/pull" | "/api/v1/collection/push" => json!({"collection": "default"}),
         "/api/v1/install" => json!({"project_path": web, "yes": false}),
         p => panic!("no valid body for POST {p}; add one"),
     }

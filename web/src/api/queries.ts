@@ -160,6 +160,11 @@ export function startFetch(req: FetchRequest = {}) {
   return api<JobAccepted>("/api/v1/fetch", { method: "POST", body: req });
 }
 
+/** Pulls (or pushes) the collection's git remote as a job. */
+export function startRemoteJob(action: "pull" | "push") {
+  return api<JobAccepted>(`/api/v1/collection/${action}`, { method: "POST", body: {} });
+}
+
 export function startPatch(req: PatchRequest) {
   return api<JobAccepted>("/api/v1/sync/patch", { method: "POST", body: req });
 }

@@ -33,6 +33,8 @@ export function jobTitle(job: Job): string {
   const dry = job.request?.dry_run ? "Dry run: " : "";
   if (job.kind === "fetch") return `Fetch upstreams of ${arts}`;
   if (job.kind === "update") return `${dry}Update ${arts} (everything behind)`;
+  if (job.kind === "pull") return "Pull the collection from its remote";
+  if (job.kind === "push") return "Push the collection to its remote";
   const what = job.kind === "patch" ? "Patch" : job.request?.dry_run ? "Dry run" : "Sync";
   return `${what} ${arts} (${DIRECTION_LABEL[job.direction] ?? job.direction})`;
 }
