@@ -505,6 +505,15 @@ impl Engine {
         }
         let collection = self.collection()?;
         let manifest = collection.manifest()?;
+        // A project deployed to for the first time is registered with the
+        // target it names (with `claude` when it names none, below).
+        let registry = Registry::new(&self.home);
+        if let Some(t) = target {
+            let p = Project::open(&self.home, project_path)?;
+            if !registry.contains(&p.root)? {
+                registry.set_targets(&p, &[t])?;
+            }
+        }
         let project = self.project_copy(project_path, target)?;
         let targets = match target {
             Some(t) => vec![t],
