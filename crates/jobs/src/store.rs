@@ -466,6 +466,22 @@ impl JobStore {
         total: u64,
         result: &Value,
     ) -> Result<(), JobError> {
+        self.record_progress(id, done, total, Some(result))
+    }
+
+    /// Records how far a job is, for steps that are no artifact's result
+    /// (a fetch counts upstreams).
+    pub fn count_progress(&self, id: &str, done: u64, total: u64) -> Result<(), JobError> {
+        self.record_progress(id, done, total, None)
+    }
+
+    fn record_progress(
+        &self,
+        id: &str,
+        done: u64,
+        total: u64,
+        result: Option<&Value>,
+    ) -> Result<(), JobError> {
         self.with(|conn| {
             let tx = immediate(conn)?;
             let results: String = query_row_cached(
@@ -476,7 +492,7 @@ impl JobStore {
             )
             .map_err(db)?;
             let mut list: Vec<Value> = serde_json::from_str(&results).unwrap_or_default();
-            list.push(result.clone());
+            list.extend(result.cloned());
             execute_cached(
                 &tx,
                 "UPDATE jobs SET done = ?2, total = ?3, results = ?4 WHERE id = ?1",
@@ -492,7 +508,7 @@ impl JobStore {
                 &tx,
                 id,
                 "progress",
-                &serde_json::json!({"job_id": id, "done": done, "total": total, "result": result}),
+                &serde_json::json!({"job_id": id, "done": done, "total": total, "result": result.unwrap_or(&Value::Null)}),
             )?;
             tx.commit().map_err(db)
         })

@@ -306,9 +306,10 @@ fn run_fetch(engine: &Engine, store: &JobStore, job: &Job) -> Result<Finished, S
         };
         store.log(&job.id, &line).map_err(|e| e.to_string())?;
     }
+    // Each fetched upstream is a step; a fetch has no per-artifact results.
     let n = fetched.len() as u64;
     store
-        .progress(&job.id, n, n, &Value::Null)
+        .count_progress(&job.id, n, n)
         .map_err(|e| e.to_string())?;
     Ok((JobState::Success, Some(json!({ "fetched": fetched })), None))
 }
@@ -404,15 +405,17 @@ fn run_update(
     if !stopped.get() {
         for h in &plan.held {
             done += 1;
-            let result = json!({
+            let mut result = json!({
                 "id": h.id,
                 "outcome": Outcome::Skipped,
                 "direction": h.direction,
                 "project": h.project,
-                "target": h.target,
                 "status": h.status,
                 "message": h.message,
             });
+            if let Some(t) = h.target {
+                result["target"] = json!(t);
+            }
             let line = format!("{} {}: skipped {}", h.direction, h.id, h.message);
             record(result, line, done);
         }

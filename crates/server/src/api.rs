@@ -243,6 +243,11 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
                     "Idempotency-Key must be 1-200 characters",
                 ));
             }
+            if k.chars().any(|c| !(' '..='~').contains(&c)) {
+                return Err(ApiError::bad_request(
+                    "Idempotency-Key must be visible ASCII and spaces (no tabs)",
+                ));
+            }
             Ok(Some(k.to_string()))
         }
     }
@@ -401,7 +406,15 @@ async fn cancel_job(
 #[serde(deny_unknown_fields)]
 struct Scope {
     project_path: Option<String>,
-    /// The target of the project copy; the project's first when absent.
+    collection: Option<String>,
+}
+
+/// A staged conflict's place: a project's copy (by target when it has
+/// conflicts in several), or the collection.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConflictQuery {
+    project_path: Option<String>,
     target: Option<String>,
     collection: Option<String>,
 }
@@ -506,15 +519,12 @@ async fn snapshotted<T: serde::Serialize + Send + 'static>(
 async fn scoped<T: serde::Serialize + Send + 'static>(
     state: SharedState,
     scope: Scope,
-    read: impl FnOnce(&Engine, Option<&Path>, Option<Target>) -> Result<T, artisync_sync::SyncError>
-        + Send
-        + 'static,
+    read: impl FnOnce(&Engine, Option<&Path>) -> Result<T, artisync_sync::SyncError> + Send + 'static,
 ) -> Result<Json<Value>, ApiError> {
-    let target = target_in_query(scope.target.as_deref())?;
     let v = blocking(move || {
         let project = project_of(&state, scope.project_path.as_deref())?;
         let e = engine(&state, scope.collection.as_deref())?;
-        Ok(read(&e, project.as_deref(), target)?)
+        Ok(read(&e, project.as_deref())?)
     })
     .await?;
     Ok(Json(serde_json::to_value(v).unwrap_or(Value::Null)))
@@ -734,10 +744,15 @@ fn attachment(bytes: Vec<u8>, name: &str, content_type: &'static str) -> Respons
 async fn conflict(
     State(state): State<SharedState>,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(q): ApiQuery<Scope>,
+    ApiQuery(q): ApiQuery<ConflictQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let id = parse_id(&id)?;
-    scoped(state, q, move |e, project, target| {
+    let target = target_in_query(q.target.as_deref())?;
+    let scope = Scope {
+        project_path: q.project_path,
+        collection: q.collection,
+    };
+    scoped(state, scope, move |e, project| {
         e.conflict(&id, project, target)
     })
     .await

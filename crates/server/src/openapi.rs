@@ -164,17 +164,21 @@ fn op(method: &str, path: &str) -> Value {
             ("since", "replay events after this id"),
             ("job_id", "only this job's events"),
         ],
-        "/api/v1/artifacts"
-        | "/api/v1/artifacts/{id}"
-        | "/api/v1/artifacts/{id}/versions"
-        | "/api/v1/artifacts/{id}/conflict" => &[
+        "/api/v1/artifacts" | "/api/v1/artifacts/{id}" | "/api/v1/artifacts/{id}/versions" => &[
+            (
+                "project_path",
+                "a registered project or one under an allowed root",
+            ),
+            ("collection", "collection name"),
+        ],
+        "/api/v1/artifacts/{id}/conflict" => &[
             (
                 "project_path",
                 "a registered project or one under an allowed root",
             ),
             (
                 "target",
-                "the project copy's target (conflict only; default: the project's only conflicted copy)",
+                "the project copy's target (default: the project's only conflicted copy)",
             ),
             ("collection", "collection name"),
         ],
@@ -182,7 +186,10 @@ fn op(method: &str, path: &str) -> Value {
             ("lhs", "upstream, collection or project"),
             ("rhs", "upstream, collection or project"),
             ("project_path", "needed for the project tier"),
-            ("target", "the project copy's target (default: the project's first)"),
+            (
+                "target",
+                "the project copy's target (default: the project's first)",
+            ),
             ("collection", "collection name"),
             ("page", "1-based page of files"),
             ("per_page", "files per page (1-1000)"),
@@ -195,7 +202,10 @@ fn op(method: &str, path: &str) -> Value {
             ("tier", "upstream, collection or project"),
             ("path", "the file's path in the artifact"),
             ("project_path", "needed for the project tier"),
-            ("target", "the project copy's target (default: the project's first)"),
+            (
+                "target",
+                "the project copy's target (default: the project's first)",
+            ),
             ("collection", "collection name"),
         ],
         "/api/v1/undo" if method == "get" => &[
@@ -204,7 +214,10 @@ fn op(method: &str, path: &str) -> Value {
                 "the artifact (default: the last one written there)",
             ),
             ("project_path", "a project (default: the collection)"),
-            ("target", "the project copy's target (default: the project's first)"),
+            (
+                "target",
+                "the project copy's target (default: the project's first)",
+            ),
             ("collection", "collection name"),
         ],
         "/api/v1/install" if method == "get" => &[
@@ -391,7 +404,7 @@ fn schemas() -> Value {
                 "strategies": strategies, "dry_run": flag,
                 "yes": {"type": "boolean", "description": "confirms choices that discard changes"}}}]},
         "JobRequest": {"type": "object", "required": ["direction"], "properties": {
-            "direction": {"$ref": "#/components/schemas/Direction"},
+            "direction": {"type": "string", "description": "a sync's direction; for other jobs their kind (fetch, update, pull, push)"},
             "artifacts": {"type": "array", "items": string}, "project_path": string,
             "target": {"$ref": "#/components/schemas/Target"},
             "projects": {"type": "array", "items": string}, "collection": string,
