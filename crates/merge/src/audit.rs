@@ -305,6 +305,8 @@ fn scan_file(
         let line = line.strip_suffix('\r').unwrap_or(line);
         let line = cut(line, MAX_LINE_BYTES);
         let fingerprint = blob_id(line.as_bytes()).short();
+        // The line's words, once for every phrase of every rule.
+        let words = words_of(line);
         for rule in RULES {
             let hit = match rule.matcher {
                 Matcher::Chars(ranges) => line
@@ -326,7 +328,7 @@ fn scan_file(
                     .map(|p| format!("refers to {p}")),
                 Matcher::Phrases(phrases) => phrases
                     .iter()
-                    .find(|p| has_phrase(line, p))
+                    .find(|p| has_phrase(&words, p))
                     .map(|p| format!("says \"{p}\"")),
                 Matcher::CommandKeys(keys) => command_key(line, i, &context, keys),
                 Matcher::Executable | Matcher::Script(_) => None,
@@ -536,17 +538,18 @@ fn contains_path(line: &str, path: &str) -> bool {
     })
 }
 
-/// Whether `phrase` occurs in `line` as whole words, ignoring case and
-/// how words are spaced or quoted.
-fn has_phrase(line: &str, phrase: &str) -> bool {
-    let norm = |s: &str| -> Vec<String> {
-        s.split(|c: char| !(c.is_alphanumeric() || c == '\''))
-            .filter(|w| !w.is_empty())
-            .map(|w| w.replace('\u{2019}', "'").to_lowercase())
-            .collect()
-    };
-    let words = norm(&line.replace('\u{2019}', "'"));
-    let want = norm(phrase);
+/// The words of `s`, lowercased, with typographic apostrophes as plain ones.
+fn words_of(s: &str) -> Vec<String> {
+    s.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '\u{2019}'))
+        .filter(|w| !w.is_empty())
+        .map(|w| w.replace('\u{2019}', "'").to_lowercase())
+        .collect()
+}
+
+/// Whether `phrase` occurs among `words` (of a line) as whole words,
+/// ignoring case and how words are spaced or quoted.
+fn has_phrase(words: &[String], phrase: &str) -> bool {
+    let want = words_of(phrase);
     !want.is_empty() && words.windows(want.len()).any(|w| w == want.as_slice())
 }
 
