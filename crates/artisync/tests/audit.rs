@@ -235,3 +235,47 @@ fn a_clean_change_syncs_without_yes_and_audit_says_so() {
     let e = env.run_err(&["audit", "skill:nope"]);
     e.assert_error("audit");
 }
+
+#[test]
+fn update_holds_back_a_change_with_a_high_finding_and_brings_in_the_rest() {
+    let env = env();
+    let collection = env.init();
+    let up = UpstreamRepo::new();
+    up.write("skills/x/SKILL.md", CLEAN)
+        .write("skills/y/SKILL.md", &CLEAN.replace("name: x", "name: y"));
+    up.commit("x and y");
+    env.run_ok(&["add", &up.local(""), "--all"]);
+    up.write("skills/x/SKILL.md", &format!("{CLEAN}{CURL}\n"))
+        .write(
+            "skills/y/SKILL.md",
+            &format!("{}Step two.\n", CLEAN.replace("name: x", "name: y")),
+        );
+    up.commit("x asks for a key, y gains a step");
+    env.run_ok(&["fetch"]);
+
+    let out = env.run_ok(&["update"]);
+    assert!(
+        out.stdout
+            .contains("its upstream change has high audit findings (exfiltration at SKILL.md:8)"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        fs::read_to_string(collection.join("skills/x/SKILL.md")).unwrap(),
+        CLEAN
+    );
+    assert!(fs::read_to_string(collection.join("skills/y/SKILL.md"))
+        .unwrap()
+        .contains("Step two."));
+    // Synced on its own with --yes, it lands.
+    env.run_ok(&[
+        "sync",
+        "--direction",
+        "upstream_to_collection",
+        "skill:x",
+        "--yes",
+    ]);
+    assert!(fs::read_to_string(collection.join("skills/x/SKILL.md"))
+        .unwrap()
+        .contains(CURL));
+}
