@@ -8,12 +8,10 @@
 //! and new contents; it never decides what happens to a finding: the sync
 //! gate, suppressions and the UI do.
 
-use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::collections::{BTreeMap, HashMap};
 
 use artisync_model::{blob_id, is_binary, Content, FileEntry, FileMode, RelPath};
 use serde::Serialize;
-use similar::{Algorithm, DiffTag, TextDiff};
 
 /// How much a finding asks of the person syncing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -218,9 +216,6 @@ pub struct AuditFinding {
 const MAX_LINE_BYTES: usize = 16 * 1024;
 /// Excerpts are cut to this many characters.
 const EXCERPT_CHARS: usize = 120;
-/// Files larger than this are scanned whole (every line counts as new)
-/// rather than diffed, which bounds the work a hostile file can cause.
-const MAX_DIFF_BYTES: usize = 1024 * 1024;
 
 /// Scans what `new` adds or changes over `old` (everything, when `old` is
 /// absent). Findings come sorted by file, line and rule order.
@@ -295,15 +290,13 @@ fn scan_file(
         .filter(|o| o.mode != FileMode::Symlink && !is_binary(&o.data))
         .map(|o| String::from_utf8_lossy(&o.data));
     let lines: Vec<&str> = new_text.split_inclusive('\n').collect();
-    let added = added_lines(old_text.as_deref(), &new_text, lines.len());
+    let added = added_lines(old_text.as_deref(), &lines);
     let context = FileContext::of(path, &lines);
     for (i, line) in lines.iter().enumerate() {
         if !added[i] {
             continue;
         }
-        let line = line.strip_suffix('\n').unwrap_or(line);
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        let line = cut(line, MAX_LINE_BYTES);
+        let line = cut(trim_eol(line), MAX_LINE_BYTES);
         let fingerprint = blob_id(line.as_bytes()).short();
         // The line's words, once for every phrase of every rule.
         let words = words_of(line);
@@ -357,29 +350,33 @@ fn scan_file(
     }
 }
 
-/// Which lines of `new` (by index) are added or changed relative to `old`.
-fn added_lines(old: Option<&str>, new: &str, count: usize) -> Vec<bool> {
+/// Which lines of `new` (by index) are added or changed relative to `old`:
+/// those whose text `old` does not hold (as many times). A line moved
+/// within the file is not new content, and this takes one pass over each
+/// side however the two differ, where a line diff can take seconds.
+fn added_lines(old: Option<&str>, new_lines: &[&str]) -> Vec<bool> {
     let Some(old) = old else {
-        return vec![true; count];
+        return vec![true; new_lines.len()];
     };
-    if old.len() > MAX_DIFF_BYTES || new.len() > MAX_DIFF_BYTES {
-        return vec![true; count];
+    let mut have: HashMap<&str, usize> = HashMap::new();
+    for l in old.split_inclusive('\n') {
+        *have.entry(trim_eol(l)).or_default() += 1;
     }
-    let diff = TextDiff::configure()
-        .algorithm(Algorithm::Myers)
-        .deadline(Instant::now() + Duration::from_secs(2))
-        .diff_lines(old, new);
-    let mut added = vec![false; count];
-    for op in diff.ops() {
-        if matches!(op.tag(), DiffTag::Insert | DiffTag::Replace) {
-            for i in op.new_range() {
-                if let Some(a) = added.get_mut(i) {
-                    *a = true;
-                }
+    new_lines
+        .iter()
+        .map(|l| match have.get_mut(trim_eol(l)) {
+            Some(n) if *n > 0 => {
+                *n -= 1;
+                false
             }
-        }
-    }
-    added
+            _ => true,
+        })
+        .collect()
+}
+
+fn trim_eol(l: &str) -> &str {
+    let l = l.strip_suffix('\n').unwrap_or(l);
+    l.strip_suffix('\r').unwrap_or(l)
 }
 
 fn extension_is_script(path: &RelPath) -> bool {

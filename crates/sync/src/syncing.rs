@@ -1072,8 +1072,13 @@ impl Engine {
                     ..MergeLimits::default()
                 };
                 let mut planned = plan(&s, strategy, ctx.destination, ctx.source_label, &limits);
+                // Only a change that lands (or is staged) is audited; a
+                // cancelled merge plans a skip and reads nothing more.
                 if ctx.req.direction == Direction::UpstreamToCollection
-                    && planned.result.outcome != Outcome::Unchanged
+                    && matches!(
+                        planned.result.outcome,
+                        Outcome::Updated | Outcome::Merged | Outcome::Conflict
+                    )
                 {
                     // What the upstream changed since the last sync (the
                     // collection's copy when that version is gone).
