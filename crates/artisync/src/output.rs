@@ -806,6 +806,9 @@ pub fn sync(o: &Out, r: &SyncReport, project: Option<&Path>) {
         if let Some(d) = &a.destructive {
             t.text(format!("      needs confirmation: {d}"));
         }
+        if let (Some(why), true) = (a.needs_audit_confirmation(), r.dry_run) {
+            t.text(format!("      needs confirmation: {why}"));
+        }
         for f in &a.findings {
             t.text(format!("      audit: {}", crate::audit::finding_line(f)));
         }

@@ -74,6 +74,12 @@ fn a_high_finding_needs_yes_and_is_listed_per_file_and_line() {
         dry.stdout
     );
     assert!(dry.stdout.contains("10\\u{202e}05"), "{}", dry.stdout);
+    assert!(
+        dry.stdout
+            .contains("needs confirmation: the upstream change of skill:x has high audit findings"),
+        "{}",
+        dry.stdout
+    );
     let report = env.json(&[&SYNC[..], &["--dry-run"]].concat());
     let r = &report["artifacts"][0];
     assert_eq!(
