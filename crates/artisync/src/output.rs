@@ -1060,6 +1060,11 @@ pub fn job(o: &Out, j: &Job) {
             row.push((text(&r["outcome"]), x.map(outcome_color).unwrap_or("")));
             row.push(cell(r["message"].as_str().unwrap_or("")));
             t.row(row);
+            let findings: Vec<artisync_sync::AuditFinding> =
+                serde_json::from_value(r["findings"].clone()).unwrap_or_default();
+            for f in &findings {
+                t.text(format!("      audit: {}", crate::audit::finding_line(f)));
+            }
         }
         t.print(o);
         if !results.is_empty() {

@@ -122,10 +122,26 @@ fn a_high_finding_needs_yes_and_is_listed_per_file_and_line() {
         "the collection changed"
     );
 
-    // With --yes it lands, and the report still lists the findings.
+    // With --yes it lands, and the report still lists the findings, as
+    // does the job it ran as.
     let done = env.json(&[&SYNC[..], &["--yes"]].concat());
     assert_eq!(done["artifacts"][0]["outcome"], "updated");
     assert_eq!(findings(&done["artifacts"][0]).len(), 2);
+    let jobs = env.json(&["jobs"]);
+    let last = jobs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["request"]["yes"] == true)
+        .and_then(|j| j["id"].as_str())
+        .unwrap()
+        .to_string();
+    let job = env.run_ok(&["job", &last]);
+    assert!(
+        job.stdout.contains("audit: SKILL.md:8  high exfiltration"),
+        "{}",
+        job.stdout
+    );
     assert!(fs::read_to_string(&skill).unwrap().contains(CURL));
 }
 

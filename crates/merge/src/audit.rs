@@ -11,10 +11,10 @@
 use std::collections::{BTreeMap, HashMap};
 
 use artisync_model::{blob_id, is_binary, Content, FileEntry, FileMode, RelPath};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How much a finding asks of the person syncing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditSeverity {
     /// Blocks a sync until confirmed.
@@ -191,8 +191,8 @@ pub fn rule(id: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.id == id)
 }
 
-/// One finding of the audit.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One finding of the audit. It reads back from a stored job's results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditFinding {
     pub rule: String,
     pub severity: AuditSeverity,
