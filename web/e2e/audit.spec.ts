@@ -56,6 +56,10 @@ test("the diff marks a high finding's line, and its sync needs a second confirma
   await sync.getByRole("button", { name: "Yes, I reviewed the findings: sync" }).click();
   await expect(page.getByTestId("toast").filter({ hasText: "Sync skill:changelog" })).toContainText("finished");
   await expect.poll(() => readFileSync(skill, "utf8")).toContain(CURL_LINE);
+  // The job's page lists what it let in.
+  await page.goto(`${demo.base}/jobs`);
+  await page.locator("tr[data-job]").first().getByRole("link").first().click();
+  await expect(page.getByRole("region", { name: "Audit findings in the incoming changes" })).toContainText(`exfiltration SKILL.md:${CURL_AT}`);
 });
 
 test("without the confirmation the server refuses the sync and writes nothing", async ({ page }) => {
