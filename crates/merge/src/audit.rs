@@ -218,7 +218,8 @@ const MAX_LINE_BYTES: usize = 16 * 1024;
 const EXCERPT_CHARS: usize = 120;
 
 /// Scans what `new` adds or changes over `old` (everything, when `old` is
-/// absent). Findings come sorted by file, line and rule order.
+/// absent). Findings come by file (those about the whole file first), then
+/// by line and rule order. A file renamed is read as a new file.
 pub fn scan(old: Option<&Content>, new: &Content) -> Vec<AuditFinding> {
     let empty = BTreeMap::new();
     let old_files = old.map_or(&empty, |c| &c.files);
