@@ -6,6 +6,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { spawnSync } from "node:child_process";
 import { appendFileSync } from "node:fs";
 import { join } from "node:path";
+import { poisonUpstream } from "./audit-fixture";
 import { BIN, startDemo, type Demo } from "./server";
 
 // Fenced code in the project's SKILL.md, so the rendered diff shows every
@@ -44,9 +45,11 @@ for (const scheme of ["light", "dark"] as const) {
   test(`no serious or critical axe violation, ${scheme} theme`, async ({ page }) => {
     // A staged conflict (the demo's review.md, edited on both sides) for the
     // conflict view, and fenced code in the project's pdf for the rendered diff.
-    demo = await startDemo(({ home, webApp }) => {
+    // An upstream change of changelog with a high audit finding.
+    demo = await startDemo(({ dir, home, webApp }) => {
       spawnSync(BIN, ["sync", "command:review", "--direction", "upstream_to_collection", "-q"], { env: { ...process.env, ARTISYNC_HOME: home } });
       appendFileSync(join(webApp, ".claude/skills/pdf/SKILL.md"), CODE);
+      poisonUpstream({ dir, home });
     });
     await page.emulateMedia({ colorScheme: scheme });
     await page.goto(demo.loginUrl);
@@ -120,6 +123,20 @@ for (const scheme of ["light", "dark"] as const) {
     await page.getByRole("button", { name: "Update everything behind…" }).click();
     await expect(page.getByTestId("update-summary")).toBeVisible();
     found.push(...(await serious(page, "update dialog with its preview")));
+    await page.keyboard.press("Escape");
+
+    // The audit: findings over the diff with marked lines, the sync
+    // dialog's findings and their confirmation.
+    await page.goto(`${demo.base}/artifacts/skill%3Achangelog?lhs=collection&rhs=upstream`);
+    await expect(page.getByRole("img", { name: /Audit finding/ })).toBeVisible();
+    found.push(...(await serious(page, "diff with audit findings")));
+    await page.getByRole("button", { name: "Sync…" }).click();
+    const audited = page.getByRole("dialog", { name: "Sync skill:changelog" });
+    await audited.getByRole("button", { name: "Preview (dry run)" }).click();
+    await expect(audited.getByRole("region", { name: "Audit findings in the incoming change" })).toBeVisible();
+    await audited.getByRole("button", { name: "Sync…" }).click();
+    await expect(audited.getByRole("alertdialog", { name: "Confirm high audit findings" })).toBeVisible();
+    found.push(...(await serious(page, "sync dialog confirming high audit findings")));
     await page.keyboard.press("Escape");
 
     // A project in two targets: its agents copy's page and sync dialog (with

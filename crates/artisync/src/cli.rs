@@ -161,6 +161,11 @@ pub enum Command {
         #[arg(value_name = "ID")]
         ids: Vec<String>,
     },
+    /// Audit what an artifact's upstream change brings in: hidden Unicode, exfiltration, hooks and MCP servers, scripts, prompt injection
+    #[command(
+        after_help = "Examples:\n  artisync audit skill:pdf\n  artisync audit suppress skill:pdf --rule exfiltration --file SKILL.md --line 12\n\nReads the last fetch ('artisync fetch' first for the newest). A sync from upstream with a high finding\nneeds --yes; accepted findings are stored in the collection's artisync.toml, shared by the team."
+    )]
+    Audit(crate::audit::AuditArgs),
     /// Check artifacts against the Agent Skills format (name, description, compatibility, metadata)
     #[command(
         after_help = "Examples:\n  artisync check\n  artisync check skill:pdf --json\n  artisync check --target codex      warn of fields Codex does not read\n\nExits 1 when an artifact has an error (agents may refuse or misread it); warnings alone exit 0."
@@ -233,7 +238,7 @@ pub enum Command {
         /// Show what would happen; write nothing
         #[arg(long)]
         dry_run: bool,
-        /// Confirm choices that discard changes
+        /// Confirm choices that discard changes, and an upstream change with high audit findings
         #[arg(long)]
         yes: bool,
     },
@@ -458,6 +463,7 @@ impl Command {
         matches!(
             self,
             Command::List
+                | Command::Audit(_)
                 | Command::Check { .. }
                 | Command::Show { .. }
                 | Command::Versions { .. }

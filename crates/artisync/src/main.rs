@@ -1,6 +1,7 @@
 //! The artisync binary: parses the command line, calls the engine, prints
 //! the result for a person or as one JSON document. No logic of its own.
 
+mod audit;
 mod cli;
 mod demo;
 mod error;
@@ -445,6 +446,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             }
             emit(out, &report, |o| output::status(o, &report))
         }
+        Command::Audit(args) => audit::run(cli, out, args),
         Command::Check { ids, targets } => {
             let ids = parse_ids(ids)?;
             let reports = engine(cli)?.check(&ids, targets)?;

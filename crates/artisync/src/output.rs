@@ -814,6 +814,12 @@ pub fn sync(o: &Out, r: &SyncReport, project: Option<&Path>) {
         if let Some(d) = &a.destructive {
             t.text(format!("      needs confirmation: {d}"));
         }
+        if let (Some(why), true) = (a.needs_audit_confirmation(), r.dry_run) {
+            t.text(format!("      needs confirmation: {why}"));
+        }
+        for f in &a.findings {
+            t.text(format!("      audit: {}", crate::audit::finding_line(f)));
+        }
         let width = a
             .files
             .iter()
@@ -1062,6 +1068,11 @@ pub fn job(o: &Out, j: &Job) {
             row.push((text(&r["outcome"]), x.map(outcome_color).unwrap_or("")));
             row.push(cell(r["message"].as_str().unwrap_or("")));
             t.row(row);
+            let findings: Vec<artisync_sync::AuditFinding> =
+                serde_json::from_value(r["findings"].clone()).unwrap_or_default();
+            for f in &findings {
+                t.text(format!("      audit: {}", crate::audit::finding_line(f)));
+            }
         }
         t.print(o);
         if !results.is_empty() {

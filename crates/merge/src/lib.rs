@@ -12,6 +12,7 @@
 //! A text file whose line merge would cost more than a budget is a
 //! `too_large` conflict, and `merge_limited` can be cancelled (`limits`).
 
+pub mod audit;
 mod limits;
 mod renames;
 
@@ -20,6 +21,7 @@ use std::collections::BTreeMap;
 use artisync_model::{is_binary, Content, FileEntry, FileMode, RelPath, Shape};
 use serde::Serialize;
 
+pub use audit::{AuditFinding, AuditSeverity};
 pub use limits::{Cancelled, MergeLimits, MAX_LINE_WORK};
 pub use renames::pair_renames;
 

@@ -27,7 +27,7 @@ pub use content::{
 pub use error::ModelError;
 pub use id::{ArtifactId, Kind, Name};
 pub use lock::{LockEntry, Lockfile};
-pub use manifest::{Manifest, ManifestEntry};
+pub use manifest::{Manifest, ManifestEntry, Suppression};
 pub use marketplace::{Marketplace, MarketplaceSpec, PluginEntry, PluginPaths, PluginSource};
 pub use meta::Metadata;
 pub use path::RelPath;

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{ArtifactId, Kind, ModelError, Name, ObjectId};
+use crate::{ArtifactId, Kind, ModelError, Name, ObjectId, RelPath};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -12,6 +12,26 @@ pub struct Manifest {
     pub version: u32,
     #[serde(default, rename = "artifact", skip_serializing_if = "Vec::is_empty")]
     pub artifacts: Vec<ManifestEntry>,
+    /// Audit findings the team has reviewed and accepted, shared with the
+    /// collection so everyone syncing it skips the same ones.
+    #[serde(default, rename = "suppress", skip_serializing_if = "Vec::is_empty")]
+    pub suppressions: Vec<Suppression>,
+}
+
+/// One accepted audit finding. It silences that rule in that file only
+/// while the flagged line (or, for a whole-file finding, the file) holds
+/// the content it held when it was accepted: `fingerprint` is the git blob
+/// id of that content, shortened, so a later edit of the line raises the
+/// finding again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suppression {
+    pub artifact: ArtifactId,
+    pub rule: String,
+    pub file: RelPath,
+    pub fingerprint: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 fn version_one() -> u32 {
@@ -23,6 +43,7 @@ impl Default for Manifest {
         Manifest {
             version: 1,
             artifacts: Vec::new(),
+            suppressions: Vec::new(),
         }
     }
 }
@@ -132,8 +153,16 @@ impl Manifest {
     pub fn to_toml(&self) -> String {
         let mut sorted = self.clone();
         sorted.artifacts.sort_by_key(|a| a.id());
+        sorted.suppressions.sort_by(|a, b| {
+            (&a.artifact, &a.file, &a.rule, &a.fingerprint).cmp(&(
+                &b.artifact,
+                &b.file,
+                &b.rule,
+                &b.fingerprint,
+            ))
+        });
         let body = toml::to_string_pretty(&sorted).unwrap_or_default();
-        format!("# artisync collection manifest: one [[artifact]] per artifact.\n{body}")
+        format!("# artisync collection manifest: one [[artifact]] per artifact, one [[suppress]] per accepted audit finding.\n{body}")
     }
 
     pub fn get(&self, id: &ArtifactId) -> Option<&ManifestEntry> {
@@ -166,10 +195,7 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let mut m = Manifest {
-            version: 1,
-            artifacts: vec![],
-        };
+        let mut m = Manifest::default();
         m.upsert(ManifestEntry {
             kind: Kind::Skill,
             name: Name::new("pdf").unwrap(),
@@ -203,6 +229,47 @@ mod tests {
         // A manifest of an older version, without a version key, still reads.
         let old = "[[artifact]]\nkind = \"skill\"\nname = \"x\"\n";
         assert_eq!(Manifest::parse(old, "m").unwrap().artifacts.len(), 1);
+    }
+
+    #[test]
+    fn suppressions_round_trip_and_refuse_unknown_fields() {
+        let mut m = Manifest::default();
+        m.suppressions.push(Suppression {
+            artifact: "skill:pdf".parse().unwrap(),
+            rule: "exfiltration".into(),
+            file: RelPath::new("scripts/run.sh").unwrap(),
+            fingerprint: "0123456789ab".into(),
+            reason: Some("posts to our own server".into()),
+        });
+        m.suppressions.push(Suppression {
+            artifact: "command:deploy".parse().unwrap(),
+            rule: "hidden-unicode".into(),
+            file: RelPath::new("deploy.md").unwrap(),
+            fingerprint: "ba9876543210".into(),
+            reason: None,
+        });
+        let text = m.to_toml();
+        assert!(text.contains("[[suppress]]"), "{text}");
+        assert!(text.contains("artifact = \"skill:pdf\""), "{text}");
+        let back = Manifest::parse(&text, "artisync.toml").unwrap();
+        // Written sorted by artifact (kind, then name), then file.
+        let mut sorted = m.suppressions.clone();
+        sorted.reverse();
+        m.suppressions = sorted;
+        assert_eq!(m.to_toml(), text);
+        assert_eq!(back.suppressions.len(), 2);
+        assert_eq!(back.suppressions[0].artifact.to_string(), "skill:pdf");
+        assert_eq!(back.suppressions[1].reason, None);
+        assert_eq!(back.to_toml(), text);
+        for bad in [
+            "[[suppress]]\nartifact = \"skill:x\"\nrule = \"r\"\nfile = \"a\"\nfingerprint = \"f\"\nline = 3\n",
+            "[[suppress]]\nartifact = \"skill:x\"\nrule = \"r\"\nfile = \"../a\"\nfingerprint = \"f\"\n",
+            "[[suppress]]\nartifact = \"nope\"\nrule = \"r\"\nfile = \"a\"\nfingerprint = \"f\"\n",
+            "[[suppress]]\nartifact = \"skill:x\"\nrule = \"r\"\nfile = \"a\"\n",
+        ] {
+            let e = Manifest::parse(bad, "artisync.toml").unwrap_err();
+            assert!(e.to_string().starts_with("malformed artisync.toml"), "{bad}: {e}");
+        }
     }
 
     #[test]

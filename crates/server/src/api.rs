@@ -683,6 +683,7 @@ async fn diff(
             "per_page": per_page,
             "pages": pages,
             "total_files": total,
+            "findings": d.findings,
         }))
     })
     .await?;

@@ -1203,6 +1203,12 @@ impl Engine {
         let entry = manifest.get(id).ok_or_else(|| self.unknown(id))?;
         let (old, old_label) = self.tier_content(&collection, entry, lhs, project, target)?;
         let (new, new_label) = self.tier_content(&collection, entry, rhs, project, target)?;
+        let findings = match (&new, rhs) {
+            (Some(n), Tier::Upstream) if lhs != Tier::Upstream => {
+                crate::audit::audit_change(id, old.as_ref(), n, &manifest.suppressions)
+            }
+            _ => vec![],
+        };
         Ok(ArtifactDiff {
             id: id.clone(),
             lhs: DiffSide {
@@ -1216,6 +1222,7 @@ impl Engine {
                 label: new_label,
             },
             diff: diff_contents_with(old.as_ref(), new.as_ref(), ws),
+            findings,
         })
     }
 }

@@ -6,6 +6,7 @@
 //! Reading (status, versions, diff) never writes anything.
 
 mod adding;
+pub mod audit;
 mod deploying;
 pub mod diff;
 pub mod engine;
@@ -19,7 +20,8 @@ pub mod syncing;
 pub mod team;
 pub mod update;
 
-pub use artisync_merge::{ConflictHunk, ConflictKind};
+pub use artisync_merge::{AuditFinding, AuditSeverity, ConflictHunk, ConflictKind};
+pub use audit::{audit_change, AuditReport};
 pub use diff::{diff_contents, diff_contents_with, FileSetDiff, Whitespace};
 pub use engine::{AddRequest, Engine};
 pub use error::SyncError;

@@ -227,6 +227,11 @@ pub struct ArtifactDiff {
     pub rhs: DiffSide,
     #[serde(flatten)]
     pub diff: FileSetDiff,
+    /// What the audit finds in the change, for an upstream on the right
+    /// side (line numbers are of the right side's files); suppressed
+    /// findings are left out.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<artisync_merge::AuditFinding>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -90,7 +90,38 @@ pub struct ArtifactResult {
     /// Why this choice discards changes and needs confirmation.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub destructive: Option<String>,
+    /// What the audit finds in the incoming change (from upstream), less
+    /// the suppressed findings. A high one needs confirmation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<artisync_merge::AuditFinding>,
     pub message: String,
+}
+
+impl ArtifactResult {
+    /// Why this result cannot be applied without confirmation because of
+    /// its audit findings, if it brings in a high one.
+    pub fn needs_audit_confirmation(&self) -> Option<String> {
+        let lands = matches!(
+            self.outcome,
+            Outcome::Updated | Outcome::Merged | Outcome::Conflict
+        );
+        let high: Vec<String> = self
+            .findings
+            .iter()
+            .filter(|f| f.severity == artisync_merge::AuditSeverity::High)
+            .map(|f| match f.line {
+                Some(n) => format!("{} at {}:{n}", f.rule, f.file),
+                None => format!("{} in {}", f.rule, f.file),
+            })
+            .collect();
+        (lands && !high.is_empty()).then(|| {
+            format!(
+                "the upstream change of {} has high audit findings ({})",
+                self.id,
+                high.join(", ")
+            )
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -224,6 +255,7 @@ fn plan_write(
         files: vec![],
         conflicts: vec![],
         destructive: None,
+        findings: vec![],
         message: String::new(),
     };
     if from == Some(theirs_hash) {
@@ -725,10 +757,16 @@ impl Engine {
             plans.push(self.plan_one(&ctx, &target, id, &records)?);
         }
         if !req.dry_run && !req.yes {
-            let destructive: Vec<&str> = plans
+            let destructive: Vec<String> = plans
                 .iter()
                 .filter_map(|p| p.as_ref().ok())
-                .filter_map(|(p, _)| p.result.destructive.as_deref())
+                .flat_map(|(p, _)| {
+                    p.result
+                        .destructive
+                        .clone()
+                        .into_iter()
+                        .chain(p.result.needs_audit_confirmation())
+                })
                 .collect();
             if !destructive.is_empty() {
                 return Err(SyncError::Refused(format!(
@@ -763,6 +801,7 @@ impl Engine {
                         files: vec![],
                         conflicts: vec![],
                         destructive: None,
+                        findings: vec![],
                         message: e.to_string(),
                     },
                 },
@@ -879,6 +918,7 @@ impl Engine {
             files: vec![],
             conflicts: vec![],
             destructive: None,
+            findings: vec![],
             message,
         };
         let collection = ctx.collection;
@@ -1031,7 +1071,24 @@ impl Engine {
                     deadline: Some(std::time::Instant::now() + MERGE_DEADLINE),
                     ..MergeLimits::default()
                 };
-                let planned = plan(&s, strategy, ctx.destination, ctx.source_label, &limits);
+                let mut planned = plan(&s, strategy, ctx.destination, ctx.source_label, &limits);
+                // Only a change that lands (or is staged) is audited; a
+                // cancelled merge plans a skip and reads nothing more.
+                if ctx.req.direction == Direction::UpstreamToCollection
+                    && matches!(
+                        planned.result.outcome,
+                        Outcome::Updated | Outcome::Merged | Outcome::Conflict
+                    )
+                {
+                    // What the upstream changed since the last sync (the
+                    // collection's copy when that version is gone).
+                    planned.result.findings = crate::audit::audit_change(
+                        id,
+                        s.base.as_ref().or(s.ours.as_ref()),
+                        &s.theirs,
+                        &records.manifest.suppressions,
+                    );
+                }
                 Ok((planned, s))
             }
         })
@@ -1059,6 +1116,13 @@ impl Engine {
         let mut result = planned.result;
         if result.outcome == Outcome::Skipped {
             // Cancelled while merging: no write, no new base.
+            return Ok((result, false));
+        }
+        if let (Some(why), false) = (result.needs_audit_confirmation(), ctx.req.yes) {
+            result.outcome = Outcome::Error;
+            result.message = format!(
+                "{why} (the upstream changed while syncing); run again with --yes to confirm"
+            );
             return Ok((result, false));
         }
         if result.destructive.is_some() && !ctx.req.yes {

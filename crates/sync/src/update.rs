@@ -61,6 +61,35 @@ fn held_message(status: Status, what: &str) -> String {
 }
 
 impl Engine {
+    /// Why `update` holds back `id`'s upstream change: its last fetch brings
+    /// a high audit finding no suppression accepts.
+    fn held_by_audit(&self, id: &ArtifactId) -> Result<Option<String>, SyncError> {
+        let report = match self.audit(id) {
+            Ok(r) => r,
+            // Nothing fetched or readable to audit: the sync step decides
+            // (and audits what it fetches).
+            Err(SyncError::Store(_) | SyncError::Model(_) | SyncError::Refused(_)) => {
+                return Ok(None)
+            }
+            Err(e) => return Err(e),
+        };
+        let high: Vec<String> = report
+            .findings
+            .iter()
+            .filter(|f| f.severity == crate::AuditSeverity::High)
+            .map(|f| match f.line {
+                Some(n) => format!("{} at {}:{n}", f.rule, f.file),
+                None => format!("{} in {}", f.rule, f.file),
+            })
+            .collect();
+        Ok((!high.is_empty()).then(|| {
+            format!(
+                "its upstream change has high audit findings ({}); review them with 'artisync audit {id}' and sync it on its own with --yes",
+                high.join(", ")
+            )
+        }))
+    }
+
     /// Plans "update everything behind" for `ids` (every artifact when
     /// empty) and `projects` (every project when empty). Unknown artifacts
     /// and projects that hold none of this collection's artifacts are
@@ -110,7 +139,19 @@ impl Engine {
         for a in chosen {
             if let Some(u) = &a.upstream {
                 match u.status {
-                    Status::Behind => upstream.artifacts.push(a.id.clone()),
+                    // An upstream change with a high audit finding needs a
+                    // confirmation `update` never gives: it is held back.
+                    Status::Behind => match self.held_by_audit(&a.id)? {
+                        Some(message) => plan.held.push(Held {
+                            id: a.id.clone(),
+                            direction: Direction::UpstreamToCollection,
+                            project: None,
+                            target: None,
+                            status: Status::Behind,
+                            message,
+                        }),
+                        None => upstream.artifacts.push(a.id.clone()),
+                    },
                     Status::InSync | Status::Ahead | Status::Untracked => {}
                     s => plan.held.push(Held {
                         id: a.id.clone(),

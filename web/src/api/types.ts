@@ -14,6 +14,7 @@ export type JobState = S["JobState"];
 export type SyncJobRequest = S["SyncJobRequest"];
 export type JobAccepted = S["JobAccepted"];
 export type ArtifactResult = S["ArtifactResult"];
+export type AuditFinding = S["AuditFinding"];
 export type ArtifactStatus = S["ArtifactStatus"];
 export type ProjectState = S["ProjectState"];
 export type UpstreamState = S["UpstreamState"];

@@ -9,6 +9,7 @@ import { errorMessage } from "../api/client";
 import { fetchFileText, useArtifact, useDiff, useVersions } from "../api/queries";
 import type { ArtifactStatus, DiffFile, Tier } from "../api/types";
 import { ConflictDialog } from "../conflicts/ConflictDialog";
+import { AuditFindings } from "../diff/AuditFindings";
 import { DiffView, type Show, type Whitespace } from "../diff/DiffView";
 import type { Side } from "../diff/find";
 import type { Mode } from "../diff/rows";
@@ -174,6 +175,15 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
             {errorMessage(diff.error)}
           </p>
         ) : null}
+        {diff.data?.findings?.length ? (
+          <section aria-labelledby="audit-title" className="audit">
+            <h3 id="audit-title">Audit findings in this change ({diff.data.findings.length})</h3>
+            <p className="hint">
+              What the upstream change brings that could turn an agent against you. A sync with a high finding needs a second confirmation.
+            </p>
+            <AuditFindings findings={diff.data.findings} />
+          </section>
+        ) : null}
         {diff.data ? (
           <>
             <DiffView
@@ -188,6 +198,7 @@ export function ArtifactPage({ id, conflict }: { id: string; conflict?: { projec
               loadText={loadText}
               oldLabel={tierLabel(pair.lhs, pair.project, target)}
               newLabel={tierLabel(pair.rhs, pair.project, target)}
+              findings={diff.data.findings}
             />
             {(diff.data.pages ?? 1) > 1 ? (
               <nav className="pager" aria-label="Diff pages">

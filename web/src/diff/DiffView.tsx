@@ -15,7 +15,8 @@
 // over it), so one very long line on one side never pushes the other side
 // out of view.
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, type CSSProperties, type ReactNode } from "react";
-import type { DiffFile } from "../api/types";
+import type { AuditFinding, DiffFile } from "../api/types";
+import { AuditMark, findingsByLine } from "./AuditFindings";
 import { fileOf, findMatches, isMarkdown, lineHash, locateLine, matchesByRow, parseLineHash, pieces, rowShows, MAX_MATCHES, type LineRef, type Match, type Side } from "./find";
 import { buildRows, fileRowIndex, REVEAL_ALL, REVEAL_STEP, revealMore, splitLines, widestLine, type Cell, type Gap, type Mode, type Reveal, type Row, type Span } from "./rows";
 import { VirtualRows, type VirtualRowsHandle } from "./VirtualRows";
@@ -44,6 +45,8 @@ interface Props {
   /** Source lines, or Markdown files rendered. */
   show?: Show;
   onShowChange?(s: Show): void;
+  /** Audit findings of the change: their lines on the new side get a marker. */
+  findings?: readonly AuditFinding[] | undefined;
 }
 
 /** The longest line of each side of the split rows, in characters. */
@@ -142,12 +145,27 @@ function LineNo({ file, side, line }: { file: DiffFile; side: Side; line: number
   );
 }
 
-function SideCell({ cell, side, file, hits, target }: { cell: Cell | undefined; side: Side; file: DiffFile; hits?: Hit[] | undefined; target: boolean }) {
+function SideCell({
+  cell,
+  side,
+  file,
+  hits,
+  target,
+  found,
+}: {
+  cell: Cell | undefined;
+  side: Side;
+  file: DiffFile;
+  hits?: Hit[] | undefined;
+  target: boolean;
+  found?: AuditFinding[] | undefined;
+}) {
   if (!cell) return <div className={`dcell dcell-${side} dcell-empty`} />;
   return (
-    <div className={`dcell dcell-${side} k-${cell.kind}${target ? " line-target" : ""}`}>
+    <div className={`dcell dcell-${side} k-${cell.kind}${target ? " line-target" : ""}${found?.length ? " audit-line" : ""}`}>
       <LineNo file={file} side={side} line={cell.line} />
       <Sign kind={cell.kind} />
+      <AuditMark found={found} />
       <span className="code">
         <span className="code-in">
           <Text text={cell.text} spans={cell.spans} hits={hits} />
@@ -190,6 +208,7 @@ export function DiffView({
   onWhitespaceChange,
   show = "source",
   onShowChange,
+  findings,
 }: Props) {
   const [gaps, setGaps] = useState<ReadonlyMap<string, Reveal>>(new Map());
   const [texts, setTexts] = useState<ReadonlyMap<number, string[]>>(new Map());
@@ -203,6 +222,7 @@ export function DiffView({
   const [failed, setFailed] = useState<ReadonlySet<number>>(new Set());
 
   const rows = useMemo(() => buildRows(files, mode, { gaps, texts }), [files, mode, gaps, texts]);
+  const audit = useMemo(() => findingsByLine(findings), [findings]);
   const headers = useMemo(() => fileRowIndex(rows), [rows]);
   const widest = useMemo(() => widestLine(files), [files]);
   const sides = useMemo(() => widestSides(rows), [rows]);
@@ -422,22 +442,32 @@ export function DiffView({
           </div>
         );
       }
-      case "line":
+      case "line": {
+        const found = r.new ? audit.get(`${file.path ?? ""}\n${r.new}`) : undefined;
         return (
-          <div className={`drow dline k-${r.kind}${marked ? " line-target" : ""}`} aria-current={marked ? "location" : undefined}>
+          <div className={`drow dline k-${r.kind}${marked ? " line-target" : ""}${found?.length ? " audit-line" : ""}`} aria-current={marked ? "location" : undefined}>
             <LineNo file={file} side="old" line={r.old} />
             <LineNo file={file} side="new" line={r.new} />
             <Sign kind={r.kind} />
+            <AuditMark found={found} />
             <span className="code">
               <Text text={r.text} spans={r.spans} hits={hitsOf(i, "u")} />
             </span>
           </div>
         );
+      }
       case "pair":
         return (
           <div className="drow dpair" aria-current={marked ? "location" : undefined}>
             <SideCell cell={r.left} side="old" file={file} hits={hitsOf(i, "l")} target={marked === "l"} />
-            <SideCell cell={r.right} side="new" file={file} hits={hitsOf(i, "r")} target={marked === "r"} />
+            <SideCell
+              cell={r.right}
+              side="new"
+              file={file}
+              hits={hitsOf(i, "r")}
+              target={marked === "r"}
+              found={r.right ? audit.get(`${file.path ?? ""}\n${r.right.line}`) : undefined}
+            />
           </div>
         );
     }

@@ -5,6 +5,7 @@ import { useState } from "react";
 import { usePollInterval } from "../api/events";
 import { api, errorMessage } from "../api/client";
 import { keys, useJob, useJobs } from "../api/queries";
+import { AuditFindings } from "../diff/AuditFindings";
 import { isFinal, type ArtifactResult, type FetchJobReport, type Job, type NothingToExport, type PatchReport } from "../api/types";
 import { Link, artifactHref, conflictHref, useSearchParams } from "../router";
 import { DIRECTION_LABEL, STATUS_LABEL, duration, short, when } from "../ui/format";
@@ -346,6 +347,19 @@ export function JobPage({ id }: { id: string }) {
         <>
           <h2>Results</h2>
           <ResultsTable results={results} project={job.request?.project_path} target={job.request?.target ?? undefined} dryRun={job.request?.dry_run} />
+          {results.some((r) => (r.findings?.length ?? 0) > 0) ? (
+            <section aria-labelledby="job-audit-title" className="audit">
+              <h3 id="job-audit-title">Audit findings in the incoming changes</h3>
+              {results
+                .filter((r) => (r.findings?.length ?? 0) > 0)
+                .map((r, i) => (
+                  <div key={`${r.id ?? ""}:${i}`}>
+                    <p className="mono">{r.id}</p>
+                    <AuditFindings findings={r.findings ?? []} linkLines={false} />
+                  </div>
+                ))}
+            </section>
+          ) : null}
         </>
       )}
       <h2>Log</h2>

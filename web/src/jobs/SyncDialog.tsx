@@ -2,12 +2,14 @@
 // has several targets), a strategy per artifact, a dry-run
 // preview (the plan the real run will follow), then confirm. A plan that
 // discards changes (theirs over local changes, ours over an incoming
-// update) needs a second, explicit confirmation and is sent with `yes`.
+// update) needs a second, explicit confirmation and is sent with `yes`; so
+// does a plan that brings in an upstream change with high audit findings.
 import { useEffect, useRef, useState } from "react";
 import { errorMessage } from "../api/client";
 import { usePollInterval } from "../api/events";
 import { startSync, useJob } from "../api/queries";
 import { isFinal, type ArtifactResult, type Strategy, type SyncJobRequest } from "../api/types";
+import { AuditFindings } from "../diff/AuditFindings";
 import { Dialog } from "../ui/Dialog";
 import { DIRECTION_LABEL, basename } from "../ui/format";
 import { ResultsTable } from "./JobsPage";
@@ -88,16 +90,21 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
   const results = (preview.data?.results ?? []) as ArtifactResult[];
   const previewDone = !!preview.data && isFinal(preview.data.state);
   const destructive = results.filter((r) => r.destructive);
+  const withFindings = results.filter((r) => (r.findings?.length ?? 0) > 0);
+  // Only a result that brings the change in needs the confirmation.
+  const lands = (r: ArtifactResult) => r.outcome === "updated" || r.outcome === "merged" || r.outcome === "conflict";
+  const high = results.filter((r) => lands(r) && (r.findings ?? []).some((f) => f.severity === "high"));
+  const needsConfirm = destructive.length > 0 || high.length > 0;
 
   const runSync = async () => {
-    if (destructive.length > 0 && !confirmDestructive) {
+    if (needsConfirm && !confirmDestructive) {
       setConfirmDestructive(true);
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      const job = await startSync(request(false, destructive.length > 0));
+      const job = await startSync(request(false, needsConfirm));
       track({
         id: job.job_id,
         label: `Sync ${artifacts.join(", ")} (${DIRECTION_LABEL[direction]})`,
@@ -204,7 +211,7 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
             Preview (dry run)
           </button>
           <button type="button" className="primary" disabled={busy || !previewDone} onClick={() => void runSync()}>
-            {destructive.length > 0 ? "Sync…" : "Sync"}
+            {needsConfirm ? "Sync…" : "Sync"}
           </button>
           <button type="button" onClick={onClose}>
             Cancel
@@ -220,22 +227,62 @@ export function SyncDialog({ artifacts, projects, defaultDirection, defaultProje
         <section aria-label="Dry-run preview" className="preview">
           <h3>Preview {previewDone ? `(${preview.data?.state})` : "(running…)"}</h3>
           {previewDone ? <ResultsTable results={results} project={needsProject ? project : undefined} target={needsProject ? chosenTarget || undefined : undefined} dryRun /> : <p>Planning…</p>}
+          {previewDone && withFindings.length > 0 ? (
+            <section aria-labelledby="sync-audit-title" className="audit">
+              <h4 id="sync-audit-title">Audit findings in the incoming change</h4>
+              {withFindings.map((r) => (
+                <div key={`${r.id ?? ""}:${r.target ?? ""}`}>
+                  <p className="mono">{r.id}</p>
+                  <AuditFindings findings={r.findings ?? []} linkLines={false} />
+                </div>
+              ))}
+            </section>
+          ) : null}
           {preview.data?.error ? <p className="error">{preview.data.error}</p> : null}
           {previewDone ? <p className="hint">Nothing has been written. Sync runs exactly this plan.</p> : null}
         </section>
       ) : null}
       {confirmDestructive ? (
-        <section className="confirm-destructive" role="alertdialog" aria-label="Confirm discarding changes">
-          <h3>This sync discards changes</h3>
-          <ul>
-            {destructive.map((r) => (
-              <li key={`${r.id ?? ""}:${r.target ?? ""}`}>{r.destructive}</li>
-            ))}
-          </ul>
-          <p>The previous content is kept and can be restored with Undo.</p>
+        <section
+          className="confirm-destructive"
+          role="alertdialog"
+          aria-label={destructive.length > 0 ? "Confirm discarding changes" : "Confirm high audit findings"}
+        >
+          {destructive.length > 0 ? (
+            <>
+              <h3>This sync discards changes</h3>
+              <ul>
+                {destructive.map((r) => (
+                  <li key={`${r.id ?? ""}:${r.target ?? ""}`}>{r.destructive}</li>
+                ))}
+              </ul>
+              <p>The previous content is kept and can be restored with Undo.</p>
+            </>
+          ) : null}
+          {high.length > 0 ? (
+            <>
+              <h3>This sync brings in high audit findings</h3>
+              <ul>
+                {high.map((r) => (
+                  <li key={`${r.id ?? ""}:${r.target ?? ""}`}>
+                    {r.id}:{" "}
+                    {(r.findings ?? [])
+                      .filter((f) => f.severity === "high")
+                      .map((f) => `${f.rule} at ${f.line ? `${f.file}:${f.line}` : f.file}`)
+                      .join(", ")}
+                  </li>
+                ))}
+              </ul>
+              <p>Sync only if you have read these lines and trust them. To accept a finding for everyone, suppress it with artisync audit suppress.</p>
+            </>
+          ) : null}
           <div className="actions">
             <button ref={confirmButton} type="button" className="danger" disabled={busy} onClick={() => void runSync()}>
-              Yes, discard and sync
+              {destructive.length > 0 && high.length > 0
+                ? "Yes, discard changes, accept the findings and sync"
+                : destructive.length > 0
+                  ? "Yes, discard and sync"
+                  : "Yes, I reviewed the findings: sync"}
             </button>
             <button type="button" onClick={() => setConfirmDestructive(false)}>
               Go back
