@@ -515,10 +515,18 @@ pub enum CollectionAction {
     /// the remote to the same lines are staged as conflicts: the collection
     /// keeps its version until 'artisync resolve' settles them. Every write
     /// can be undone.
+    ///
+    /// What the remote changed is audited first (hidden Unicode,
+    /// exfiltration, scripts, hooks, prompt injection); a high finding the
+    /// team's suppressions do not accept refuses the pull unless --yes.
     #[command(
-        after_help = "Examples:\n  artisync collection pull\n  artisync collection pull --json"
+        after_help = "Examples:\n  artisync collection pull\n  artisync collection pull --yes     confirm high audit findings"
     )]
-    Pull,
+    Pull {
+        /// Confirm high audit findings in what the remote changed
+        #[arg(long)]
+        yes: bool,
+    },
     /// Push the collection to its remote (fast-forward only)
     ///
     /// When the remote has commits the collection lacks, the push is

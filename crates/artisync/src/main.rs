@@ -277,7 +277,7 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
             let c = e.init(remote.as_deref())?;
             // A remote that already holds a collection is pulled in.
             let pulled = match remote {
-                Some(_) => match e.pull() {
+                Some(_) => match e.pull(false) {
                     Ok(r) => Some(r),
                     Err(artisync_sync::SyncError::Refused(why))
                         if why.contains("holds no collection") =>
@@ -330,9 +330,9 @@ fn run(cli: &Cli, out: &Out) -> Result<(), CliError> {
                         ))
                     })
                 }
-                CollectionAction::Pull => {
+                CollectionAction::Pull { yes } => {
                     let spinner = Progress::spinner(out, "pulling the collection's remote");
-                    let report = e.pull();
+                    let report = e.pull(*yes);
                     drop(spinner);
                     let report = report?;
                     for w in &report.warnings {

@@ -1374,6 +1374,9 @@ pub fn pulled(o: &Out, r: &artisync_sync::PullReport) {
             (a.outcome.as_str().to_string(), outcome_color(a.outcome)),
             cell(a.message.clone()),
         ]);
+        for f in &a.findings {
+            t.text(format!("      audit: {}", crate::audit::finding_line(f)));
+        }
     }
     t.print(o);
     if !r.artifacts.is_empty() {

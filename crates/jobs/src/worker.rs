@@ -240,7 +240,7 @@ fn run_patch(
 /// Pulls the collection's remote: each artifact it changed is a result;
 /// a staged conflict ends the job in `conflict`.
 fn run_pull(engine: &Engine, store: &JobStore, job: &Job) -> Result<Finished, String> {
-    let report = engine.pull().map_err(|e| e.to_string())?;
+    let report = engine.pull(job.request.yes).map_err(|e| e.to_string())?;
     let total = report.artifacts.len() as u64;
     for (i, a) in report.artifacts.iter().enumerate() {
         let result = serde_json::to_value(a).unwrap_or(Value::Null);

@@ -969,6 +969,9 @@ async fn create_fetch(
 #[serde(deny_unknown_fields)]
 struct CollectionBody {
     collection: Option<String>,
+    /// Pull: confirms high audit findings in what the remote changed.
+    #[serde(default)]
+    yes: bool,
 }
 
 /// Pulls (or pushes) the collection's remote as a job. A collection without
@@ -990,6 +993,7 @@ async fn collection_job(
         Ok(JobRequest {
             direction: kind.as_str().into(),
             collection: b.collection,
+            yes: b.yes,
             ..JobRequest::default()
         })
     })

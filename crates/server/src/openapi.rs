@@ -508,7 +508,8 @@ fn schemas() -> Value {
             "artifacts": {"type": "array", "items": id, "description": "every artifact when empty"},
             "projects": {"type": "array", "items": project, "description": "every project when empty"},
             "collection": opt_collection, "dry_run": flag}},
-        "CollectionRequest": {"type": "object", "additionalProperties": false, "properties": {"collection": opt_collection}},
+        "CollectionRequest": {"type": "object", "additionalProperties": false, "properties": {"collection": opt_collection,
+            "yes": {"type": "boolean", "description": "pull: confirms high audit findings in what the remote changed"}}},
         "FetchRequest": {"type": "object", "additionalProperties": false, "properties": {
             "artifacts": {"type": "array", "items": id, "description": "every upstream when empty"},
             "collection": opt_collection}},

@@ -81,7 +81,7 @@ async fn pull_and_push_run_as_jobs() {
     let other = tempfile::tempdir().unwrap();
     let theirs = artisync_sync::Engine::new(artisync_store::Home::at(other.path()), "default");
     theirs.init(Some(remote.to_str().unwrap())).unwrap();
-    theirs.pull().unwrap();
+    theirs.pull(false).unwrap();
     let c = theirs.collection().unwrap();
     let review = c.root.join("commands/review.md");
     let text = fs::read_to_string(&review).unwrap();

@@ -9,6 +9,7 @@
 
 use std::collections::BTreeSet;
 
+use artisync_merge::audit::AuditFinding;
 use artisync_merge::merge;
 use artisync_model::{
     ArtifactId, Content, Destination, Manifest, ManifestEntry, ObjectId, Outcome,
@@ -27,6 +28,10 @@ pub struct Pulled {
     pub id: ArtifactId,
     pub outcome: Outcome,
     pub message: String,
+    /// What the audit found in the remote's change, less what the team's
+    /// suppressions accept.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<AuditFinding>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,8 +88,10 @@ impl Engine {
         })
     }
 
-    /// Fetches the remote and merges it into the collection.
-    pub fn pull(&self) -> Result<PullReport, SyncError> {
+    /// Fetches the remote and merges it into the collection. What the
+    /// remote changed is audited first; a high finding no suppression
+    /// accepts refuses the pull, with nothing written, unless `yes`.
+    pub fn pull(&self, yes: bool) -> Result<PullReport, SyncError> {
         let collection = self.collection()?;
         let url = collection.remote_url().unwrap_or_default();
         let Some(remote) = collection.fetch_remote()? else {
@@ -116,6 +123,54 @@ impl Engine {
             .chain(&theirs_m.artifacts)
             .map(ManifestEntry::id)
             .collect();
+        // The team's accepted findings: both sides' suppressions, less
+        // those one side removed.
+        let suppressions = merge_suppressions(
+            &base_m.suppressions,
+            &ours_m.suppressions,
+            &theirs_m.suppressions,
+        );
+        // Audit what the remote changed (against the shared base) before
+        // anything is written.
+        let mut audited: Vec<(ArtifactId, Vec<AuditFinding>)> = Vec::new();
+        for id in &ids {
+            let b_c = match base {
+                Some(b) => collection.content_at(b, id)?,
+                None => None,
+            };
+            if let Some(t_c) = collection.content_at(remote, id)? {
+                if !same(Some(&t_c), b_c.as_ref()) {
+                    let f = crate::audit::audit_change(id, b_c.as_ref(), &t_c, &suppressions);
+                    if !f.is_empty() {
+                        audited.push((id.clone(), f));
+                    }
+                }
+            }
+        }
+        let high: Vec<String> = audited
+            .iter()
+            .flat_map(|(id, fs)| {
+                fs.iter()
+                    .filter(|f| f.severity == artisync_merge::audit::AuditSeverity::High)
+                    .map(move |f| match f.line {
+                        Some(l) => format!("{} at {id} {}:{l}", f.rule, f.file),
+                        None => format!("{} at {id} {}", f.rule, f.file),
+                    })
+            })
+            .collect();
+        if !high.is_empty() && !yes {
+            return Err(SyncError::Refused(format!(
+                "the remote's changes have high audit findings ({}); nothing was changed; look at those lines, then run again with --yes to confirm",
+                high.join(", ")
+            )));
+        }
+        let findings_of = |id: &ArtifactId| {
+            audited
+                .iter()
+                .find(|(a, _)| a == id)
+                .map(|(_, f)| f.clone())
+                .unwrap_or_default()
+        };
         let objects = self.objects()?;
         let place = Place::Collection(Collection::open(&self.home, &self.collection_name)?);
         let destination = Destination::Collection {
@@ -231,12 +286,14 @@ impl Engine {
                     id: id.clone(),
                     outcome,
                     message,
+                    findings: findings_of(id),
                 });
             } else if entry.as_ref() != o_e {
                 report.artifacts.push(Pulled {
                     id: id.clone(),
                     outcome: Outcome::Updated,
                     message: "its record came from the remote".into(),
+                    findings: Vec::new(),
                 });
             }
             entries.push((id.clone(), entry));
@@ -250,6 +307,7 @@ impl Engine {
                     None => m.artifacts.retain(|a| a.id() != id),
                 }
             }
+            m.suppressions = suppressions.clone();
             m.artifacts.sort_by_key(ManifestEntry::id);
             collection.save_manifest(&m)?;
         }
@@ -269,5 +327,52 @@ impl Engine {
         );
         report.commit = collection.finish_pull(&message, remote)?;
         Ok(report)
+    }
+}
+
+/// The three-way merge of two suppression lists: kept when both sides keep
+/// it, added when either side added it, gone when either side removed it.
+fn merge_suppressions(
+    base: &[artisync_model::Suppression],
+    ours: &[artisync_model::Suppression],
+    theirs: &[artisync_model::Suppression],
+) -> Vec<artisync_model::Suppression> {
+    let mut out: Vec<artisync_model::Suppression> = Vec::new();
+    for s in ours.iter().chain(theirs) {
+        let in_base = base.contains(s);
+        let kept = if in_base {
+            ours.contains(s) && theirs.contains(s)
+        } else {
+            true
+        };
+        if kept && !out.contains(s) {
+            out.push(s.clone());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sup(rule: &str) -> artisync_model::Suppression {
+        artisync_model::Suppression {
+            artifact: "skill:pdf".parse().unwrap(),
+            rule: rule.into(),
+            file: artisync_model::RelPath::new("SKILL.md").unwrap(),
+            fingerprint: "abc".into(),
+            reason: None,
+        }
+    }
+
+    #[test]
+    fn suppressions_merge_three_way() {
+        let (a, b, c, d) = (sup("a"), sup("b"), sup("c"), sup("d"));
+        // a kept by both, b removed here, c added here, d added there.
+        let base = vec![a.clone(), b.clone()];
+        let ours = vec![a.clone(), c.clone()];
+        let theirs = vec![a.clone(), b.clone(), d.clone()];
+        assert_eq!(merge_suppressions(&base, &ours, &theirs), vec![a, c, d]);
     }
 }
