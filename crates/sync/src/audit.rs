@@ -8,8 +8,7 @@
 //! confirmation.
 
 use artisync_merge::audit::{scan, AuditFinding, AuditSeverity};
-use artisync_model::{ArtifactId, Content, RelPath, SourceSpec, Suppression};
-use artisync_store::{ResolvedSource, StoreError};
+use artisync_model::{ArtifactId, Content, RelPath, Suppression};
 use serde::Serialize;
 
 use crate::{Engine, SyncError};
@@ -69,13 +68,7 @@ impl Engine {
                 "{id} is local: it has no upstream, so no incoming change to audit"
             ))
         })?;
-        let resolved = ResolvedSource::from_spec(&SourceSpec::parse(src)?)?;
-        let cache =
-            self.cache()
-                .open_existing(&resolved.url)?
-                .ok_or_else(|| StoreError::NotFetched {
-                    url: resolved.url.clone(),
-                })?;
+        let (resolved, cache) = self.fetched(src)?;
         let (_, commit) =
             cache.resolve(entry.reference.as_deref().or(resolved.reference.as_deref()))?;
         let new = cache

@@ -1051,6 +1051,19 @@ impl Engine {
         })
     }
 
+    /// The upstream cache of `spec`, which must have been fetched, and what
+    /// the spec resolves to.
+    pub(crate) fn fetched(&self, spec: &str) -> Result<(ResolvedSource, CachedRepo), SyncError> {
+        let resolved = ResolvedSource::from_spec(&SourceSpec::parse(spec)?)?;
+        let cache =
+            self.cache()
+                .open_existing(&resolved.url)?
+                .ok_or_else(|| StoreError::NotFetched {
+                    url: resolved.url.clone(),
+                })?;
+        Ok((resolved, cache))
+    }
+
     fn cached_repo(&self, entry: &ManifestEntry) -> Result<Option<CachedRepo>, SyncError> {
         let Some(src) = &entry.source else {
             return Ok(None);
@@ -1094,12 +1107,7 @@ impl Engine {
                         "{id} has no upstream source; diff collection and project instead"
                     ))
                 })?;
-                let resolved = ResolvedSource::from_spec(&SourceSpec::parse(src)?)?;
-                let cache = self.cache().open_existing(&resolved.url)?.ok_or_else(|| {
-                    StoreError::NotFetched {
-                        url: resolved.url.clone(),
-                    }
-                })?;
+                let (resolved, cache) = self.fetched(src)?;
                 let (_, commit) =
                     cache.resolve(entry.reference.as_deref().or(resolved.reference.as_deref()))?;
                 let content = cache.read_content(commit, &resolved.path, id.kind.shape())?;

@@ -6,8 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::str::FromStr;
 
-use artisync_model::{ArtifactId, ModelError, ObjectId, SourceSpec};
-use artisync_store::{ResolvedSource, StoreError};
+use artisync_model::{ArtifactId, ModelError, ObjectId};
 use serde::Serialize;
 
 use crate::{Engine, SyncError};
@@ -81,13 +80,7 @@ impl Engine {
                 "{id} has no upstream source; there is nowhere to propose a patch to"
             )));
         };
-        let resolved = ResolvedSource::from_spec(&SourceSpec::parse(src)?)?;
-        let cache =
-            self.cache()
-                .open_existing(&resolved.url)?
-                .ok_or_else(|| StoreError::NotFetched {
-                    url: resolved.url.clone(),
-                })?;
+        let (resolved, cache) = self.fetched(src)?;
         let project = self.project_copy(project, target)?;
         let content = project.read_artifact(id)?.ok_or_else(|| {
             SyncError::Refused(format!(

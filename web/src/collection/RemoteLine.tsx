@@ -1,12 +1,9 @@
 // Where the collection stands against its git remote, as last fetched,
 // with Pull and Push as background jobs: shown only when the collection
 // has a remote.
-import { useState } from "react";
-import { errorMessage } from "../api/client";
-import { usePollInterval } from "../api/events";
-import { startRemoteJob, useJob } from "../api/queries";
-import { isFinal, type RemotePosition } from "../api/types";
-import { useTrackJob } from "../jobs/tracker";
+import { startRemoteJob } from "../api/queries";
+import type { RemotePosition } from "../api/types";
+import { useStartJob } from "../jobs/useStartJob";
 
 /** "2 ahead, 1 behind origin/main" and what to do about it. */
 export function positionWords(p: RemotePosition): string {
@@ -19,27 +16,10 @@ export function positionWords(p: RemotePosition): string {
 }
 
 export function RemoteLine({ collection, remote }: { collection?: string; remote?: RemotePosition | null }) {
-  const track = useTrackJob();
-  const poll = usePollInterval();
-  const [jobId, setJobId] = useState<string | undefined>();
-  const [error, setError] = useState<string | null>(null);
-  const [starting, setStarting] = useState(false);
-  const job = useJob(jobId, poll);
+  const { running, error, start } = useStartJob();
   if (!remote) return null;
-  const running = starting || (!!jobId && !(job.data && isFinal(job.data.state)));
-  const run = async (action: "pull" | "push") => {
-    setError(null);
-    setStarting(true);
-    try {
-      const accepted = await startRemoteJob(action);
-      setJobId(accepted.job_id);
-      track({ id: accepted.job_id, label: action === "pull" ? "Pull the collection" : "Push the collection", artifacts: [] });
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setStarting(false);
-    }
-  };
+  const run = (action: "pull" | "push") =>
+    start(() => startRemoteJob(action), action === "pull" ? "Pull the collection" : "Push the collection");
   return (
     <div className="remote-line" data-testid="remote-position">
       Collection <strong>{collection ?? "default"}</strong> · <span title={remote.url}>{positionWords(remote)}</span>{" "}

@@ -3,11 +3,9 @@
 // collection against what was fetched, so the oldest fetch is the one that
 // matters; each upstream's own time is in the tooltip.
 import { useEffect, useState } from "react";
-import { errorMessage } from "../api/client";
-import { usePollInterval } from "../api/events";
-import { startFetch, useJob } from "../api/queries";
-import { isFinal, type ArtifactStatus } from "../api/types";
-import { useTrackJob } from "../jobs/tracker";
+import { startFetch } from "../api/queries";
+import type { ArtifactStatus } from "../api/types";
+import { useStartJob } from "../jobs/useStartJob";
 import { ago, when } from "../ui/format";
 
 /** Each upstream repository with its last fetch time, oldest first. */
@@ -35,32 +33,13 @@ export function useNow(): number {
 }
 
 export function FetchNow({ artifacts }: { artifacts: ArtifactStatus[] }) {
-  const track = useTrackJob();
-  const poll = usePollInterval();
-  const [jobId, setJobId] = useState<string | undefined>();
-  const [error, setError] = useState<string | null>(null);
-  const [starting, setStarting] = useState(false);
-  const job = useJob(jobId, poll);
+  const { running, error, start } = useStartJob();
   const now = useNow();
-  const running = starting || (!!jobId && !(job.data && isFinal(job.data.state)));
   const times = fetchTimes(artifacts);
   if (times.length === 0) return null;
   const oldest = times[0]?.fetchedAt ?? null;
   const detail = times.map((t) => `${t.source}: ${t.fetchedAt ? when(t.fetchedAt) : "never fetched"}`).join("\n");
-
-  const fetchNow = async () => {
-    setError(null);
-    setStarting(true);
-    try {
-      const accepted = await startFetch();
-      setJobId(accepted.job_id);
-      track({ id: accepted.job_id, label: "Fetch upstreams", artifacts: [] });
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setStarting(false);
-    }
-  };
+  const fetchNow = () => start(() => startFetch(), "Fetch upstreams");
 
   return (
     <div className="fetch-now">
