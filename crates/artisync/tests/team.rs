@@ -356,3 +356,54 @@ fn a_suppression_one_home_pushes_is_shared_by_the_team() {
         "{manifest}"
     );
 }
+
+#[test]
+fn racing_pushes_never_lose_a_commit() {
+    let (a, b, _up, _tmp, remote) = two_homes();
+    let (ca, cb) = (a.collection_dir("default"), b.collection_dir("default"));
+    for round in 0..6 {
+        // Each home commits on top of the same remote head, then both push
+        // at once: one lands, the other is refused, nothing is overwritten.
+        edit(
+            &ca,
+            "commands/review.md",
+            "first",
+            &format!("first (A{round})"),
+        );
+        edit(
+            &cb,
+            "agents/reviewer.md",
+            "reviewer",
+            &format!("reviewer (B{round})"),
+        );
+        let (ra, rb) = std::thread::scope(|s| {
+            let ta = s.spawn(|| a.run(&["collection", "push"]));
+            let tb = s.spawn(|| b.run(&["collection", "push"]));
+            (ta.join().unwrap(), tb.join().unwrap())
+        });
+        let landed: Vec<&Path> = [(&ra, ca.as_path()), (&rb, cb.as_path())]
+            .iter()
+            .filter(|(r, _)| r.code == 0)
+            .map(|(_, c)| *c)
+            .collect();
+        assert_eq!(landed.len(), 1, "round {round}: A {ra:?} B {rb:?}");
+        let refused = if ra.code == 0 { &rb } else { &ra };
+        assert!(
+            refused.stderr.contains("pull"),
+            "round {round}: {}",
+            refused.stderr
+        );
+        let head = git(&remote, &["rev-parse", "main"]);
+        assert_eq!(
+            head,
+            git(landed[0], &["rev-parse", "HEAD"]),
+            "round {round}"
+        );
+        // The refused home takes the other's commit and pushes; the other
+        // catches up, so the next round starts level.
+        let (slow, fast) = if ra.code == 0 { (&b, &a) } else { (&a, &b) };
+        slow.run_ok(&["collection", "pull"]);
+        slow.run_ok(&["collection", "push"]);
+        fast.run_ok(&["collection", "pull"]);
+    }
+}

@@ -340,8 +340,98 @@ impl Collection {
                 return Err(behind());
             }
         }
+        if remote_head == Some(head) {
+            return Ok(()); // The remote has it already.
+        }
         let mut remote = self.require_remote()?;
         let url = remote.url().unwrap_or_default().to_string();
+        // A repository on this machine is written directly: the commits it
+        // lacks go into its object database as one pack, then its branch
+        // moves only if it still is what was fetched (a compare-and-swap
+        // under the branch's lock file, as git does), so of two racing
+        // pushes one lands and the other is refused, never overwritten.
+        // (libgit2's own push to a local path moves the branch without
+        // that check.) A server checks the old value itself.
+        if let Some(path) = local_repository(&url) {
+            self.push_local(&path, head, remote_head)
+                .map_err(|e| match e {
+                    PushError::Moved => behind(),
+                    PushError::Store(e) => e,
+                })?;
+        } else {
+            self.push_remote(&mut remote, &url, behind)?;
+        }
+        // The remote now holds this commit.
+        self.repo
+            .reference(TRACKING, head.to_git(), true, "artisync: pushed")
+            .map_err(git_err("recording the push"))?;
+        Ok(())
+    }
+
+    /// Pushes to a repository on this machine; see `push`.
+    fn push_local(
+        &self,
+        path: &Path,
+        head: ObjectId,
+        expected: Option<ObjectId>,
+    ) -> Result<(), PushError> {
+        let what = "pushing to the remote";
+        let theirs = git2::Repository::open(path).map_err(git_err(what))?;
+        let mut walk = self.repo.revwalk().map_err(git_err(what))?;
+        walk.push(head.to_git()).map_err(git_err(what))?;
+        if let Some(old) = expected {
+            walk.hide(old.to_git()).map_err(git_err(what))?;
+        }
+        let mut pack = self.repo.packbuilder().map_err(git_err(what))?;
+        pack.insert_walk(&mut walk).map_err(git_err(what))?;
+        let odb = theirs.odb().map_err(git_err(what))?;
+        let mut writer = odb.packwriter().map_err(git_err(what))?;
+        let mut failed = false;
+        pack.foreach(|chunk| {
+            failed = std::io::Write::write_all(&mut writer, chunk).is_err();
+            !failed
+        })
+        .map_err(git_err(what))?;
+        if failed {
+            return Err(PushError::Store(StoreError::Invalid(format!(
+                "could not write to the remote's objects in {}",
+                path.display()
+            ))));
+        }
+        writer.commit().map_err(git_err(what))?;
+        let branch = format!("refs/heads/{BRANCH}");
+        let moved = match expected {
+            Some(old) => theirs.reference_matching(
+                &branch,
+                head.to_git(),
+                true,
+                old.to_git(),
+                "artisync: push",
+            ),
+            None => theirs.reference(&branch, head.to_git(), false, "artisync: push"),
+        };
+        match moved {
+            Ok(_) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.code(),
+                    ErrorCode::Modified | ErrorCode::Exists | ErrorCode::Locked
+                ) =>
+            {
+                Err(PushError::Moved)
+            }
+            Err(e) => Err(git_err("moving the remote's branch")(e).into()),
+        }
+    }
+
+    /// Pushes through a git server, which refuses a branch that moved since
+    /// it was listed.
+    fn push_remote(
+        &self,
+        remote: &mut git2::Remote<'_>,
+        url: &str,
+        behind: impl Fn() -> StoreError,
+    ) -> Result<(), StoreError> {
         let refspec = format!("refs/heads/{BRANCH}:refs/heads/{BRANCH}");
         let rejected = std::cell::RefCell::new(None::<String>);
         let mut callbacks = git2::RemoteCallbacks::new();
@@ -356,29 +446,48 @@ impl Collection {
         let pushed = remote.push(&[refspec.as_str()], Some(&mut opts));
         drop(opts);
         match (pushed, rejected.into_inner()) {
-            (Ok(()), None) => {}
-            // Someone pushed in between: git refuses the non-fast-forward.
-            (Err(e), _) if e.code() == ErrorCode::NotFastForward => return Err(behind()),
+            (Ok(()), None) => Ok(()),
+            // Someone pushed in between: the server refuses the
+            // non-fast-forward.
+            (Err(e), _) if e.code() == ErrorCode::NotFastForward => Err(behind()),
             (Ok(()), Some(why)) if why.contains("fast") || why.contains("fetch first") => {
-                return Err(behind())
+                Err(behind())
             }
-            (Ok(()), Some(why)) => {
-                return Err(StoreError::FetchFailed {
-                    url,
-                    message: format!("the remote refused the push: {why}"),
-                })
-            }
-            (Err(e), _) => {
-                return Err(StoreError::FetchFailed {
-                    url,
-                    message: format!("push failed: {}", e.message()),
-                })
-            }
+            (Ok(()), Some(why)) => Err(StoreError::FetchFailed {
+                url: url.to_string(),
+                message: format!("the remote refused the push: {why}"),
+            }),
+            (Err(e), _) => Err(StoreError::FetchFailed {
+                url: url.to_string(),
+                message: format!("push failed: {}", e.message()),
+            }),
         }
-        // The remote now holds this commit.
-        self.repo
-            .reference(TRACKING, head.to_git(), true, "artisync: pushed")
-            .map_err(git_err("recording the push"))?;
-        Ok(())
     }
+}
+
+/// Why a push to a local repository did not land.
+enum PushError {
+    /// Its branch moved since it was fetched.
+    Moved,
+    Store(StoreError),
+}
+
+impl From<StoreError> for PushError {
+    fn from(e: StoreError) -> Self {
+        PushError::Store(e)
+    }
+}
+
+/// The path of a remote that is a repository on this machine (a path or a
+/// `file://` URL), which libgit2 updates directly rather than through a
+/// server.
+fn local_repository(url: &str) -> Option<std::path::PathBuf> {
+    if let Some(rest) = url.strip_prefix("file://") {
+        return Some(std::path::PathBuf::from(rest));
+    }
+    if url.contains("://") || (url.contains(':') && !url.starts_with('/') && !url.starts_with('.'))
+    {
+        return None;
+    }
+    Some(std::path::PathBuf::from(url))
 }
